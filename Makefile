@@ -1,0 +1,92 @@
+# mailoauth's front door: a thin wrapper over CMake/ctest so a newcomer needs two
+# commands. `make demo` shows mailoauth at work on the local stack; `make test`
+# runs every test (unit, integration against real servers, CLI, sanitizers,
+# formatting). Both install missing Debian/npm packages first.
+#
+#   make            build (build/)
+#   make test       install deps, build, format check, all tests, ASan/UBSan unit tests
+#   make demo       install deps, build, start the stack, walk through the features
+#   make bench      run the benchmarks, write bench/results/
+#   make check      clang-format check and clang-tidy over the tree
+#   make format     reformat the tree in place
+#   make fuzz       build the libFuzzer targets with clang and run each for FUZZ_SECONDS
+#   make stack-up / stack-down   the test stack by hand (state in build/stack)
+#   make clean      remove the build trees
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc)
+FUZZ_SECONDS ?= 30
+CMAKE_FLAGS ?=
+
+SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' 2>/dev/null || find src apps tests bench -name '*.[ch]pp')
+
+.PHONY: all build deps deps-build test test-only demo bench check format format-check tidy fuzz \
+        stack-up stack-down clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+deps-build:
+	@scripts/install-deps --no-stack
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(ASAN_BUILD)/build.ninja:
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAILOAUTH_SANITIZE=ON \
+	      -DMAILOAUTH_BENCH=OFF -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" $(CMAKE_FLAGS)
+
+test: deps
+	@$(MAKE) --no-print-directory test-only
+
+test-only: format-check build $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@echo "== tests (unit, integration against the real stack, cli) =="
+	ctest --test-dir $(BUILD) --output-on-failure -j 2
+	@echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j 2 -L unit
+
+demo: deps build
+	scripts/demo
+
+bench: deps-build build
+	bench/run $(BUILD)
+
+format-check:
+	@clang-format --dry-run -Werror $(SOURCES) && echo "clang-format: clean"
+
+format:
+	clang-format -i $(SOURCES)
+
+tidy: $(BUILD)/build.ninja
+	clang-tidy -p $(BUILD) --quiet $(filter %.cpp,$(filter src/% apps/%,$(SOURCES)))
+
+check: format-check tidy
+
+fuzz: deps-build
+	CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DMAILOAUTH_FUZZ=ON -DMAILOAUTH_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@for target in $(FUZZ_BUILD)/tests/fuzz_*; do \
+	  name=$${target##*/fuzz_}; mkdir -p $(FUZZ_BUILD)/corpus/$$name; \
+	  echo "== fuzzing $$name for $(FUZZ_SECONDS) s =="; \
+	  $$target -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(FUZZ_BUILD)/corpus/$$name \
+	    tests/fuzz/corpus/$$name || exit 1; \
+	done
+
+stack-up: deps
+	MAILOAUTH_STACK_DIR=$(CURDIR)/$(BUILD)/stack tests/stack/start
+
+stack-down:
+	MAILOAUTH_STACK_DIR=$(CURDIR)/$(BUILD)/stack tests/stack/stop
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
