@@ -72,6 +72,16 @@ TEST(Base64Test, XOAuth2ExampleFromGoogle) {
       "SFJoZG1semRHRXVZMjl0Q2cBAQ==");
 }
 
+TEST(Base64Test, EncodeProducesExactlyEncodedSize) {
+  for (std::size_t length = 0; length < 100; ++length) {
+    const std::string bytes(length, '\x5a');
+    for (auto padding : {Padding::Required, Padding::Omitted}) {
+      EXPECT_EQ(encode(bytes, Alphabet::Standard, padding).size(), encoded_size(length, padding))
+          << length;
+    }
+  }
+}
+
 TEST(Base64Test, EncodedSize) {
   EXPECT_EQ(encoded_size(0), 0u);
   EXPECT_EQ(encoded_size(1), 4u);
