@@ -32,7 +32,7 @@ constexpr std::array<std::uint8_t, 256> make_table(std::string_view alphabet) {
 // Encoding table of character pairs: 12 input bits -> 2 output characters, so three
 // bytes take two lookups instead of four.
 struct PairTable {
-  std::array<char, 4096 * 2> pairs{};
+  std::array<char, std::size_t{4096} * 2> pairs{};
 };
 
 constexpr PairTable make_pair_table(std::string_view alphabet) {
@@ -79,8 +79,8 @@ void encode_into(const unsigned char* in, std::size_t size, char* o, const char*
   for (; i + 3 <= size; i += 3) {
     const std::uint32_t chunk =
         (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8) | std::uint32_t{in[i + 2]};
-    std::memcpy(o, pairs + 2 * (chunk >> 12), 2);
-    std::memcpy(o + 2, pairs + 2 * (chunk & 0xfff), 2);
+    std::memcpy(o, pairs + std::size_t{2} * (chunk >> 12), 2);
+    std::memcpy(o + 2, pairs + std::size_t{2} * (chunk & 0xfff), 2);
     o += 4;
   }
   const std::size_t rest = size - i;

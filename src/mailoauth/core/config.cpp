@@ -143,13 +143,11 @@ Error ConfigSection::type_error(std::string_view key, std::string_view expected)
 Result<std::string> ConfigSection::required_string(std::string_view key) const {
   auto value = optional_string(key);
   if (!value) return fail(value.error());
-  if (!value->has_value()) {
-    return fail(ErrorClass::Config, "config.missing_key",
-                fmt::format("{}: {} is required but missing", location(), key_path(key)),
-                fmt::format("add `{} = \"...\"` to {}", key,
-                            path_.empty() ? std::string("the file") : "[" + path_ + "]"));
-  }
-  return std::move(**value);
+  if (std::optional<std::string>& text = *value; text.has_value()) return std::move(*text);
+  return fail(ErrorClass::Config, "config.missing_key",
+              fmt::format("{}: {} is required but missing", location(), key_path(key)),
+              fmt::format("add `{} = \"...\"` to {}", key,
+                          path_.empty() ? std::string("the file") : "[" + path_ + "]"));
 }
 
 Result<std::optional<std::string>> ConfigSection::optional_string(std::string_view key) const {
@@ -222,6 +220,7 @@ std::vector<std::pair<std::string, ConfigSection>> ConfigSection::sections() con
     return left.line != right.line ? left.line < right.line : left.column < right.column;
   });
   std::vector<std::pair<std::string, ConfigSection>> result;
+  result.reserve(found.size());
   for (const auto& [key, table] : found) {
     result.emplace_back(std::string(key->str()),
                         ConfigSection(table, key_path(key->str()), source_));

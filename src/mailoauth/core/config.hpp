@@ -70,7 +70,7 @@ class ConfigDocument {
   ConfigSection root() const;
   const std::string& source_name() const;
 
-  static constexpr std::size_t kMaxSize = 4 * 1024 * 1024;
+  static constexpr std::size_t kMaxSize = std::size_t{4} * 1024 * 1024;
 
  private:
   struct Impl;
