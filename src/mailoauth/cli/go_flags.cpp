@@ -1,12 +1,12 @@
 // Go flag-package semantics, transcribed from its documented behaviour (the
 // parse loop of flag.FlagSet.parseOne and PrintDefaults), so check-mail users'
 // command lines and their expectations of the help text keep working.
+#include "mailoauth/cli/go_flags.hpp"
+
 #include <algorithm>
 #include <limits>
 
 #include <fmt/format.h>
-
-#include <mailoauth/cli/go_flags.hpp>
 
 namespace mailoauth::cli {
 

@@ -1,13 +1,13 @@
 // Strict base64 encoder and decoder, table driven. The decoder walks the input
 // once, validates as it goes and reports the first offending position; it never
 // reads past the input, which the fuzz target checks under ASan.
+#include "mailoauth/core/base64.hpp"
+
 #include <array>
 #include <cstdint>
 #include <cstring>
 
 #include <fmt/format.h>
-
-#include <mailoauth/core/base64.hpp>
 
 namespace mailoauth::core::base64 {
 

@@ -1,9 +1,9 @@
 // The real clock and RFC 3339 formatting (UTC, no locale, no tz database).
+#include "mailoauth/core/clock.hpp"
+
 #include <ctime>
 
 #include <fmt/format.h>
-
-#include <mailoauth/core/clock.hpp>
 
 namespace mailoauth::core {
 

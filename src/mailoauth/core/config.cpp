@@ -2,14 +2,14 @@
 // toml::parse_error; it is caught here and turned into a Config Error carrying
 // "file:line:column: description". Typed getters report the line of the
 // offending value and the TOML type that was found instead of the one expected.
+#include "mailoauth/core/config.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
-
-#include <mailoauth/core/config.hpp>
 
 namespace mailoauth::core {
 

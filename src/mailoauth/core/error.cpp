@@ -11,9 +11,9 @@
 //   relay that is set up wrongly must keep the mail until an admin fixes it, never
 //   bounce it (Postfix answers its own configuration errors the same way).
 // - Bug -> EX_SOFTWARE (70), UNKNOWN, 451 4.3.0 with retry, for the same reason.
-#include <array>
+#include "mailoauth/core/error.hpp"
 
-#include <mailoauth/core/error.hpp>
+#include <array>
 
 namespace mailoauth::core {
 

@@ -1,6 +1,8 @@
 // Implementation of atomic_write_file and directory fsync over the SystemCalls
 // seam. Every step checks its result; the temporary file is removed on each
 // failure path by a scope guard, so no half-written file is left behind.
+#include "mailoauth/core/file_write.hpp"
+
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -9,8 +11,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/random.h>
-
-#include <mailoauth/core/file_write.hpp>
 
 namespace mailoauth::core {
 

@@ -1,14 +1,14 @@
 // Formatting of log lines in the three formats. Each line is built completely
 // and handed to the sink in one write, so concurrent loggers never interleave
 // halves of lines.
+#include "mailoauth/core/log.hpp"
+
 #include <array>
 #include <cstdio>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
-
-#include <mailoauth/core/log.hpp>
 
 namespace mailoauth::core {
 

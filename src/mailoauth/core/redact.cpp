@@ -1,11 +1,12 @@
 // Credential redaction for wire traces: a few fixed shapes recognised by hand
 // (no regex: it runs on every traced line and must not choke on hostile input).
 // The result never contains a byte of a redacted span.
+#include "mailoauth/core/redact.hpp"
+
 #include <array>
 #include <cctype>
 #include <vector>
 
-#include <mailoauth/core/redact.hpp>
 #include <mailoauth/core/secret.hpp>
 
 namespace mailoauth::core {

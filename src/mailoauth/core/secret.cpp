@@ -1,13 +1,13 @@
 // Storage and wiping for Secret. The buffer is heap memory we own (not a
 // std::string, whose small-string buffer and reallocations we cannot wipe), and
 // explicit_bzero keeps the wipe from being optimised away.
+#include "mailoauth/core/secret.hpp"
+
 #include <cstring>
 #include <utility>
 
 #include <fmt/format.h>
 #include <string.h>  // explicit_bzero
-
-#include <mailoauth/core/secret.hpp>
 
 namespace mailoauth::core {
 

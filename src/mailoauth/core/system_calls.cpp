@@ -1,11 +1,11 @@
 // The real system calls behind the SystemCalls seam: thin, no policy.
+#include "mailoauth/core/system_calls.hpp"
+
 #include <cstdio>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <mailoauth/core/system_calls.hpp>
 
 namespace mailoauth::core {
 

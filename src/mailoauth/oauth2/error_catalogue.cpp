@@ -2,10 +2,10 @@
 // in words an admin understands; `remedy` is the next action, naming the exact
 // setting, command or portal page. Sources: RFC 6749, RFC 8628, OpenID Connect
 // Core, Microsoft's AADSTS reference, and the errors mail admins report.
+#include "mailoauth/oauth2/error_catalogue.hpp"
+
 #include <array>
 #include <string>
-
-#include <mailoauth/oauth2/error_catalogue.hpp>
 
 namespace mailoauth::oauth2 {
 

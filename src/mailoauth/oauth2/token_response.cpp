@@ -2,6 +2,8 @@
 // secrets go straight from the parsed JSON into Secrets; the parsed document is
 // destroyed at the end of the function (nlohmann does not wipe its strings,
 // which is why nothing here keeps it).
+#include "mailoauth/oauth2/token_response.hpp"
+
 #include <cctype>
 
 #include <fmt/format.h>
@@ -9,7 +11,6 @@
 
 #include <mailoauth/core/log.hpp>
 #include <mailoauth/oauth2/error_catalogue.hpp>
-#include <mailoauth/oauth2/token_response.hpp>
 
 namespace mailoauth::oauth2 {
 

@@ -1,9 +1,9 @@
 // Parsing and building the bearer-token failure challenges with nlohmann::json,
 // without exceptions escaping: malformed or hostile JSON becomes an Error.
+#include "mailoauth/sasl/bearer_failure.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-
-#include <mailoauth/sasl/bearer_failure.hpp>
 
 namespace mailoauth::sasl {
 

@@ -1,8 +1,8 @@
 // Bearer authorization value parsing: "Bearer" SP b64token, where
 // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
-#include <cctype>
+#include "mailoauth/sasl/bearer_token.hpp"
 
-#include <mailoauth/sasl/bearer_token.hpp>
+#include <cctype>
 
 namespace mailoauth::sasl {
 

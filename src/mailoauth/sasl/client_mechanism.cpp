@@ -1,9 +1,10 @@
 // The four client mechanisms. Each validates its credentials when created, so a
 // bad user name or a token with a trailing newline is refused before a byte is
 // sent, and counts its steps so a server cannot drive it past its dialogue.
+#include "mailoauth/sasl/client_mechanism.hpp"
+
 #include <fmt/format.h>
 
-#include <mailoauth/sasl/client_mechanism.hpp>
 #include <mailoauth/sasl/oauthbearer.hpp>
 #include <mailoauth/sasl/plain.hpp>
 #include <mailoauth/sasl/xoauth2.hpp>

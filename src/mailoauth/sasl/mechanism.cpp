@@ -1,11 +1,11 @@
 // Mechanism names and the shared field check.
+#include "mailoauth/sasl/mechanism.hpp"
+
 #include <array>
 #include <cctype>
 #include <utility>
 
 #include <fmt/format.h>
-
-#include <mailoauth/sasl/mechanism.hpp>
 
 namespace mailoauth::sasl {
 

@@ -2,13 +2,14 @@
 // server and a client disagree about who is logging in (the GS2 header, the
 // saslname escapes, duplicate keys) and tolerant where RFC 7628 is (unknown
 // keys are ignored).
+#include "mailoauth/sasl/oauthbearer.hpp"
+
 #include <cctype>
 #include <charconv>
 
 #include <fmt/format.h>
 
 #include <mailoauth/sasl/bearer_token.hpp>
-#include <mailoauth/sasl/oauthbearer.hpp>
 
 namespace mailoauth::sasl {
 

@@ -1,7 +1,7 @@
 // PLAIN build and parse: exactly two NULs, a non-empty authcid and password.
-#include <fmt/format.h>
+#include "mailoauth/sasl/plain.hpp"
 
-#include <mailoauth/sasl/plain.hpp>
+#include <fmt/format.h>
 
 namespace mailoauth::sasl {
 

@@ -1,10 +1,11 @@
 // XOAUTH2 build and parse. The parser walks 0x01-separated key=value fields and
 // must see the empty field that ends the message; it copies the token straight
 // into a Secret.
+#include "mailoauth/sasl/xoauth2.hpp"
+
 #include <fmt/format.h>
 
 #include <mailoauth/sasl/bearer_token.hpp>
-#include <mailoauth/sasl/xoauth2.hpp>
 
 namespace mailoauth::sasl {
 

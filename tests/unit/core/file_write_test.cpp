@@ -134,7 +134,9 @@ struct FailureCase {
 };
 
 // Names the case in test listings (and so in ctest's test names).
-void PrintTo(const FailureCase& failure, std::ostream* stream) { *stream << failure.name; }
+void PrintTo(const FailureCase& failure, std::ostream* stream) {
+  *stream << failure.name;
+}
 
 class AtomicWriteFailureTest : public ::testing::TestWithParam<FailureCase> {};
 

@@ -1,0 +1,334 @@
+// The libcurl easy interface behind HttpClient. One CURL handle per client,
+// reset before each request and reused so keep-alive connections survive
+// between a token request and the next. Every option that matters for safety
+// is set explicitly rather than trusting libcurl's defaults of the day.
+#include "mailoauth/oauth2/http_client.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <mutex>
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <mailoauth/core/version.hpp>
+
+namespace mailoauth::oauth2 {
+
+namespace {
+
+struct CurlDeleter {
+  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+struct UrlDeleter {
+  void operator()(CURLU* url) const { curl_url_cleanup(url); }
+};
+struct CurlStringDeleter {
+  void operator()(char* text) const { curl_free(text); }
+};
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct Transfer {
+  HttpResponse response;
+  std::size_t limit = 0;
+  bool too_large = false;
+  core::Logger* logger = nullptr;
+};
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const std::size_t bytes = size * count;
+  if (transfer->response.body.size() + bytes > transfer->limit) {
+    transfer->too_large = true;
+    return 0;  // makes curl stop with CURLE_WRITE_ERROR
+  }
+  transfer->response.body.append(data, bytes);
+  return bytes;
+}
+
+bool header_is(std::string_view line, std::string_view name) {
+  if (line.size() <= name.size() || line[name.size()] != ':') return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return false;
+  }
+  return true;
+}
+
+std::string_view header_value(std::string_view line, std::size_t name_size) {
+  std::string_view value = line.substr(name_size + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    value.remove_suffix(1);
+  }
+  return value;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const std::string_view line(data, size * count);
+  if (line.starts_with("HTTP/")) {  // a new response (after 100 Continue): start over
+    transfer->response.retry_after.reset();
+    transfer->response.content_type.clear();
+  } else if (header_is(line, "retry-after")) {
+    transfer->response.retry_after =
+        parse_retry_after(header_value(line, 11), std::chrono::system_clock::now());
+  } else if (header_is(line, "content-type")) {
+    transfer->response.content_type = std::string(header_value(line, 12));
+  }
+  return size * count;
+}
+
+int on_debug(CURL*, curl_infotype type, char* data, std::size_t size, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  if (transfer->logger == nullptr) return 0;
+  std::string_view direction;
+  switch (type) {
+    case CURLINFO_HEADER_OUT:
+    case CURLINFO_DATA_OUT:
+      direction = "C";
+      break;
+    case CURLINFO_HEADER_IN:
+    case CURLINFO_DATA_IN:
+      direction = "S";
+      break;
+    case CURLINFO_TEXT:
+      direction = "*";
+      break;
+    default:
+      return 0;  // TLS records are not shown
+  }
+  std::string_view text(data, size);
+  while (!text.empty()) {
+    const std::size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty()) transfer->logger->wire(direction, line);
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+  return 0;
+}
+
+core::Error transport_error(CURLcode code, const char* detail, const std::string& url,
+                            const HttpSettings& settings) {
+  const std::string text = detail[0] != '\0' ? detail : curl_easy_strerror(code);
+  switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return core::Error(
+          core::ErrorClass::Temporary, "http.timeout",
+          fmt::format("{}: no answer within {} ms ({})", url, settings.total_timeout.count(), text),
+          "check that the server is reachable from here (firewall, proxy)");
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return core::Error(core::ErrorClass::Temporary, "http.dns", fmt::format("{}: {}", url, text),
+                         "check the host name and this machine's DNS resolver");
+    case CURLE_COULDNT_CONNECT:
+      return core::Error(core::ErrorClass::Temporary, "http.connect",
+                         fmt::format("{}: {}", url, text),
+                         "check that the server is up and reachable (and any proxy settings)");
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+      return core::Error(
+          core::ErrorClass::Config, "http.tls_verification",
+          fmt::format("{}: the server's certificate is not trusted: {}", url, text),
+          "install the issuing CA in the system trust store or point ca_file (--ca-file) at it; "
+          "a TLS-inspecting proxy needs its CA there too");
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return core::Error(core::ErrorClass::Config, "http.bad_url", fmt::format("{}: {}", url, text),
+                         "check the URL in the configuration");
+    default:
+      return core::Error(core::ErrorClass::Temporary, "http.transport",
+                         fmt::format("{}: {}", url, text));
+  }
+}
+
+// Scheme and host of a URL, via libcurl's own parser (the one that will be used).
+core::Result<std::pair<std::string, std::string>> scheme_and_host(const std::string& url) {
+  std::unique_ptr<CURLU, UrlDeleter> handle(curl_url());
+  if (!handle || curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+    return core::fail(
+        core::ErrorClass::Config, "http.bad_url",
+        fmt::format("\"{}\" is not a valid URL", core::escape_control_characters(url)),
+        "use a full URL such as https://login.example.com/oauth2/token");
+  }
+  char* scheme = nullptr;
+  char* host = nullptr;
+  curl_url_get(handle.get(), CURLUPART_SCHEME, &scheme, 0);
+  curl_url_get(handle.get(), CURLUPART_HOST, &host, 0);
+  std::unique_ptr<char, CurlStringDeleter> scheme_owner(scheme);
+  std::unique_ptr<char, CurlStringDeleter> host_owner(host);
+  return std::pair<std::string, std::string>(scheme ? scheme : "", host ? host : "");
+}
+
+}  // namespace
+
+bool is_loopback_host(std::string_view host) {
+  if (host == "localhost" || host == "[::1]" || host == "::1") return true;
+  return host.starts_with("127.") &&
+         host.find_first_not_of("0123456789.") == std::string_view::npos;
+}
+
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
+                                                      std::chrono::system_clock::time_point now) {
+  constexpr std::int64_t kCap = 24 * 3600;
+  if (value.empty()) return std::nullopt;
+  std::int64_t seconds = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (error == std::errc() && end == value.data() + value.size()) {
+    if (seconds < 0) return std::nullopt;
+    return std::chrono::seconds(std::min(seconds, kCap));
+  }
+  if (error == std::errc::result_out_of_range) return std::chrono::seconds(kCap);
+  const std::string date(value);
+  const time_t when = curl_getdate(date.c_str(), nullptr);
+  if (when < 0) return std::nullopt;
+  const auto delta = std::chrono::system_clock::from_time_t(when) - now;
+  const auto whole = std::chrono::duration_cast<std::chrono::seconds>(delta).count();
+  return std::chrono::seconds(std::clamp<std::int64_t>(whole, 0, kCap));
+}
+
+struct HttpClient::Impl {
+  HttpSettings settings;
+  core::Logger* logger = nullptr;
+  std::unique_ptr<CURL, CurlDeleter> handle;
+};
+
+HttpClient::HttpClient(HttpSettings settings, core::Logger* logger)
+    : impl_(std::make_unique<Impl>()) {
+  global_init();
+  impl_->settings = std::move(settings);
+  if (impl_->settings.user_agent.empty()) {
+    impl_->settings.user_agent = fmt::format("mailoauth/{}", core::version());
+  }
+  impl_->logger = logger;
+  impl_->handle.reset(curl_easy_init());
+}
+
+HttpClient::HttpClient(HttpClient&&) noexcept = default;
+HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
+HttpClient::~HttpClient() = default;
+
+const HttpSettings& HttpClient::settings() const {
+  return impl_->settings;
+}
+
+core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
+  const HttpSettings& settings = impl_->settings;
+  CURL* curl = impl_->handle.get();
+  if (curl == nullptr) {
+    return core::fail(core::ErrorClass::Bug, "http.init", "libcurl could not create a handle");
+  }
+  auto target = scheme_and_host(request.url);
+  if (!target) return core::fail(target.error());
+  const auto& [scheme, host] = *target;
+  if (scheme != "https" && scheme != "http") {
+    return core::fail(
+        core::ErrorClass::Config, "http.bad_url",
+        fmt::format("{}: only https:// (and http:// to this machine) is allowed", request.url));
+  }
+  if (scheme == "http" && !is_loopback_host(host) && !settings.allow_insecure_http) {
+    return core::fail(
+        core::ErrorClass::Config, "http.insecure",
+        fmt::format("{}: refusing to send credentials over plain HTTP to {}", request.url, host),
+        "use the https:// URL of the identity server");
+  }
+  if (!settings.verify_tls && impl_->logger != nullptr) {
+    impl_->logger->warn(
+        "TLS certificate verification is OFF for this request: anyone on the "
+        "path can read the credentials",
+        {{"url", request.url}});
+  }
+
+  curl_easy_reset(curl);
+  Transfer transfer;
+  transfer.limit = settings.max_response_size;
+  transfer.logger = impl_->logger != nullptr && impl_->logger->enabled(core::LogLevel::Trace)
+                        ? impl_->logger
+                        : nullptr;
+  char error_buffer[CURL_ERROR_SIZE] = {0};
+
+  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  const auto add_header = [&headers](const std::string& line) {
+    headers.reset(curl_slist_append(headers.release(), line.c_str()));
+  };
+  for (const auto& header : request.headers) add_header(header);
+  if (!request.body.empty() || request.method == "POST") {
+    add_header("Content-Type: " + request.content_type);
+  }
+  add_header("Accept: application/json");
+  add_header("Expect:");  // no 100-continue round trip
+  std::string authorization;
+  if (!request.bearer_token.empty()) {
+    authorization = "Authorization: Bearer ";
+    authorization += request.bearer_token.reveal();
+    add_header(authorization);
+    core::secure_wipe(authorization.data(), authorization.size());
+  }
+
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(settings.connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(settings.total_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, settings.verify_tls ? 1L : 0L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, settings.verify_tls ? 2L : 0L);
+  if (!settings.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, settings.ca_file.c_str());
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, settings.user_agent.c_str());
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // whatever curl can decode
+  if (transfer.logger != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, on_debug);
+    curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &transfer);
+    curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
+  }
+  if (!request.basic_user.empty()) {
+    curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(curl, CURLOPT_USERNAME, request.basic_user.c_str());
+    std::string password(request.basic_password.reveal());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, password.c_str());  // curl copies it
+    core::secure_wipe(password.data(), password.size());
+  }
+  if (request.method == "POST") {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.reveal().data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
+  } else if (request.method != "GET") {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+
+  const CURLcode code = curl_easy_perform(curl);
+  // Credentials copied into the handle are dropped with the reset above on the
+  // next request; clear them now so they do not outlive this call.
+  curl_easy_setopt(curl, CURLOPT_PASSWORD, "");
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+  if (transfer.too_large) {
+    return core::fail(core::ErrorClass::Permanent, "http.too_large",
+                      fmt::format("{}: the answer is larger than {} bytes; refusing to read more",
+                                  request.url, settings.max_response_size));
+  }
+  if (code != CURLE_OK)
+    return core::fail(transport_error(code, error_buffer, request.url, settings));
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &transfer.response.status);
+  return std::move(transfer.response);
+}
+
+}  // namespace mailoauth::oauth2

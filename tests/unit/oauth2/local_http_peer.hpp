@@ -1,0 +1,111 @@
+// Test helper: a one-connection TCP peer on 127.0.0.1 (port chosen by the
+// kernel) that either stays silent or answers one HTTP request with canned
+// bytes, recording what it received. It injects the faults no real identity
+// server produces on demand (silence, 429 with Retry-After, an oversized body);
+// every wait is bounded by poll() timeouts and the thread is joined.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace mailoauth::testing {
+
+class LocalHttpPeer {
+ public:
+  enum class Mode { Silent, Answer };
+
+  LocalHttpPeer(Mode mode, std::string response = {})
+      : mode_(mode), response_(std::move(response)) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    ::listen(listener_, 4);
+    socklen_t length = sizeof address;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  LocalHttpPeer(const LocalHttpPeer&) = delete;
+  LocalHttpPeer& operator=(const LocalHttpPeer&) = delete;
+  ~LocalHttpPeer() {
+    stop_ = true;
+    thread_.join();
+    ::close(listener_);
+  }
+
+  int port() const { return port_; }
+  std::string url(const std::string& path = "/token") const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  // What the client sent (complete once the client has its answer).
+  const std::string& received() const { return received_; }
+
+ private:
+  bool wait_readable(int fd, int milliseconds) {
+    pollfd entry{fd, POLLIN, 0};
+    return ::poll(&entry, 1, milliseconds) > 0;
+  }
+
+  void serve() {
+    // Wait up to 10 s for the client, checking for shutdown every 50 ms.
+    int connection = -1;
+    for (int i = 0; i < 200 && !stop_; ++i) {
+      if (wait_readable(listener_, 50)) {
+        connection = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+        break;
+      }
+    }
+    if (connection < 0) return;
+    if (mode_ == Mode::Answer) {
+      // Read the head, then the body by Content-Length, within 5 s.
+      char buffer[4096];
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      std::size_t body_needed = std::string::npos;
+      while (std::chrono::steady_clock::now() < deadline) {
+        if (!wait_readable(connection, 50)) continue;
+        const ssize_t n = ::read(connection, buffer, sizeof buffer);
+        if (n <= 0) break;
+        received_.append(buffer, static_cast<std::size_t>(n));
+        const auto head_end = received_.find("\r\n\r\n");
+        if (head_end == std::string::npos) continue;
+        if (body_needed == std::string::npos) {
+          body_needed = 0;
+          const auto at = received_.find("Content-Length: ");
+          if (at != std::string::npos && at < head_end)
+            body_needed = std::stoul(received_.substr(at + 16));
+        }
+        if (received_.size() >= head_end + 4 + body_needed) break;
+      }
+      std::size_t sent = 0;
+      while (sent < response_.size()) {
+        const ssize_t n =
+            ::send(connection, response_.data() + sent, response_.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) break;
+        sent += static_cast<std::size_t>(n);
+      }
+    } else {
+      while (!stop_) wait_readable(connection, 50);  // say nothing until the test ends
+    }
+    ::close(connection);
+  }
+
+  Mode mode_;
+  std::string response_;
+  std::string received_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace mailoauth::testing
