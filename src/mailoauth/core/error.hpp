@@ -7,7 +7,9 @@
 // kept for start-up and for bugs, caught at the edges.
 #pragma once
 
+#include <chrono>
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,6 +42,13 @@ class Error {
   Error& context(std::string_view what);
   Error& with_remedy(std::string remedy);
 
+  // When the peer said how long to wait (HTTP Retry-After), retries honour it.
+  const std::optional<std::chrono::seconds>& retry_after() const { return retry_after_; }
+  Error& with_retry_after(std::chrono::seconds delay) {
+    retry_after_ = delay;
+    return *this;
+  }
+
   // "message" or "message (remedy: ...)"; never contains a secret because no
   // constructor takes one.
   std::string describe() const;
@@ -49,6 +58,7 @@ class Error {
   std::string code_;
   std::string message_;
   std::string remedy_;
+  std::optional<std::chrono::seconds> retry_after_;
 };
 
 template <typename T>

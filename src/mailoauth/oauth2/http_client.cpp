@@ -267,11 +267,10 @@ core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
   }
   add_header("Accept: application/json");
   add_header("Expect:");  // no 100-continue round trip
-  std::string authorization;
-  if (!request.bearer_token.empty()) {
-    authorization = "Authorization: Bearer ";
-    authorization += request.bearer_token.reveal();
-    add_header(authorization);
+  if (!request.authorization.empty()) {
+    std::string authorization = "Authorization: ";
+    authorization += request.authorization.reveal();
+    add_header(authorization);  // curl copies the line
     core::secure_wipe(authorization.data(), authorization.size());
   }
 
@@ -299,13 +298,6 @@ core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
     curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &transfer);
     curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
   }
-  if (!request.basic_user.empty()) {
-    curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-    curl_easy_setopt(curl, CURLOPT_USERNAME, request.basic_user.c_str());
-    std::string password(request.basic_password.reveal());
-    curl_easy_setopt(curl, CURLOPT_PASSWORD, password.c_str());  // curl copies it
-    core::secure_wipe(password.data(), password.size());
-  }
   if (request.method == "POST") {
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.reveal().data());
@@ -316,10 +308,7 @@ core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
   }
 
   const CURLcode code = curl_easy_perform(curl);
-  // Credentials copied into the handle are dropped with the reset above on the
-  // next request; clear them now so they do not outlive this call.
-  curl_easy_setopt(curl, CURLOPT_PASSWORD, "");
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);  // the list dies with this call
   if (transfer.too_large) {
     return core::fail(core::ErrorClass::Permanent, "http.too_large",
                       fmt::format("{}: the answer is larger than {} bytes; refusing to read more",

@@ -39,9 +39,8 @@ struct HttpRequest {
   std::vector<std::string> headers;  // "Name: value"; not for credentials
   core::Secret body;                 // sent as is (see form.hpp)
   std::string content_type = "application/x-www-form-urlencoded";
-  core::Secret bearer_token;  // Authorization: Bearer, when not empty
-  std::string basic_user;     // Authorization: Basic, when not empty
-  core::Secret basic_password;
+  // The Authorization header's value ("Bearer x", "Basic y"), when not empty.
+  core::Secret authorization;
 };
 
 struct HttpResponse {

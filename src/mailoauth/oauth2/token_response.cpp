@@ -106,7 +106,7 @@ core::Result<TokenResponse> parse_token_response(long http_status, std::string_v
         error =
             core::Error(core::ErrorClass::Temporary, error.code(), error.message(), error.remedy());
       }
-      if (retry_after) error.context(fmt::format("retry after {} s", retry_after->count()));
+      if (retry_after) error.with_retry_after(*retry_after);
       return core::fail(std::move(error));
     }
     std::string message =
@@ -118,7 +118,9 @@ core::Result<TokenResponse> parse_token_response(long http_status, std::string_v
       return core::fail(core::ErrorClass::Config, "oauth2.http_status", std::move(message),
                         "check the token URL (and any proxy between here and the server)");
     }
-    return core::fail(core::ErrorClass::Temporary, "oauth2.http_status", std::move(message));
+    core::Error error(core::ErrorClass::Temporary, "oauth2.http_status", std::move(message));
+    if (retry_after) error.with_retry_after(*retry_after);
+    return core::fail(std::move(error));
   }
 
   nlohmann::json object = nlohmann::json::parse(body, nullptr, false);

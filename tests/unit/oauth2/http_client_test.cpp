@@ -84,8 +84,7 @@ TEST(HttpClientTest, ReadsStatusBodyContentTypeAndRetryAfter) {
   HttpRequest request;
   request.url = peer.url();
   request.body = form_encode({{"grant_type", "client_credentials"}, {"scope", "a b"}});
-  request.basic_user = "client-1";
-  request.basic_password = core::Secret("pa:ss");
+  request.authorization = core::Secret("Basic Y2xpZW50LTE6cGE6c3M=");
   auto response = client.perform(request);
   ASSERT_TRUE(response.has_value()) << response.error().message();
   EXPECT_EQ(response->status, 429);
@@ -128,7 +127,7 @@ TEST(HttpClientTest, TraceShowsTheDialogueWithSecretsRedacted) {
   HttpRequest request;
   request.url = peer.url();
   request.body = form_encode({{"client_id", "c1"}, {"client_secret", "SECRET-VALUE"}});
-  request.bearer_token = core::Secret("BEARER-SECRET");
+  request.authorization = core::Secret("Bearer BEARER-SECRET");
   auto response = client.perform(request);
   ASSERT_TRUE(response.has_value()) << response.error().message();
   const std::string log = sink.text();
