@@ -8,7 +8,7 @@
 #include <benchmark/benchmark.h>
 #include <openssl/evp.h>
 
-#include <mailoauth/core/base64.hpp>
+#include "mailoauth/core/base64.hpp"
 
 namespace {
 

@@ -6,6 +6,8 @@
 // of three), and --token-file reads the token from a file or stdin ("-") so it
 // is not visible in `ps`, tolerating the trailing newline such files have.
 // A user name or token that SASL cannot carry is refused before printing.
+#include "mailoauth/sasl/xoauth2.hpp"
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -17,11 +19,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <mailoauth/cli/go_flags.hpp>
-#include <mailoauth/core/base64.hpp>
-#include <mailoauth/core/secret.hpp>
-#include <mailoauth/core/version.hpp>
-#include <mailoauth/sasl/xoauth2.hpp>
+#include "mailoauth/cli/go_flags.hpp"
+#include "mailoauth/core/base64.hpp"
+#include "mailoauth/core/secret.hpp"
+#include "mailoauth/core/version.hpp"
 
 namespace {
 

@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include <mailoauth/core/error.hpp>
-#include <mailoauth/core/version.hpp>
+#include "mailoauth/core/error.hpp"
+#include "mailoauth/core/version.hpp"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include <mailoauth/oauth2/token_response.hpp>
+#include "mailoauth/oauth2/token_response.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace mailoauth::oauth2;

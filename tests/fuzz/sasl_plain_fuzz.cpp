@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include <mailoauth/sasl/plain.hpp>
+#include "mailoauth/sasl/plain.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace mailoauth::sasl;

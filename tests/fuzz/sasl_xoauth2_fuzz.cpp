@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include <mailoauth/sasl/xoauth2.hpp>
+#include "mailoauth/sasl/xoauth2.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace mailoauth::sasl;

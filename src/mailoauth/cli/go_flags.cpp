@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "mailoauth/core/log.hpp"
+
 namespace mailoauth::cli {
 
 namespace {
@@ -32,19 +34,8 @@ std::string trim(std::string_view text) {
 std::string go_quote(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (byte < 0x20 || byte == 0x7f) {
-      out += fmt::format("\\x{:02x}", byte);
-    } else {
-      out.push_back(c);
-    }
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out += core::escape_control_characters(std::string_view(&c, 1));
   }
   out.push_back('"');
   return out;

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include <mailoauth/core/error.hpp>
+#include "mailoauth/core/error.hpp"
 
 namespace mailoauth::cli {
 

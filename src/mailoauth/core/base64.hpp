@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include <mailoauth/core/error.hpp>
+#include "mailoauth/core/error.hpp"
 
 namespace mailoauth::core::base64 {
 

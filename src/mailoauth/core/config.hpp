@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include <mailoauth/core/error.hpp>
+#include "mailoauth/core/error.hpp"
 
 namespace mailoauth::core {
 

@@ -13,8 +13,8 @@
 
 #include <sys/types.h>
 
-#include <mailoauth/core/error.hpp>
-#include <mailoauth/core/system_calls.hpp>
+#include "mailoauth/core/error.hpp"
+#include "mailoauth/core/system_calls.hpp"
 
 namespace mailoauth::core {
 

@@ -17,10 +17,10 @@
 #include <string_view>
 #include <variant>
 
-#include <mailoauth/core/clock.hpp>
-#include <mailoauth/core/error.hpp>
-#include <mailoauth/core/redact.hpp>
-#include <mailoauth/core/secret.hpp>
+#include "mailoauth/core/clock.hpp"
+#include "mailoauth/core/error.hpp"
+#include "mailoauth/core/redact.hpp"
+#include "mailoauth/core/secret.hpp"
 
 namespace mailoauth::core {
 

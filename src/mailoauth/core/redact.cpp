@@ -7,22 +7,12 @@
 #include <cctype>
 #include <vector>
 
-#include <mailoauth/core/secret.hpp>
+#include "mailoauth/core/ascii.hpp"
+#include "mailoauth/core/secret.hpp"
 
 namespace mailoauth::core {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 struct Word {
   std::size_t begin;

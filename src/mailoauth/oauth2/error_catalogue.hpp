@@ -12,7 +12,7 @@
 #include <span>
 #include <string_view>
 
-#include <mailoauth/core/error.hpp>
+#include "mailoauth/core/error.hpp"
 
 namespace mailoauth::oauth2 {
 

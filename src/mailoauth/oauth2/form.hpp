@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include <mailoauth/core/secret.hpp>
+#include "mailoauth/core/secret.hpp"
 
 namespace mailoauth::oauth2 {
 

@@ -12,7 +12,8 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 
-#include <mailoauth/core/version.hpp>
+#include "mailoauth/core/ascii.hpp"
+#include "mailoauth/core/version.hpp"
 
 namespace mailoauth::oauth2 {
 
@@ -55,11 +56,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
 }
 
 bool header_is(std::string_view line, std::string_view name) {
-  if (line.size() <= name.size() || line[name.size()] != ':') return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return false;
-  }
-  return true;
+  return line.size() > name.size() && line[name.size()] == ':' && core::istarts_with(line, name);
 }
 
 std::string_view header_value(std::string_view line, std::size_t name_size) {

@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include <mailoauth/core/error.hpp>
-#include <mailoauth/core/log.hpp>
-#include <mailoauth/core/secret.hpp>
+#include "mailoauth/core/error.hpp"
+#include "mailoauth/core/log.hpp"
+#include "mailoauth/core/secret.hpp"
 
 namespace mailoauth::oauth2 {
 

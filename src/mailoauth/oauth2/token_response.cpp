@@ -9,8 +9,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <mailoauth/core/log.hpp>
-#include <mailoauth/oauth2/error_catalogue.hpp>
+#include "mailoauth/core/ascii.hpp"
+#include "mailoauth/core/log.hpp"
+#include "mailoauth/oauth2/error_catalogue.hpp"
 
 namespace mailoauth::oauth2 {
 
@@ -28,17 +29,6 @@ std::string excerpt(std::string_view body) {
   std::string text = core::escape_control_characters(body.substr(0, kLimit));
   if (body.size() > kLimit) text += "...";
   return text;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 core::Error refusal(const TokenEndpointError& details, long http_status) {
@@ -164,7 +154,7 @@ core::Result<TokenResponse> parse_token_response(long http_status, std::string_v
     return core::fail(core::ErrorClass::Permanent, "oauth2.no_access_token",
                       "the token endpoint answered 200 but sent no access_token");
   }
-  if (!response.token_type.empty() && !iequals(response.token_type, "bearer")) {
+  if (!response.token_type.empty() && !core::iequals(response.token_type, "bearer")) {
     return core::fail(core::ErrorClass::Permanent, "oauth2.not_bearer",
                       fmt::format("the token endpoint issued a \"{}\" token; mail servers accept "
                                   "Bearer tokens only",

@@ -17,8 +17,8 @@
 #include <string_view>
 #include <vector>
 
-#include <mailoauth/core/error.hpp>
-#include <mailoauth/core/secret.hpp>
+#include "mailoauth/core/error.hpp"
+#include "mailoauth/core/secret.hpp"
 
 namespace mailoauth::oauth2 {
 

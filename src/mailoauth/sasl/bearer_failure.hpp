@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include <mailoauth/core/error.hpp>
+#include "mailoauth/core/error.hpp"
 
 namespace mailoauth::sasl {
 

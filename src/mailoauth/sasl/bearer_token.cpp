@@ -4,6 +4,8 @@
 
 #include <cctype>
 
+#include "mailoauth/core/ascii.hpp"
+
 namespace mailoauth::sasl {
 
 namespace {
@@ -17,11 +19,8 @@ core::Result<core::Secret> parse_bearer_authorization(std::string_view value) {
     return core::fail(core::ErrorClass::Permanent, "sasl.bad_bearer", why);
   };
   constexpr std::string_view kScheme = "bearer ";
-  if (value.size() < kScheme.size()) return refuse("the auth value is not \"Bearer <token>\"");
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(value[i])) != kScheme[i]) {
-      return refuse("the auth value is not \"Bearer <token>\"");
-    }
+  if (!core::istarts_with(value, kScheme)) {
+    return refuse("the auth value is not \"Bearer <token>\"");
   }
   const std::string_view token = value.substr(kScheme.size());
   std::size_t i = 0;

@@ -5,8 +5,8 @@
 
 #include <string_view>
 
-#include <mailoauth/core/error.hpp>
-#include <mailoauth/core/secret.hpp>
+#include "mailoauth/core/error.hpp"
+#include "mailoauth/core/secret.hpp"
 
 namespace mailoauth::sasl {
 

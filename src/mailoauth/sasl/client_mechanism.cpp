@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
-#include <mailoauth/sasl/oauthbearer.hpp>
-#include <mailoauth/sasl/plain.hpp>
-#include <mailoauth/sasl/xoauth2.hpp>
+#include "mailoauth/sasl/oauthbearer.hpp"
+#include "mailoauth/sasl/plain.hpp"
+#include "mailoauth/sasl/xoauth2.hpp"
 
 namespace mailoauth::sasl {
 

@@ -19,10 +19,10 @@
 #include <string>
 #include <string_view>
 
-#include <mailoauth/core/error.hpp>
-#include <mailoauth/core/secret.hpp>
-#include <mailoauth/sasl/bearer_failure.hpp>
-#include <mailoauth/sasl/mechanism.hpp>
+#include "mailoauth/core/error.hpp"
+#include "mailoauth/core/secret.hpp"
+#include "mailoauth/sasl/bearer_failure.hpp"
+#include "mailoauth/sasl/mechanism.hpp"
 
 namespace mailoauth::sasl {
 

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "mailoauth/core/ascii.hpp"
+
 namespace mailoauth::sasl {
 
 namespace {
@@ -41,12 +43,7 @@ std::string_view wire_name(Mechanism mechanism) {
 
 std::optional<Mechanism> parse_mechanism(std::string_view name) {
   for (const auto& [mechanism, wire] : kNames) {
-    if (name.size() != wire.size()) continue;
-    bool same = true;
-    for (std::size_t i = 0; i < name.size() && same; ++i) {
-      same = std::toupper(static_cast<unsigned char>(name[i])) == wire[i];
-    }
-    if (same) return mechanism;
+    if (core::iequals(name, wire)) return mechanism;
   }
   return std::nullopt;
 }

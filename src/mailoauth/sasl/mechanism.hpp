@@ -7,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-#include <mailoauth/core/error.hpp>
+#include "mailoauth/core/error.hpp"
 
 namespace mailoauth::sasl {
 

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include <mailoauth/sasl/bearer_token.hpp>
+#include "mailoauth/sasl/bearer_token.hpp"
 
 namespace mailoauth::sasl {
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include <mailoauth/core/error.hpp>
-#include <mailoauth/core/secret.hpp>
-#include <mailoauth/sasl/mechanism.hpp>
+#include "mailoauth/core/error.hpp"
+#include "mailoauth/core/secret.hpp"
+#include "mailoauth/sasl/mechanism.hpp"
 
 namespace mailoauth::sasl {
 

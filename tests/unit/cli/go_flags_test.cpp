@@ -1,9 +1,9 @@
 // GoFlagSet against the behaviour of Go's flag package: every accepted
 // spelling, where parsing stops, Go's error texts word for word, and the
 // PrintDefaults layout byte for byte.
-#include <gtest/gtest.h>
+#include "mailoauth/cli/go_flags.hpp"
 
-#include <mailoauth/cli/go_flags.hpp>
+#include <gtest/gtest.h>
 
 namespace mailoauth::cli {
 namespace {

@@ -1,8 +1,8 @@
 // Tests for base64: RFC 4648 section 10 vectors in both alphabets, and each way
 // strict decoding refuses garbage, with the error naming position and cause.
-#include <gtest/gtest.h>
+#include "mailoauth/core/base64.hpp"
 
-#include <mailoauth/core/base64.hpp>
+#include <gtest/gtest.h>
 
 namespace mailoauth::core::base64 {
 namespace {

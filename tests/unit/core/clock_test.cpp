@@ -1,7 +1,7 @@
 // Tests for the injectable clock and RFC 3339 formatting.
-#include <gtest/gtest.h>
+#include "mailoauth/core/clock.hpp"
 
-#include <mailoauth/core/clock.hpp>
+#include <gtest/gtest.h>
 
 namespace mailoauth::core {
 namespace {

@@ -1,8 +1,8 @@
 // Tests for TOML configuration loading: every error names file:line and the key,
 // typed getters report what they found, and typos get a suggestion.
-#include <gtest/gtest.h>
+#include "mailoauth/core/config.hpp"
 
-#include <mailoauth/core/config.hpp>
+#include <gtest/gtest.h>
 
 namespace mailoauth::core {
 namespace {

@@ -1,9 +1,9 @@
 // Tests for Error and the one table that maps classes to exit codes, Nagios
 // states and SMTP replies. The table is a compatibility promise (sysexits for
 // sendmail callers, Nagios guidelines), so each row is checked value by value.
-#include <gtest/gtest.h>
+#include "mailoauth/core/error.hpp"
 
-#include <mailoauth/core/error.hpp>
+#include <gtest/gtest.h>
 
 namespace mailoauth::core {
 namespace {

@@ -1,6 +1,8 @@
 // Tests for atomic_write_file, with failures injected through the SystemCalls
 // seam at every step: after each failure the old file must hold its old contents,
 // no temporary file may be left, and the error must name the step and the cause.
+#include "mailoauth/core/file_write.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -9,8 +11,6 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-
-#include <mailoauth/core/file_write.hpp>
 
 namespace mailoauth::core {
 namespace {

@@ -1,9 +1,9 @@
 // Tests for the logger: check-mail's level names, level filtering, the three
 // formats byte for byte (with a fixed clock), secrets as fields, redacted wire
 // traces, and escaping that keeps a hostile message on one line.
-#include <gtest/gtest.h>
+#include "mailoauth/core/log.hpp"
 
-#include <mailoauth/core/log.hpp>
+#include <gtest/gtest.h>
 
 namespace mailoauth::core {
 namespace {

@@ -1,9 +1,9 @@
 // Tests for wire-trace redaction: each place a credential sits on the wire is
 // replaced by its size, the rest of the line stays readable, and hostile lines
 // (unterminated quotes, odd spacing) neither crash nor leak.
-#include <gtest/gtest.h>
+#include "mailoauth/core/redact.hpp"
 
-#include <mailoauth/core/redact.hpp>
+#include <gtest/gtest.h>
 
 namespace mailoauth::core {
 namespace {

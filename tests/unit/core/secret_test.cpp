@@ -1,9 +1,9 @@
 // Tests for Secret: the value survives moves, reveal() is the only way in,
 // clone() is explicit, comparison works, and a log line shows only the size.
 // That formatting does not compile is checked by tests/unit/core/secret_format_must_not_compile.
-#include <gtest/gtest.h>
+#include "mailoauth/core/secret.hpp"
 
-#include <mailoauth/core/secret.hpp>
+#include <gtest/gtest.h>
 
 namespace mailoauth::core {
 namespace {

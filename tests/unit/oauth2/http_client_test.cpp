@@ -6,8 +6,9 @@
 
 #include <gtest/gtest.h>
 
-#include "local_http_peer.hpp"
 #include "mailoauth/oauth2/form.hpp"
+
+#include "local_http_peer.hpp"
 
 namespace mailoauth::oauth2 {
 namespace {

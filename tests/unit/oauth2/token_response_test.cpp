@@ -2,10 +2,11 @@
 // oidc-provider send; refusals turned into Errors with the OAuth error, the
 // AADSTS number, the server's first line, the ids and a remedy; and the
 // classification that decides whether a caller retries.
+#include "mailoauth/oauth2/token_response.hpp"
+
 #include <gtest/gtest.h>
 
-#include <mailoauth/oauth2/error_catalogue.hpp>
-#include <mailoauth/oauth2/token_response.hpp>
+#include "mailoauth/oauth2/error_catalogue.hpp"
 
 namespace mailoauth::oauth2 {
 namespace {

@@ -1,9 +1,10 @@
 // The failure challenges of XOAUTH2 (Google's documented example) and
 // OAUTHBEARER (RFC 7628 section 4.3), parsed and built byte for byte.
+#include "mailoauth/sasl/bearer_failure.hpp"
+
 #include <gtest/gtest.h>
 
-#include <mailoauth/core/base64.hpp>
-#include <mailoauth/sasl/bearer_failure.hpp>
+#include "mailoauth/core/base64.hpp"
 
 namespace mailoauth::sasl {
 namespace {

@@ -1,8 +1,8 @@
 // The client state machines: each mechanism's dialogue, the failure-challenge
 // answer that keeps a client from hanging, and refusal to go past the dialogue.
-#include <gtest/gtest.h>
+#include "mailoauth/sasl/client_mechanism.hpp"
 
-#include <mailoauth/sasl/client_mechanism.hpp>
+#include <gtest/gtest.h>
 
 namespace mailoauth::sasl {
 namespace {

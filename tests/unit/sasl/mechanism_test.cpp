@@ -1,7 +1,7 @@
 // Mechanism names and the shared field check.
-#include <gtest/gtest.h>
+#include "mailoauth/sasl/mechanism.hpp"
 
-#include <mailoauth/sasl/mechanism.hpp>
+#include <gtest/gtest.h>
 
 namespace mailoauth::sasl {
 namespace {

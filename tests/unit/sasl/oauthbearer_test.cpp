@@ -1,9 +1,10 @@
 // OAUTHBEARER against RFC 7628's examples byte for byte (sections 4.1 and 4.2),
 // saslname escaping, and the parser's grammar checks.
+#include "mailoauth/sasl/oauthbearer.hpp"
+
 #include <gtest/gtest.h>
 
-#include <mailoauth/core/base64.hpp>
-#include <mailoauth/sasl/oauthbearer.hpp>
+#include "mailoauth/core/base64.hpp"
 
 namespace mailoauth::sasl {
 namespace {

@@ -1,8 +1,9 @@
 // PLAIN (RFC 4616): layout, the RFC's example, and the parser's refusals.
+#include "mailoauth/sasl/plain.hpp"
+
 #include <gtest/gtest.h>
 
-#include <mailoauth/core/base64.hpp>
-#include <mailoauth/sasl/plain.hpp>
+#include "mailoauth/core/base64.hpp"
 
 namespace mailoauth::sasl {
 namespace {

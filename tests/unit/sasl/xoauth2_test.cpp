@@ -1,9 +1,10 @@
 // XOAUTH2 against Google's published example byte for byte, the server-side
 // parser's acceptance and refusals, and the refusal of framing characters.
+#include "mailoauth/sasl/xoauth2.hpp"
+
 #include <gtest/gtest.h>
 
-#include <mailoauth/core/base64.hpp>
-#include <mailoauth/sasl/xoauth2.hpp>
+#include "mailoauth/core/base64.hpp"
 
 namespace mailoauth::sasl {
 namespace {
