@@ -1,0 +1,141 @@
+// `fetch-token`: check-mail's tool that gets a client-credentials token and
+// prints the access token (or Go's token JSON with -json-output) on stdout or
+// into a file (-filename, mode 0600), with no trailing newline. Same flags,
+// defaults and output as check-mail's; beyond it: -client-secret-file (a
+// secret in a file, not in `ps`), a file written atomically (a reader never
+// sees half a token), retries only for failures that retrying can fix, errors
+// that say what the identity server meant, and a non-zero exit for bad flags.
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include "mailoauth/compat/check_mail_app.hpp"
+#include "mailoauth/compat/go_token.hpp"
+#include "mailoauth/core/file_write.hpp"
+#include "mailoauth/oauth2/client_credentials.hpp"
+
+namespace {
+
+using namespace mailoauth;
+
+core::Result<core::Secret> read_secret_file(const std::string& path) {
+  std::ifstream stream(path, std::ios::binary);
+  if (!stream) {
+    return core::fail(core::ErrorClass::Config, "fetch_token.secret_file",
+                      fmt::format("cannot read the client secret file {}", path));
+  }
+  std::ostringstream buffer;
+  buffer << stream.rdbuf();
+  std::string text = buffer.str();
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return core::Secret::take(std::move(text));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  compat::CheckMailApp app("fetch-token", argv[0]);
+  std::vector<std::string> scopes;
+  std::string client_id, client_secret_text, client_secret_file, token_url, filename, ca_file;
+  bool json_output = false;
+  std::int64_t max_attempts = 3;
+  auto& flags = app.flags();
+  flags.add_list("scopes", &scopes,
+                 "One or more scopes requested from the authorization server. E.g., "
+                 "\"https://outlook.office365.com/.default\" for O365.");
+  flags.add_string("client-id", &client_id, "",
+                   "Application (client) ID created during app registration.");
+  flags.add_string("client-secret", &client_secret_text, "",
+                   "Client secret (aka, \"app\" password).");
+  flags.add_string("client-secret-file", &client_secret_file, "",
+                   "Read the client secret from `file` instead of -client-secret (keeps it out of "
+                   "ps). mailoauth only.");
+  flags.add_string("token-url", &token_url, "",
+                   "The OAuth2 provider's token endpoint URL. E.g., "
+                   "\"https://accounts.google.com/o/oauth2/token\" for Google. See example INI "
+                   "file for O365 example.");
+  flags.add_bool("json-output", &json_output, false,
+                 "Emit retrieved token in JSON format. Defaults to emitting the access token field "
+                 "from retrieved payload.");
+  flags.add_string(
+      "filename", &filename, "",
+      "Save retrieved token to specified file. Emitted to standard out (stdout) if not "
+      "specified.");
+  flags.add_int("max-attempts", &max_attempts, 3, "Max token retrieval attempts.");
+  flags.add_string("ca-file", &ca_file, "",
+                   "Trust the CA certificates in `file` for the token endpoint. mailoauth only.");
+  if (auto exit_code = app.parse(argc, argv)) return *exit_code;
+
+  core::Secret client_secret = core::Secret::take(std::move(client_secret_text));
+  if (!client_secret_file.empty()) {
+    auto secret = read_secret_file(client_secret_file);
+    if (!secret) return app.configuration_error(secret.error().message());
+    client_secret = std::move(*secret);
+  }
+  // check-mail's validation, in its order and words.
+  if (client_id.empty()) return app.configuration_error("client ID not provided");
+  if (client_secret.empty()) return app.configuration_error("client secret not provided");
+  if (scopes.empty()) return app.configuration_error("scopes not provided");
+  for (const auto& scope : scopes) {
+    if (scope.empty()) return app.configuration_error("empty scope provided");
+  }
+  if (token_url.empty()) return app.configuration_error("token URL not provided");
+  if (max_attempts <= 0) {
+    return app.configuration_error(
+        fmt::format("invalid token retrieval attempts value provided: {}", max_attempts));
+  }
+
+  oauth2::HttpSettings settings;
+  settings.ca_file = ca_file;
+  oauth2::HttpClient http(settings, &app.logger());
+  oauth2::RealSleeper sleeper;
+  oauth2::ClientCredentialsGrant grant;
+  grant.token_url = token_url;
+  grant.client_id = client_id;
+  grant.client_secret = std::move(client_secret);
+  grant.scopes = scopes;
+  const auto requested_at = core::system_clock().now();
+  auto token = oauth2::request_client_credentials(
+      http, grant, {static_cast<int>(std::min<std::int64_t>(max_attempts, 100))}, sleeper);
+  if (!token) {
+    app.logger().error("Failed to retrieve token", {{"error", token.error().describe()}});
+    return 1;
+  }
+
+  core::Secret output;
+  if (json_output) {
+    compat::GoToken go_token;
+    go_token.access_token = token->access_token.clone();
+    go_token.token_type = token->token_type;
+    go_token.refresh_token = token->refresh_token.clone();
+    if (token->expires_in) {
+      go_token.expiry = requested_at + *token->expires_in;
+      go_token.expires_in = token->expires_in->count();
+    }
+    const auto offset =
+        go_token.expiry ? compat::local_utc_offset(*go_token.expiry) : std::chrono::seconds(0);
+    output = compat::format_go_token(go_token, offset);
+  } else {
+    output = token->access_token.clone();
+  }
+
+  if (!filename.empty()) {
+    auto written = core::atomic_write_file(filename, output.reveal(), 0600);
+    if (!written) {
+      app.logger().error("Failed to write data to output file",
+                         {{"error", written.error().describe()}});
+      return 1;
+    }
+    app.logger().debug("Successfully wrote data to file", {{"filename", filename}});
+    return 0;
+  }
+  const auto data = output.reveal();
+  if (std::fwrite(data.data(), 1, data.size(), stdout) != data.size() || std::fflush(stdout) != 0) {
+    app.logger().error("Failed to write data to stdout");
+    return 1;
+  }
+  return 0;
+}
