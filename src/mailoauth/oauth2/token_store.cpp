@@ -1,0 +1,417 @@
+// SQLite behind TokenStore. Small RAII wrappers for the connection, statements
+// and transactions; every SQLite failure becomes a classified Error (busy or
+// full disk: Temporary; cannot open, read-only, corrupt, wrong key: Config).
+#include "mailoauth/oauth2/token_store.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace mailoauth::oauth2 {
+
+namespace {
+
+using core::Clock;
+using core::ErrorClass;
+
+struct DatabaseCloser {
+  void operator()(sqlite3* database) const { sqlite3_close_v2(database); }
+};
+struct StatementFinalizer {
+  void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
+};
+
+constexpr std::string_view kKeyCheck = "mailoauth token store key check";
+
+core::Error sqlite_error(sqlite3* database, int code, std::string_view doing,
+                         const std::filesystem::path& path) {
+  const int primary = code & 0xff;
+  const std::string detail = database != nullptr ? sqlite3_errmsg(database) : sqlite3_errstr(code);
+  const std::string message =
+      fmt::format("token store {}: {} failed: {}", path.string(), doing, detail);
+  switch (primary) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return core::Error(ErrorClass::Temporary, "store.busy", message,
+                         "another mailoauth process holds the store's lock; it is probably "
+                         "waiting for an identity server");
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+      return core::Error(ErrorClass::Temporary, "store.io", message,
+                         "free disk space or check the disk; nothing was lost");
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_READONLY:
+    case SQLITE_AUTH:
+      return core::Error(ErrorClass::Config, "store.access", message,
+                         "check the owner and mode of the store and its directory");
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return core::Error(ErrorClass::Config, "store.corrupt", message,
+                         "move the file aside and log in again");
+    default:
+      return core::Error(ErrorClass::Temporary, "store.sqlite", message);
+  }
+}
+
+std::optional<std::int64_t> to_millis(const std::optional<Clock::WallTime>& time) {
+  if (!time) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(time->time_since_epoch()).count();
+}
+
+std::optional<Clock::WallTime> from_millis(sqlite3_stmt* statement, int column) {
+  if (sqlite3_column_type(statement, column) == SQLITE_NULL) return std::nullopt;
+  return Clock::WallTime(std::chrono::duration_cast<Clock::WallTime::duration>(
+      std::chrono::milliseconds(sqlite3_column_int64(statement, column))));
+}
+
+std::string column_text(sqlite3_stmt* statement, int column) {
+  const auto* text = sqlite3_column_text(statement, column);
+  if (text == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<std::size_t>(sqlite3_column_bytes(statement, column)));
+}
+
+std::string column_blob(sqlite3_stmt* statement, int column) {
+  const void* blob = sqlite3_column_blob(statement, column);
+  if (blob == nullptr) return {};
+  return std::string(static_cast<const char*>(blob),
+                     static_cast<std::size_t>(sqlite3_column_bytes(statement, column)));
+}
+
+}  // namespace
+
+bool StoredTokens::access_valid_for(std::chrono::seconds margin, Clock::WallTime now) const {
+  if (access_token.empty()) return false;
+  if (!access_expires_at) return true;
+  return *access_expires_at - margin > now;
+}
+
+StoredTokens StoredTokens::clone() const {
+  StoredTokens copy;
+  copy.access_token = access_token.clone();
+  copy.token_type = token_type;
+  copy.access_expires_at = access_expires_at;
+  copy.access_obtained_at = access_obtained_at;
+  copy.refresh_token = refresh_token.clone();
+  copy.refresh_obtained_at = refresh_obtained_at;
+  copy.scopes = scopes;
+  copy.last_refresh_at = last_refresh_at;
+  copy.last_error = last_error;
+  return copy;
+}
+
+struct TokenStore::Impl {
+  std::filesystem::path path;
+  StoreKey key;
+  const Clock* clock;
+  TokenStoreOptions options;
+  std::unique_ptr<sqlite3, DatabaseCloser> database;
+
+  Impl(std::filesystem::path path_, StoreKey key_, const Clock& clock_, TokenStoreOptions options_)
+      : path(std::move(path_)), key(std::move(key_)), clock(&clock_), options(options_) {}
+
+  core::Error error(int code, std::string_view doing) const {
+    return sqlite_error(database.get(), code, doing, path);
+  }
+
+  core::Result<void> exec(const char* sql, std::string_view doing) {
+    const int code = sqlite3_exec(database.get(), sql, nullptr, nullptr, nullptr);
+    if (code != SQLITE_OK) return core::fail(error(code, doing));
+    return {};
+  }
+
+  core::Result<std::unique_ptr<sqlite3_stmt, StatementFinalizer>> prepare(const char* sql) {
+    sqlite3_stmt* statement = nullptr;
+    const int code = sqlite3_prepare_v2(database.get(), sql, -1, &statement, nullptr);
+    if (code != SQLITE_OK) return core::fail(error(code, "preparing a statement"));
+    return std::unique_ptr<sqlite3_stmt, StatementFinalizer>(statement);
+  }
+
+  std::string place(std::string_view account, std::string_view field) const {
+    return fmt::format("{}\x1f{}", account, field);
+  }
+
+  core::Result<std::optional<StoredTokens>> load(std::string_view account) {
+    auto statement = prepare(
+        "SELECT access_token, token_type, access_expires_at, access_obtained_at, refresh_token, "
+        "refresh_obtained_at, scopes, last_refresh_at, last_error FROM tokens WHERE account = ?1");
+    if (!statement) return core::fail(statement.error());
+    sqlite3_stmt* s = statement->get();
+    sqlite3_bind_text(s, 1, account.data(), static_cast<int>(account.size()), SQLITE_TRANSIENT);
+    const int code = sqlite3_step(s);
+    if (code == SQLITE_DONE) return std::optional<StoredTokens>();
+    if (code != SQLITE_ROW) return core::fail(error(code, "reading tokens"));
+    StoredTokens tokens;
+    for (const auto& [column, field, target] :
+         {std::tuple{0, "access_token", &tokens.access_token},
+          std::tuple{4, "refresh_token", &tokens.refresh_token}}) {
+      const std::string sealed = column_blob(s, column);
+      if (sealed.empty()) continue;
+      auto opened = unseal(key, sealed, place(account, field));
+      if (!opened) return core::fail(opened.error());
+      *target = std::move(*opened);
+    }
+    tokens.token_type = column_text(s, 1);
+    tokens.access_expires_at = from_millis(s, 2);
+    tokens.access_obtained_at = from_millis(s, 3);
+    tokens.refresh_obtained_at = from_millis(s, 5);
+    tokens.scopes = column_text(s, 6);
+    tokens.last_refresh_at = from_millis(s, 7);
+    tokens.last_error = column_text(s, 8);
+    return std::optional<StoredTokens>(std::move(tokens));
+  }
+
+  core::Result<void> save(std::string_view account, const StoredTokens& tokens) {
+    auto statement = prepare(
+        "INSERT INTO tokens (account, access_token, token_type, access_expires_at, "
+        "access_obtained_at, refresh_token, refresh_obtained_at, scopes, last_refresh_at, "
+        "last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+        "ON CONFLICT(account) DO UPDATE SET access_token = excluded.access_token, "
+        "token_type = excluded.token_type, access_expires_at = excluded.access_expires_at, "
+        "access_obtained_at = excluded.access_obtained_at, refresh_token = excluded.refresh_token, "
+        "refresh_obtained_at = excluded.refresh_obtained_at, scopes = excluded.scopes, "
+        "last_refresh_at = excluded.last_refresh_at, last_error = excluded.last_error");
+    if (!statement) return core::fail(statement.error());
+    sqlite3_stmt* s = statement->get();
+    const auto bind_text = [s](int index, std::string_view text) {
+      sqlite3_bind_text(s, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    };
+    const auto bind_time = [s](int index, const std::optional<Clock::WallTime>& time) {
+      if (auto millis = to_millis(time)) {
+        sqlite3_bind_int64(s, index, *millis);
+      } else {
+        sqlite3_bind_null(s, index);
+      }
+    };
+    const auto bind_sealed = [&](int index, const core::Secret& value, std::string_view field) {
+      if (value.empty()) {
+        sqlite3_bind_null(s, index);
+        return;
+      }
+      const std::string sealed = seal(key, value.reveal(), place(account, field));
+      sqlite3_bind_blob(s, index, sealed.data(), static_cast<int>(sealed.size()), SQLITE_TRANSIENT);
+    };
+    bind_text(1, account);
+    bind_sealed(2, tokens.access_token, "access_token");
+    bind_text(3, tokens.token_type);
+    bind_time(4, tokens.access_expires_at);
+    bind_time(5, tokens.access_obtained_at);
+    bind_sealed(6, tokens.refresh_token, "refresh_token");
+    bind_time(7, tokens.refresh_obtained_at);
+    bind_text(8, tokens.scopes);
+    bind_time(9, tokens.last_refresh_at);
+    bind_text(10, tokens.last_error);
+    const int code = sqlite3_step(s);
+    if (code != SQLITE_DONE) return core::fail(error(code, "saving tokens"));
+    return {};
+  }
+};
+
+// Rolls back unless committed, so an early return or a failed obtain leaves the
+// store exactly as it was.
+class Transaction {
+ public:
+  explicit Transaction(TokenStore::Impl& impl) : impl_(impl) {}
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction() {
+    if (open_) sqlite3_exec(impl_.database.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  core::Result<void> begin_immediate() {
+    auto result = impl_.exec("BEGIN IMMEDIATE", "taking the store's lock");
+    open_ = result.has_value();
+    return result;
+  }
+  core::Result<void> commit() {
+    auto result = impl_.exec("COMMIT", "committing");
+    if (result) open_ = false;
+    return result;
+  }
+
+ private:
+  TokenStore::Impl& impl_;
+  bool open_ = false;
+};
+
+TokenStore::TokenStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TokenStore::TokenStore(TokenStore&&) noexcept = default;
+TokenStore& TokenStore::operator=(TokenStore&&) noexcept = default;
+TokenStore::~TokenStore() = default;
+
+const std::filesystem::path& TokenStore::path() const {
+  return impl_->path;
+}
+
+core::Result<TokenStore> TokenStore::open(const std::filesystem::path& database, StoreKey key,
+                                          const core::Clock& clock, TokenStoreOptions options) {
+  auto impl = std::make_unique<Impl>(database, std::move(key), clock, options);
+  // The directory 0700 and the file 0600 exist before SQLite opens anything, so
+  // the -wal and -shm files it makes inherit the file's mode.
+  const auto directory =
+      database.parent_path().empty() ? std::filesystem::path(".") : database.parent_path();
+  std::error_code created_error;
+  if (std::filesystem::create_directories(directory, created_error)) {
+    ::chmod(directory.c_str(), 0700);
+  }
+  const int fd = ::open(database.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return core::fail(ErrorClass::Config, "store.access",
+                      fmt::format("cannot create the token store {}: {}", database.string(),
+                                  std::strerror(errno)),
+                      "check that its directory exists and is writable");
+  }
+  ::close(fd);
+
+  sqlite3* raw = nullptr;
+  const int code =
+      sqlite3_open_v2(database.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  impl->database.reset(raw);
+  if (code != SQLITE_OK) return core::fail(impl->error(code, "opening"));
+  sqlite3_busy_timeout(raw, static_cast<int>(impl->options.lock_timeout.count()));
+  sqlite3_extended_result_codes(raw, 1);
+
+  for (const auto& [sql, doing] : {
+           std::pair{"PRAGMA journal_mode=WAL", "enabling WAL"},
+           std::pair{"PRAGMA synchronous=FULL", "setting synchronous=FULL"},
+           std::pair{"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
+                     "creating the schema"},
+           std::pair{"CREATE TABLE IF NOT EXISTS tokens (account TEXT PRIMARY KEY, "
+                     "access_token BLOB, token_type TEXT, access_expires_at INTEGER, "
+                     "access_obtained_at INTEGER, refresh_token BLOB, refresh_obtained_at INTEGER, "
+                     "scopes TEXT, last_refresh_at INTEGER, last_error TEXT)",
+                     "creating the schema"},
+       }) {
+    if (auto result = impl->exec(sql, doing); !result) return core::fail(result.error());
+  }
+
+  // A sealed known value tells a wrong key at once, before any token is touched.
+  auto check = impl->prepare("SELECT value FROM meta WHERE key = 'key_check'");
+  if (!check) return core::fail(check.error());
+  const int step = sqlite3_step(check->get());
+  if (step == SQLITE_ROW) {
+    if (!unseal(impl->key, column_blob(check->get(), 0), kKeyCheck)) {
+      return core::fail(ErrorClass::Config, "store.wrong_key",
+                        fmt::format("the token store {} was created with another key (this one is "
+                                    "from {})",
+                                    database.string(), impl->key.origin()),
+                        "use the original key (MAILOAUTH_STORE_KEY, the credentials directory or "
+                        "the key file), or move the store aside and log in again");
+    }
+  } else if (step == SQLITE_DONE) {
+    check->reset();
+    auto insert = impl->prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('key_check', ?1)");
+    if (!insert) return core::fail(insert.error());
+    const std::string sealed = seal(impl->key, kKeyCheck, kKeyCheck);
+    sqlite3_bind_blob(insert->get(), 1, sealed.data(), static_cast<int>(sealed.size()),
+                      SQLITE_TRANSIENT);
+    if (const int done = sqlite3_step(insert->get()); done != SQLITE_DONE) {
+      return core::fail(impl->error(done, "initialising"));
+    }
+  } else {
+    return core::fail(impl->error(step, "reading the key check"));
+  }
+  return TokenStore(std::move(impl));
+}
+
+core::Result<std::optional<StoredTokens>> TokenStore::load(std::string_view account) {
+  return impl_->load(account);
+}
+
+core::Result<void> TokenStore::save(std::string_view account, const StoredTokens& tokens) {
+  return impl_->save(account, tokens);
+}
+
+core::Result<bool> TokenStore::remove(std::string_view account) {
+  auto statement = impl_->prepare("DELETE FROM tokens WHERE account = ?1");
+  if (!statement) return core::fail(statement.error());
+  sqlite3_bind_text(statement->get(), 1, account.data(), static_cast<int>(account.size()),
+                    SQLITE_TRANSIENT);
+  if (const int code = sqlite3_step(statement->get()); code != SQLITE_DONE) {
+    return core::fail(impl_->error(code, "removing an account"));
+  }
+  return sqlite3_changes(impl_->database.get()) > 0;
+}
+
+core::Result<std::vector<std::string>> TokenStore::accounts() {
+  auto statement = impl_->prepare("SELECT account FROM tokens ORDER BY account");
+  if (!statement) return core::fail(statement.error());
+  std::vector<std::string> names;
+  int code = SQLITE_OK;
+  while ((code = sqlite3_step(statement->get())) == SQLITE_ROW) {
+    names.push_back(column_text(statement->get(), 0));
+  }
+  if (code != SQLITE_DONE) return core::fail(impl_->error(code, "listing accounts"));
+  return names;
+}
+
+core::Result<void> TokenStore::record_error(std::string_view account, std::string_view message) {
+  auto statement = impl_->prepare("UPDATE tokens SET last_error = ?2 WHERE account = ?1");
+  if (!statement) return core::fail(statement.error());
+  sqlite3_bind_text(statement->get(), 1, account.data(), static_cast<int>(account.size()),
+                    SQLITE_TRANSIENT);
+  sqlite3_bind_text(statement->get(), 2, message.data(), static_cast<int>(message.size()),
+                    SQLITE_TRANSIENT);
+  if (const int code = sqlite3_step(statement->get()); code != SQLITE_DONE) {
+    return core::fail(impl_->error(code, "recording an error"));
+  }
+  return {};
+}
+
+core::Result<StoredTokens> TokenStore::get_or_obtain(std::string_view account,
+                                                     std::chrono::seconds margin,
+                                                     const Obtain& obtain) {
+  // Fast path without the lock: WAL readers never wait for a writer.
+  auto current = impl_->load(account);
+  if (!current) return core::fail(current.error());
+  if (*current && (*current)->access_valid_for(margin, impl_->clock->now())) {
+    return std::move(**current);
+  }
+
+  Transaction transaction(*impl_);
+  if (auto locked = transaction.begin_immediate(); !locked) {
+    return core::fail(
+        std::move(locked.error())
+            .context(fmt::format("waiting {} s for another process refreshing \"{}\"",
+                                 impl_->options.lock_timeout.count() / 1000, account)));
+  }
+  // Someone may have refreshed while we waited for the lock.
+  current = impl_->load(account);
+  if (!current) return core::fail(current.error());
+  if (*current && (*current)->access_valid_for(margin, impl_->clock->now())) {
+    if (auto committed = transaction.commit(); !committed) return core::fail(committed.error());
+    return std::move(**current);
+  }
+
+  auto obtained = obtain(*current);
+  const auto now = impl_->clock->now();
+  if (!obtained) {
+    if (*current) {  // keep the tokens, note why they could not be renewed
+      StoredTokens noted = (*current)->clone();
+      noted.last_error = obtained.error().describe();
+      if (auto saved = impl_->save(account, noted); saved) (void)transaction.commit();
+    }
+    return core::fail(std::move(obtained.error()));
+  }
+  StoredTokens fresh = std::move(*obtained);
+  if (!fresh.access_obtained_at) fresh.access_obtained_at = now;
+  fresh.last_refresh_at = now;
+  fresh.last_error.clear();
+  if (fresh.refresh_token.empty()) {
+    if (*current && !(*current)->refresh_token.empty()) {  // server did not rotate: keep it
+      fresh.refresh_token = (*current)->refresh_token.clone();
+      fresh.refresh_obtained_at = (*current)->refresh_obtained_at;
+    }
+  } else if (!fresh.refresh_obtained_at) {
+    fresh.refresh_obtained_at = now;
+  }
+  if (fresh.scopes.empty() && *current) fresh.scopes = (*current)->scopes;
+  if (auto saved = impl_->save(account, fresh); !saved) return core::fail(saved.error());
+  if (auto committed = transaction.commit(); !committed) return core::fail(committed.error());
+  return fresh;
+}
+
+}  // namespace mailoauth::oauth2

@@ -1,0 +1,83 @@
+// The token store: one SQLite database (WAL, synchronous=FULL, mode 0600 in a
+// 0700 directory) holding, per account, the access token, the refresh token and
+// the bookkeeping an admin needs (scopes granted, when each token was obtained
+// and expires, the last refresh and the last error). Tokens are sealed with
+// store_crypto, bound to account and field; the database alone reveals nothing.
+//
+// get_or_obtain() is the heart: it returns a token that stays valid for at
+// least `margin`, and only when there is none does it call `obtain` — inside a
+// BEGIN IMMEDIATE transaction, which is SQLite's cross-process write lock. So
+// twenty processes asking at once cause one request to the token endpoint: the
+// first obtains and commits, the others wait on the lock, then find the fresh
+// token. A process killed while obtaining leaves the transaction uncommitted:
+// the previous tokens, including the newest refresh token, stay as they were.
+// The refresh token handed to `obtain` is the stored one; whatever `obtain`
+// returns replaces it (rotation), or keeps it when the server sent none.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mailoauth/core/clock.hpp"
+#include "mailoauth/core/error.hpp"
+#include "mailoauth/core/secret.hpp"
+#include "mailoauth/oauth2/store_crypto.hpp"
+
+namespace mailoauth::oauth2 {
+
+struct StoredTokens {
+  core::Secret access_token;
+  std::string token_type;
+  std::optional<core::Clock::WallTime> access_expires_at;
+  std::optional<core::Clock::WallTime> access_obtained_at;
+  core::Secret refresh_token;
+  std::optional<core::Clock::WallTime> refresh_obtained_at;
+  std::string scopes;
+  std::optional<core::Clock::WallTime> last_refresh_at;
+  std::string last_error;
+
+  // Usable for at least `margin` from `now` (no expiry known: usable).
+  bool access_valid_for(std::chrono::seconds margin, core::Clock::WallTime now) const;
+  StoredTokens clone() const;
+};
+
+struct TokenStoreOptions {
+  std::chrono::milliseconds lock_timeout{120'000};  // how long to wait for another refresher
+};
+
+class TokenStore {
+ public:
+  static core::Result<TokenStore> open(const std::filesystem::path& database, StoreKey key,
+                                       const core::Clock& clock = core::system_clock(),
+                                       TokenStoreOptions options = {});
+  TokenStore(TokenStore&&) noexcept;
+  TokenStore& operator=(TokenStore&&) noexcept;
+  ~TokenStore();
+
+  core::Result<std::optional<StoredTokens>> load(std::string_view account);
+  core::Result<void> save(std::string_view account, const StoredTokens& tokens);
+  core::Result<bool> remove(std::string_view account);
+  core::Result<std::vector<std::string>> accounts();
+  // Notes a failure for `token status`, keeping the tokens.
+  core::Result<void> record_error(std::string_view account, std::string_view message);
+
+  using Obtain = std::function<core::Result<StoredTokens>(const std::optional<StoredTokens>&)>;
+  core::Result<StoredTokens> get_or_obtain(std::string_view account, std::chrono::seconds margin,
+                                           const Obtain& obtain);
+
+  const std::filesystem::path& path() const;
+
+  struct Impl;  // opaque: SQLite stays out of this header
+
+ private:
+  explicit TokenStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mailoauth::oauth2

@@ -1,0 +1,277 @@
+// The token store: files made private, tokens sealed (not in the file in
+// clear), a wrong key refused at open, rotation kept, errors noted; and the two
+// promises that matter most, tested with real processes: twenty processes
+// asking at once cause exactly one obtain, and a process killed with SIGKILL in
+// the middle of an obtain leaves the previous tokens intact and the lock free.
+#include "mailoauth/oauth2/token_store.hpp"
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace mailoauth::oauth2 {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+class TemporaryDirectory {
+ public:
+  TemporaryDirectory() {
+    std::string pattern = (fs::temp_directory_path() / "mailoauth-store-XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~TemporaryDirectory() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+StoreKey test_key(char fill = 'k') {
+  return *make_store_key(core::Secret(std::string(32, fill)), "test");
+}
+
+TokenStore open_store(const fs::path& path, const core::Clock& clock = core::system_clock(),
+                      char fill = 'k') {
+  auto store = TokenStore::open(path, test_key(fill), clock);
+  if (!store) throw std::runtime_error(store.error().describe());
+  return std::move(*store);
+}
+
+StoredTokens tokens(std::string access, std::string refresh, core::Clock::WallTime expires) {
+  StoredTokens result;
+  result.access_token = core::Secret(access);
+  result.refresh_token = core::Secret(refresh);
+  result.token_type = "Bearer";
+  result.access_expires_at = expires;
+  result.scopes = "mail offline_access";
+  return result;
+}
+
+std::string file_bytes(const fs::path& path) {
+  std::ifstream stream(path, std::ios::binary);
+  std::ostringstream contents;
+  contents << stream.rdbuf();
+  return contents.str();
+}
+
+TEST(TokenStoreTest, FilesArePrivate) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path() / "state" / "tokens.db";
+  auto store = open_store(path);
+  ASSERT_TRUE(store.save("work", tokens("a", "r", core::system_clock().now() + 1h)).has_value());
+  struct stat info {};
+  ASSERT_EQ(::stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat(path.parent_path().c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700u);
+  for (const char* suffix : {"-wal", "-shm"}) {
+    const fs::path companion = path.string() + suffix;
+    if (::stat(companion.c_str(), &info) == 0) {
+      EXPECT_EQ(info.st_mode & 077, 0u) << suffix;
+    }
+  }
+}
+
+TEST(TokenStoreTest, SaveLoadRoundTripWithoutTokensInClear) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path() / "tokens.db";
+  const auto expires = core::Clock::WallTime(std::chrono::milliseconds(1'900'000'000'123));
+  {
+    auto store = open_store(path);
+    ASSERT_TRUE(store.save("work", tokens("ACCESS-TOKEN-CLEAR", "REFRESH-TOKEN-CLEAR", expires))
+                    .has_value());
+  }
+  auto store = open_store(path);
+  auto loaded = store.load("work");
+  ASSERT_TRUE(loaded.has_value() && loaded->has_value());
+  EXPECT_EQ((*loaded)->access_token.reveal(), "ACCESS-TOKEN-CLEAR");
+  EXPECT_EQ((*loaded)->refresh_token.reveal(), "REFRESH-TOKEN-CLEAR");
+  EXPECT_EQ((*loaded)->access_expires_at, expires);
+  EXPECT_EQ((*loaded)->scopes, "mail offline_access");
+  EXPECT_FALSE(store.load("other")->has_value());
+  for (const char* suffix : {"", "-wal"}) {
+    const std::string bytes = file_bytes(path.string() + suffix);
+    EXPECT_EQ(bytes.find("TOKEN-CLEAR"), std::string::npos) << "token in clear in" << suffix;
+  }
+  EXPECT_EQ(*store.accounts(), std::vector<std::string>{"work"});
+  EXPECT_TRUE(*store.remove("work"));
+  EXPECT_FALSE(*store.remove("work"));
+}
+
+TEST(TokenStoreTest, WrongKeyIsRefusedAtOpen) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path() / "tokens.db";
+  { auto store = open_store(path, core::system_clock(), 'a'); }
+  auto other = TokenStore::open(path, test_key('b'));
+  ASSERT_FALSE(other.has_value());
+  EXPECT_EQ(other.error().code(), "store.wrong_key");
+  EXPECT_EQ(other.error().error_class(), core::ErrorClass::Config);
+}
+
+TEST(TokenStoreTest, NotADatabaseIsExplained) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path() / "tokens.db";
+  std::ofstream(path) << "this is not sqlite, it is a text file that is long enough to matter\n";
+  auto store = TokenStore::open(path, test_key());
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().code(), "store.corrupt");
+}
+
+TEST(TokenStoreTest, ObtainsOnlyWhenMissingOrTooCloseToExpiry) {
+  TemporaryDirectory directory;
+  core::ManualClock clock;
+  auto store = open_store(directory.path() / "tokens.db", clock);
+  int calls = 0;
+  const auto obtain = [&](const std::optional<StoredTokens>&) -> core::Result<StoredTokens> {
+    ++calls;
+    return tokens("access-" + std::to_string(calls), "", clock.now() + 3600s);
+  };
+  auto first = store.get_or_obtain("work", 300s, obtain);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->access_token.reveal(), "access-1");
+  EXPECT_EQ(calls, 1);
+  clock.advance(3000s);  // 600 s left, margin 300 s: still good
+  EXPECT_EQ(store.get_or_obtain("work", 300s, obtain)->access_token.reveal(), "access-1");
+  EXPECT_EQ(calls, 1);
+  clock.advance(400s);  // 200 s left: within the margin
+  EXPECT_EQ(store.get_or_obtain("work", 300s, obtain)->access_token.reveal(), "access-2");
+  EXPECT_EQ(calls, 2);
+  auto saved = store.load("work");
+  EXPECT_EQ((*saved)->last_refresh_at, clock.now());
+}
+
+TEST(TokenStoreTest, RotatedRefreshTokenReplacesTheOldOneAndUnrotatedIsKept) {
+  TemporaryDirectory directory;
+  core::ManualClock clock;
+  auto store = open_store(directory.path() / "tokens.db", clock);
+  ASSERT_TRUE(store.save("work", tokens("old-access", "refresh-1", clock.now() - 1s)).has_value());
+  std::string presented;
+  auto rotated = store.get_or_obtain("work", 60s, [&](const std::optional<StoredTokens>& current) {
+    presented = std::string(current->refresh_token.reveal());
+    return core::Result<StoredTokens>(tokens("new-access", "refresh-2", clock.now() + 1h));
+  });
+  ASSERT_TRUE(rotated.has_value());
+  EXPECT_EQ(presented, "refresh-1");
+  EXPECT_EQ((*store.load("work"))->refresh_token.reveal(), "refresh-2");
+
+  clock.advance(2h);
+  (void)store.get_or_obtain("work", 60s, [&](const std::optional<StoredTokens>& current) {
+    presented = std::string(current->refresh_token.reveal());
+    return core::Result<StoredTokens>(tokens("newer-access", "", clock.now() + 1h));
+  });
+  EXPECT_EQ(presented, "refresh-2");
+  EXPECT_EQ((*store.load("work"))->refresh_token.reveal(), "refresh-2") << "unrotated token lost";
+}
+
+TEST(TokenStoreTest, FailedObtainKeepsTokensAndNotesTheError) {
+  TemporaryDirectory directory;
+  core::ManualClock clock;
+  auto store = open_store(directory.path() / "tokens.db", clock);
+  ASSERT_TRUE(store.save("work", tokens("old", "refresh-1", clock.now() - 1s)).has_value());
+  auto result = store.get_or_obtain("work", 60s, [](const std::optional<StoredTokens>&) {
+    return core::Result<StoredTokens>(core::fail(core::ErrorClass::Permanent,
+                                                 "oauth2.invalid_grant", "refresh token revoked",
+                                                 "log in again"));
+  });
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code(), "oauth2.invalid_grant");
+  auto kept = store.load("work");
+  EXPECT_EQ((*kept)->refresh_token.reveal(), "refresh-1");
+  EXPECT_EQ((*kept)->last_error, "refresh token revoked (remedy: log in again)");
+}
+
+// Twenty processes, each with its own connection, ask for the same account at
+// the same moment; each obtain appends a line to a file (O_APPEND is atomic).
+TEST(TokenStoreTest, TwentyProcessesCauseExactlyOneObtain) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path() / "tokens.db";
+  const fs::path calls = directory.path() / "calls";
+  const fs::path results = directory.path() / "results";
+  { auto store = open_store(path); }
+  const auto start = std::chrono::system_clock::now() + 300ms;
+  std::vector<pid_t> children;
+  for (int i = 0; i < 20; ++i) {
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      std::this_thread::sleep_until(start);  // all start together
+      auto store = TokenStore::open(path, test_key());
+      if (!store) ::_exit(2);
+      auto token = store->get_or_obtain("work", 60s, [&](const std::optional<StoredTokens>&) {
+        const int fd = ::open(calls.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0600);
+        (void)!::write(fd, "x\n", 2);
+        ::close(fd);
+        std::this_thread::sleep_for(200ms);  // a slow identity server
+        return core::Result<StoredTokens>(
+            tokens("the-one-token", "", std::chrono::system_clock::now() + 1h));
+      });
+      if (!token) ::_exit(3);
+      const int fd = ::open(results.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0600);
+      const std::string line = std::string(token->access_token.reveal()) + "\n";
+      (void)!::write(fd, line.data(), line.size());
+      ::close(fd);
+      ::_exit(0);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a child failed";
+  }
+  EXPECT_EQ(file_bytes(calls), "x\n") << "more than one request would have reached the server";
+  std::string expected;
+  for (int i = 0; i < 20; ++i) expected += "the-one-token\n";
+  EXPECT_EQ(file_bytes(results), expected);
+}
+
+TEST(TokenStoreTest, KilledDuringObtainLosesNothingAndFreesTheLock) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path() / "tokens.db";
+  {
+    auto store = open_store(path);
+    ASSERT_TRUE(store
+                    .save("work", tokens("old-access", "newest-refresh",
+                                         std::chrono::system_clock::now() - 1s))
+                    .has_value());
+  }
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto store = TokenStore::open(path, test_key());
+    if (!store) ::_exit(2);
+    (void)store->get_or_obtain("work", 60s, [](const std::optional<StoredTokens>&) {
+      ::kill(::getpid(), SIGKILL);  // dies holding the lock, mid-refresh
+      return core::Result<StoredTokens>(tokens("never", "never", {}));
+    });
+    ::_exit(4);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+  auto store = TokenStore::open(path, test_key(), core::system_clock(), {5000ms});
+  ASSERT_TRUE(store.has_value()) << store.error().describe();
+  auto kept = store->load("work");
+  ASSERT_TRUE(kept.has_value() && kept->has_value());
+  EXPECT_EQ((*kept)->refresh_token.reveal(), "newest-refresh");
+  const auto before = std::chrono::steady_clock::now();
+  auto renewed = store->get_or_obtain("work", 60s, [](const std::optional<StoredTokens>& current) {
+    EXPECT_EQ(current->refresh_token.reveal(), "newest-refresh");
+    return core::Result<StoredTokens>(tokens("fresh", "", std::chrono::system_clock::now() + 1h));
+  });
+  ASSERT_TRUE(renewed.has_value()) << renewed.error().describe();
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 4s) << "the dead process's lock lingered";
+}
+
+}  // namespace
+}  // namespace mailoauth::oauth2
