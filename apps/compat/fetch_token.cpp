@@ -4,7 +4,11 @@
 // defaults and output as check-mail's; beyond it: -client-secret-file (a
 // secret in a file, not in `ps`), a file written atomically (a reader never
 // sees half a token), retries only for failures that retrying can fix, errors
-// that say what the identity server meant, and a non-zero exit for bad flags.
+// that say what the identity server meant, a non-zero exit for bad flags, and
+// a token cache: a token still valid for -refresh-margin seconds is reused from
+// mailoauth's token store (sealed, 0600) instead of asking the server again, so
+// a check that runs every minute makes one request per token lifetime.
+// -no-cache asks the server every time, as check-mail does.
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -16,6 +20,7 @@
 #include "mailoauth/compat/go_token.hpp"
 #include "mailoauth/core/file_write.hpp"
 #include "mailoauth/oauth2/client_credentials.hpp"
+#include "mailoauth/oauth2/token_cache.hpp"
 
 namespace {
 
@@ -41,7 +46,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> scopes;
   std::string client_id, client_secret_text, client_secret_file, token_url, filename, ca_file;
   bool json_output = false;
+  bool no_cache = false;
   std::int64_t max_attempts = 3;
+  std::int64_t refresh_margin = 300;
   auto& flags = app.flags();
   flags.add_list("scopes", &scopes,
                  "One or more scopes requested from the authorization server. E.g., "
@@ -67,6 +74,13 @@ int main(int argc, char** argv) {
   flags.add_int("max-attempts", &max_attempts, 3, "Max token retrieval attempts.");
   flags.add_string("ca-file", &ca_file, "",
                    "Trust the CA certificates in `file` for the token endpoint. mailoauth only.");
+  flags.add_bool(
+      "no-cache", &no_cache, false,
+      "Ask the token endpoint on every run instead of reusing a cached token (check-mail's "
+      "behaviour). mailoauth only.");
+  flags.add_int("refresh-margin", &refresh_margin, 300,
+                "Reuse a cached token only while it stays valid for this many more seconds. "
+                "mailoauth only.");
   if (auto exit_code = app.parse(argc, argv)) return *exit_code;
 
   core::Secret client_secret = core::Secret::take(std::move(client_secret_text));
@@ -87,6 +101,9 @@ int main(int argc, char** argv) {
     return app.configuration_error(
         fmt::format("invalid token retrieval attempts value provided: {}", max_attempts));
   }
+  if (refresh_margin < 0) {
+    return app.configuration_error(fmt::format("invalid refresh margin: {}", refresh_margin));
+  }
 
   oauth2::HttpSettings settings;
   settings.ca_file = ca_file;
@@ -97,29 +114,55 @@ int main(int argc, char** argv) {
   grant.client_id = client_id;
   grant.client_secret = std::move(client_secret);
   grant.scopes = scopes;
-  const auto requested_at = core::system_clock().now();
-  auto token = oauth2::request_client_credentials(
-      http, grant, {static_cast<int>(std::min<std::int64_t>(max_attempts, 100))}, sleeper);
-  if (!token) {
-    app.logger().error("Failed to retrieve token", {{"error", token.error().describe()}});
-    return 1;
+  const oauth2::RetryPolicy policy{static_cast<int>(std::min<std::int64_t>(max_attempts, 100))};
+  oauth2::StoredTokens token;
+  if (no_cache) {
+    const auto requested_at = core::system_clock().now();
+    auto response = oauth2::request_client_credentials(http, grant, policy, sleeper);
+    if (!response) {
+      app.logger().error("Failed to retrieve token", {{"error", response.error().describe()}});
+      return 1;
+    }
+    token.access_token = std::move(response->access_token);
+    token.token_type = response->token_type;
+    token.refresh_token = std::move(response->refresh_token);
+    if (response->expires_in) token.access_expires_at = requested_at + *response->expires_in;
+  } else {
+    auto state = oauth2::default_state_directory();
+    auto store = state ? oauth2::open_default_store(*state)
+                       : core::Result<oauth2::TokenStore>(core::fail(state.error()));
+    if (!store) {
+      app.logger().error("Failed to open the token cache (use -no-cache to go without)",
+                         {{"error", store.error().describe()}});
+      return 1;
+    }
+    auto cached = oauth2::cached_client_credentials(
+        *store, http, grant, std::chrono::seconds(refresh_margin), policy, sleeper);
+    if (!cached) {
+      app.logger().error("Failed to retrieve token", {{"error", cached.error().describe()}});
+      return 1;
+    }
+    token = std::move(*cached);
   }
 
   core::Secret output;
   if (json_output) {
     compat::GoToken go_token;
-    go_token.access_token = token->access_token.clone();
-    go_token.token_type = token->token_type;
-    go_token.refresh_token = token->refresh_token.clone();
-    if (token->expires_in) {
-      go_token.expiry = requested_at + *token->expires_in;
-      go_token.expires_in = token->expires_in->count();
+    go_token.access_token = token.access_token.clone();
+    go_token.token_type = token.token_type;
+    go_token.refresh_token = token.refresh_token.clone();
+    go_token.expiry = token.access_expires_at;
+    if (token.access_expires_at) {
+      go_token.expires_in =
+          std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(
+                                        *token.access_expires_at - core::system_clock().now())
+                                        .count());
     }
     const auto offset =
         go_token.expiry ? compat::local_utc_offset(*go_token.expiry) : std::chrono::seconds(0);
     output = compat::format_go_token(go_token, offset);
   } else {
-    output = token->access_token.clone();
+    output = token.access_token.clone();
   }
 
   if (!filename.empty()) {

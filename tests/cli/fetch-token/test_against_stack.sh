@@ -10,6 +10,7 @@ source "$MAILOAUTH_STACK_ENV"
 fetch="$MAILOAUTH_BIN_DIR/fetch-token"
 read_token="$MAILOAUTH_BIN_DIR/read-token"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+export MAILOAUTH_STATE_DIR="$tmp/state"  # the token cache of this test alone
 status=0
 check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; status=1; fi; }
 printf '%s' "$CC_CLIENT_SECRET" > "$tmp/secret"
