@@ -2,6 +2,13 @@
 // reset before each request and reused so keep-alive connections survive
 // between a token request and the next. Every option that matters for safety
 // is set explicitly rather than trusting libcurl's defaults of the day.
+//
+// libcurl is loaded with dlopen() on the first request, not linked: it drags in
+// some thirty libraries (TLS, Kerberos, LDAP, SSH, IDN, ...) whose loading cost
+// ~18 ms per process on the reference machine, which every cached `token get`
+// and every Nagios check would pay without ever sending a request
+// (bench/results/token_cache.md). The function table's types come from curl.h
+// via decltype, so they cannot drift from the real signatures.
 #include "mailoauth/oauth2/http_client.hpp"
 
 #include <algorithm>
@@ -10,6 +17,7 @@
 #include <mutex>
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <fmt/format.h>
 
 #include "mailoauth/core/ascii.hpp"
@@ -19,23 +27,89 @@ namespace mailoauth::oauth2 {
 
 namespace {
 
-struct CurlDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-struct UrlDeleter {
-  void operator()(CURLU* url) const { curl_url_cleanup(url); }
-};
-struct CurlStringDeleter {
-  void operator()(char* text) const { curl_free(text); }
+struct CurlApi {
+  decltype(&::curl_global_init) global_init;
+  decltype(&::curl_easy_init) easy_init;
+  decltype(&::curl_easy_cleanup) easy_cleanup;
+  decltype(&::curl_easy_reset) easy_reset;
+  decltype(&::curl_easy_setopt) easy_setopt;
+  decltype(&::curl_easy_perform) easy_perform;
+  decltype(&::curl_easy_getinfo) easy_getinfo;
+  decltype(&::curl_easy_strerror) easy_strerror;
+  decltype(&::curl_slist_append) slist_append;
+  decltype(&::curl_slist_free_all) slist_free_all;
+  decltype(&::curl_url) url;
+  decltype(&::curl_url_cleanup) url_cleanup;
+  decltype(&::curl_url_set) url_set;
+  decltype(&::curl_url_get) url_get;
+  decltype(&::curl_free) free;
+  decltype(&::curl_getdate) getdate;
 };
 
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+// The process-wide table, loaded and initialised once; nullptr with a reason
+// when libcurl cannot be loaded.
+const CurlApi* curl_api(std::string* why = nullptr) {
+  static std::string failure;
+  static const CurlApi* api = []() -> const CurlApi* {
+    void* library = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (library == nullptr) {
+      const char* error = ::dlerror();
+      failure = error != nullptr ? error : "dlopen failed";
+      return nullptr;
+    }
+    static CurlApi table{};
+    bool complete = true;
+    const auto resolve = [&](auto& slot, const char* name) {
+      slot = reinterpret_cast<std::remove_reference_t<decltype(slot)>>(::dlsym(library, name));
+      complete = complete && slot != nullptr;
+    };
+    resolve(table.global_init, "curl_global_init");
+    resolve(table.easy_init, "curl_easy_init");
+    resolve(table.easy_cleanup, "curl_easy_cleanup");
+    resolve(table.easy_reset, "curl_easy_reset");
+    resolve(table.easy_setopt, "curl_easy_setopt");
+    resolve(table.easy_perform, "curl_easy_perform");
+    resolve(table.easy_getinfo, "curl_easy_getinfo");
+    resolve(table.easy_strerror, "curl_easy_strerror");
+    resolve(table.slist_append, "curl_slist_append");
+    resolve(table.slist_free_all, "curl_slist_free_all");
+    resolve(table.url, "curl_url");
+    resolve(table.url_cleanup, "curl_url_cleanup");
+    resolve(table.url_set, "curl_url_set");
+    resolve(table.url_get, "curl_url_get");
+    resolve(table.free, "curl_free");
+    resolve(table.getdate, "curl_getdate");
+    if (!complete) {
+      failure = "libcurl.so.4 lacks a function mailoauth needs (libcurl 7.85 or newer is required)";
+      return nullptr;
+    }
+    if (table.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+      failure = "curl_global_init failed";
+      return nullptr;
+    }
+    return &table;
+  }();
+  if (api == nullptr && why != nullptr) *why = failure;
+  return api;
 }
+
+core::Error curl_unavailable() {
+  std::string why;
+  curl_api(&why);
+  return core::Error(core::ErrorClass::Config, "http.no_libcurl",
+                     fmt::format("libcurl cannot be loaded: {}", why),
+                     "install libcurl (Debian: apt-get install libcurl4)");
+}
+
+struct SlistDeleter {
+  void operator()(curl_slist* list) const { curl_api()->slist_free_all(list); }
+};
+struct UrlDeleter {
+  void operator()(CURLU* url) const { curl_api()->url_cleanup(url); }
+};
+struct CurlStringDeleter {
+  void operator()(char* text) const { curl_api()->free(text); }
+};
 
 struct Transfer {
   HttpResponse response;
@@ -116,7 +190,7 @@ int on_debug(CURL*, curl_infotype type, char* data, std::size_t size, void* user
 
 core::Error transport_error(CURLcode code, const char* detail, const std::string& url,
                             const HttpSettings& settings) {
-  const std::string text = detail[0] != '\0' ? detail : curl_easy_strerror(code);
+  const std::string text = detail[0] != '\0' ? detail : curl_api()->easy_strerror(code);
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
       return core::Error(
@@ -151,8 +225,10 @@ core::Error transport_error(CURLcode code, const char* detail, const std::string
 
 // Scheme and host of a URL, via libcurl's own parser (the one that will be used).
 core::Result<std::pair<std::string, std::string>> scheme_and_host(const std::string& url) {
-  std::unique_ptr<CURLU, UrlDeleter> handle(curl_url());
-  if (!handle || curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+  const CurlApi* curl = curl_api();
+  if (curl == nullptr) return core::fail(curl_unavailable());
+  std::unique_ptr<CURLU, UrlDeleter> handle(curl->url());
+  if (!handle || curl->url_set(handle.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
     return core::fail(
         core::ErrorClass::Config, "http.bad_url",
         fmt::format("\"{}\" is not a valid URL", core::escape_control_characters(url)),
@@ -160,8 +236,8 @@ core::Result<std::pair<std::string, std::string>> scheme_and_host(const std::str
   }
   char* scheme = nullptr;
   char* host = nullptr;
-  curl_url_get(handle.get(), CURLUPART_SCHEME, &scheme, 0);
-  curl_url_get(handle.get(), CURLUPART_HOST, &host, 0);
+  curl->url_get(handle.get(), CURLUPART_SCHEME, &scheme, 0);
+  curl->url_get(handle.get(), CURLUPART_HOST, &host, 0);
   std::unique_ptr<char, CurlStringDeleter> scheme_owner(scheme);
   std::unique_ptr<char, CurlStringDeleter> host_owner(host);
   return std::pair<std::string, std::string>(scheme ? scheme : "", host ? host : "");
@@ -186,8 +262,10 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
     return std::chrono::seconds(std::min(seconds, kCap));
   }
   if (error == std::errc::result_out_of_range) return std::chrono::seconds(kCap);
+  const CurlApi* curl = curl_api();
+  if (curl == nullptr) return std::nullopt;
   const std::string date(value);
-  const time_t when = curl_getdate(date.c_str(), nullptr);
+  const time_t when = curl->getdate(date.c_str(), nullptr);
   if (when < 0) return std::nullopt;
   const auto delta = std::chrono::system_clock::from_time_t(when) - now;
   const auto whole = std::chrono::duration_cast<std::chrono::seconds>(delta).count();
@@ -197,18 +275,19 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
 struct HttpClient::Impl {
   HttpSettings settings;
   core::Logger* logger = nullptr;
-  std::unique_ptr<CURL, CurlDeleter> handle;
+  CURL* handle = nullptr;  // made on the first request
+  ~Impl() {
+    if (handle != nullptr) curl_api()->easy_cleanup(handle);
+  }
 };
 
 HttpClient::HttpClient(HttpSettings settings, core::Logger* logger)
     : impl_(std::make_unique<Impl>()) {
-  global_init();
   impl_->settings = std::move(settings);
   if (impl_->settings.user_agent.empty()) {
     impl_->settings.user_agent = fmt::format("mailoauth/{}", core::version());
   }
   impl_->logger = logger;
-  impl_->handle.reset(curl_easy_init());
 }
 
 HttpClient::HttpClient(HttpClient&&) noexcept = default;
@@ -221,7 +300,10 @@ const HttpSettings& HttpClient::settings() const {
 
 core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
   const HttpSettings& settings = impl_->settings;
-  CURL* curl = impl_->handle.get();
+  const CurlApi* api = curl_api();
+  if (api == nullptr) return core::fail(curl_unavailable());
+  if (impl_->handle == nullptr) impl_->handle = api->easy_init();
+  CURL* curl = impl_->handle;
   if (curl == nullptr) {
     return core::fail(core::ErrorClass::Bug, "http.init", "libcurl could not create a handle");
   }
@@ -246,7 +328,7 @@ core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
         {{"url", request.url}});
   }
 
-  curl_easy_reset(curl);
+  api->easy_reset(curl);
   Transfer transfer;
   transfer.limit = settings.max_response_size;
   transfer.logger = impl_->logger != nullptr && impl_->logger->enabled(core::LogLevel::Trace)
@@ -255,8 +337,8 @@ core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
   char error_buffer[CURL_ERROR_SIZE] = {0};
 
   std::unique_ptr<curl_slist, SlistDeleter> headers;
-  const auto add_header = [&headers](const std::string& line) {
-    headers.reset(curl_slist_append(headers.release(), line.c_str()));
+  const auto add_header = [&headers, api](const std::string& line) {
+    headers.reset(api->slist_append(headers.release(), line.c_str()));
   };
   for (const auto& header : request.headers) add_header(header);
   if (!request.body.empty() || request.method == "POST") {
@@ -271,41 +353,41 @@ core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
     core::secure_wipe(authorization.data(), authorization.size());
   }
 
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+  api->easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  api->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  api->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  api->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  api->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(settings.connect_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(settings.total_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, settings.verify_tls ? 1L : 0L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, settings.verify_tls ? 2L : 0L);
-  if (!settings.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, settings.ca_file.c_str());
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, settings.user_agent.c_str());
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
-  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // whatever curl can decode
+  api->easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(settings.total_timeout.count()));
+  api->easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  api->easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, settings.verify_tls ? 1L : 0L);
+  api->easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, settings.verify_tls ? 2L : 0L);
+  if (!settings.ca_file.empty()) api->easy_setopt(curl, CURLOPT_CAINFO, settings.ca_file.c_str());
+  api->easy_setopt(curl, CURLOPT_USERAGENT, settings.user_agent.c_str());
+  api->easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  api->easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
+  api->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  api->easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  api->easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  api->easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  api->easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // whatever curl can decode
   if (transfer.logger != nullptr) {
-    curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, on_debug);
-    curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &transfer);
-    curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
+    api->easy_setopt(curl, CURLOPT_DEBUGFUNCTION, on_debug);
+    api->easy_setopt(curl, CURLOPT_DEBUGDATA, &transfer);
+    api->easy_setopt(curl, CURLOPT_VERBOSE, 1L);
   }
   if (request.method == "POST") {
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.reveal().data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+    api->easy_setopt(curl, CURLOPT_POST, 1L);
+    api->easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.reveal().data());
+    api->easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(request.body.size()));
   } else if (request.method != "GET") {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    api->easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
 
-  const CURLcode code = curl_easy_perform(curl);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);  // the list dies with this call
+  const CURLcode code = api->easy_perform(curl);
+  api->easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);  // the list dies with this call
   if (transfer.too_large) {
     return core::fail(core::ErrorClass::Permanent, "http.too_large",
                       fmt::format("{}: the answer is larger than {} bytes; refusing to read more",
@@ -313,7 +395,7 @@ core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
   }
   if (code != CURLE_OK)
     return core::fail(transport_error(code, error_buffer, request.url, settings));
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &transfer.response.status);
+  api->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &transfer.response.status);
   return std::move(transfer.response);
 }
 

@@ -32,6 +32,10 @@ for _ in 1 2 3 4 5; do "$fetch" "${args[@]}" -no-cache >/dev/null || failures=$(
 after=$(grants)
 check "-no-cache asks the server every run (5 runs, 5 grants)" '[ $((after - before)) -eq 5 ] && [ $failures -eq 0 ]'
 
+loads_curl() { LD_DEBUG=files "$fetch" "${args[@]}" "$@" 2>&1 >/dev/null | grep -c "file=libcurl" || true; }
+check "a cached run does not even load libcurl (~18 ms of libraries)" '[ "$(loads_curl)" = 0 ]'
+check "a run that asks the server loads libcurl" '[ "$(loads_curl -no-cache)" -gt 0 ]'
+
 "$fetch" -client-id "$CC_CLIENT_ID" -client-secret NOT-THE-SECRET-4711 -scopes "$MAIL_SCOPE" -token-url "$OIDC_TOKEN_URL" >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "a wrong secret is refused, not served from the cache" '[ $rc -eq 1 ] && [ ! -s "$tmp/out" ] && grep -q invalid_client "$tmp/err"'
 
