@@ -72,7 +72,9 @@ tidy: $(BUILD)/build.ninja
 	@mkdir -p $(BUILD)/tidy
 	@sed -e 's/-std=c++23/-std=c++2b -U__cpp_concepts -D__cpp_concepts=202002L/' \
 	  $(BUILD)/compile_commands.json > $(BUILD)/tidy/compile_commands.json
-	clang-tidy-16 -p $(BUILD)/tidy --quiet $(filter %.cpp,$(filter src/% apps/%,$(SOURCES)))
+	run-clang-tidy-16 -p $(BUILD)/tidy -j $(JOBS) -quiet \
+	  $(filter %.cpp,$(filter src/% apps/%,$(SOURCES))) > $(BUILD)/tidy/report.txt 2>&1; \
+	  status=$$?; grep -E '(error|warning):' $(BUILD)/tidy/report.txt | sort -u; exit $$status
 
 check: format-check tidy
 

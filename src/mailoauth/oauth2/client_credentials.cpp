@@ -4,33 +4,25 @@
 
 #include <fmt/format.h>
 
-#include "mailoauth/core/base64.hpp"
-#include "mailoauth/oauth2/form.hpp"
-
 namespace mailoauth::oauth2 {
 
-HttpRequest client_credentials_request(const ClientCredentialsGrant& grant) {
-  std::string scope;
-  for (const auto& item : grant.scopes) {
-    if (!scope.empty()) scope.push_back(' ');
-    scope += item;
-  }
-  HttpRequest request;
-  request.method = "POST";
-  request.url = grant.token_url;
+namespace {
+
+std::vector<FormField> fields_of(const std::string& scope) {
   std::vector<FormField> fields = {{"grant_type", "client_credentials"}};
   if (!scope.empty()) fields.emplace_back("scope", scope);
-  if (grant.authentication == ClientAuthentication::SecretPost) {
-    fields.emplace_back("client_id", grant.client_id);
-    fields.emplace_back("client_secret", grant.client_secret.reveal());
-  } else {
-    std::string credentials =
-        form_escape(grant.client_id) + ":" + form_escape(grant.client_secret.reveal());
-    request.authorization = core::Secret("Basic " + core::base64::encode(credentials));
-    core::secure_wipe(credentials.data(), credentials.size());
-  }
-  request.body = form_encode(fields);
-  return request;
+  return fields;
+}
+
+ClientIdentity identity_of(const ClientCredentialsGrant& grant) {
+  return ClientIdentity{grant.client_id, grant.client_secret.clone(), grant.authentication};
+}
+
+}  // namespace
+
+HttpRequest client_credentials_request(const ClientCredentialsGrant& grant) {
+  const std::string scope = join_scopes(grant.scopes);
+  return token_endpoint_request(grant.token_url, fields_of(scope), identity_of(grant));
 }
 
 core::Result<TokenResponse> request_client_credentials(HttpClient& http,
@@ -41,11 +33,9 @@ core::Result<TokenResponse> request_client_credentials(HttpClient& http,
     return core::fail(core::ErrorClass::Config, "oauth2.incomplete_grant",
                       "client credentials need a token URL, a client id and a client secret");
   }
-  return with_retries<TokenResponse>(policy, sleeper, [&]() -> core::Result<TokenResponse> {
-    auto response = http.perform(client_credentials_request(grant));
-    if (!response) return core::fail(std::move(response.error()));
-    return parse_token_response(response->status, response->body, response->retry_after);
-  });
+  const std::string scope = join_scopes(grant.scopes);
+  return request_token(http, grant.token_url, fields_of(scope), identity_of(grant), policy,
+                       sleeper);
 }
 
 }  // namespace mailoauth::oauth2

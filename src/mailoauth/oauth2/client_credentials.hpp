@@ -12,11 +12,10 @@
 #include "mailoauth/core/secret.hpp"
 #include "mailoauth/oauth2/http_client.hpp"
 #include "mailoauth/oauth2/retry.hpp"
+#include "mailoauth/oauth2/token_request.hpp"
 #include "mailoauth/oauth2/token_response.hpp"
 
 namespace mailoauth::oauth2 {
-
-enum class ClientAuthentication { SecretPost, SecretBasic };
 
 struct ClientCredentialsGrant {
   std::string token_url;

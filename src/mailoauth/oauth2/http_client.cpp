@@ -253,7 +253,7 @@ bool is_loopback_host(std::string_view host) {
 
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
                                                       std::chrono::system_clock::time_point now) {
-  constexpr std::int64_t kCap = 24 * 3600;
+  constexpr std::int64_t kCap = std::int64_t{24} * 3600;
   if (value.empty()) return std::nullopt;
   std::int64_t seconds = 0;
   const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);

@@ -1,4 +1,4 @@
-// Test helper: a one-connection TCP peer on 127.0.0.1 (port chosen by the
+// Test helper: a TCP peer on 127.0.0.1 (port chosen by the
 // kernel) that either stays silent or answers one HTTP request with canned
 // bytes, recording what it received. It injects the faults no real identity
 // server produces on demand (silence, 429 with Retry-After, an oversized body);
@@ -9,6 +9,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -23,7 +24,10 @@ class LocalHttpPeer {
   enum class Mode { Silent, Answer };
 
   LocalHttpPeer(Mode mode, std::string response = {})
-      : mode_(mode), response_(std::move(response)) {
+      : LocalHttpPeer(mode, std::vector<std::string>{std::move(response)}) {}
+  // Answers one connection per response, in order (each with Connection: close).
+  LocalHttpPeer(Mode mode, std::vector<std::string> responses)
+      : mode_(mode), responses_(std::move(responses)) {
     listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
@@ -33,7 +37,10 @@ class LocalHttpPeer {
     socklen_t length = sizeof address;
     ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
     port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this] { serve(); });
+    thread_ = std::thread([this] {
+      const std::size_t rounds = mode_ == Mode::Answer ? responses_.size() : 1;
+      for (std::size_t i = 0; i < rounds && !stop_; ++i) serve(i);
+    });
   }
   LocalHttpPeer(const LocalHttpPeer&) = delete;
   LocalHttpPeer& operator=(const LocalHttpPeer&) = delete;
@@ -49,6 +56,8 @@ class LocalHttpPeer {
   }
   // What the client sent (complete once the client has its answer).
   const std::string& received() const { return received_; }
+  // How many connections were answered.
+  int answered() const { return answered_; }
 
  private:
   bool wait_readable(int fd, int milliseconds) {
@@ -56,7 +65,7 @@ class LocalHttpPeer {
     return ::poll(&entry, 1, milliseconds) > 0;
   }
 
-  void serve() {
+  void serve(std::size_t index) {
     // Wait up to 10 s for the client, checking for shutdown every 50 ms.
     int connection = -1;
     for (int i = 0; i < 200 && !stop_; ++i) {
@@ -70,29 +79,33 @@ class LocalHttpPeer {
       // Read the head, then the body by Content-Length, within 5 s.
       char buffer[4096];
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      std::string request;  // this connection's bytes
       std::size_t body_needed = std::string::npos;
       while (std::chrono::steady_clock::now() < deadline) {
         if (!wait_readable(connection, 50)) continue;
         const ssize_t n = ::read(connection, buffer, sizeof buffer);
         if (n <= 0) break;
-        received_.append(buffer, static_cast<std::size_t>(n));
-        const auto head_end = received_.find("\r\n\r\n");
+        request.append(buffer, static_cast<std::size_t>(n));
+        const auto head_end = request.find("\r\n\r\n");
         if (head_end == std::string::npos) continue;
         if (body_needed == std::string::npos) {
           body_needed = 0;
-          const auto at = received_.find("Content-Length: ");
+          const auto at = request.find("Content-Length: ");
           if (at != std::string::npos && at < head_end)
-            body_needed = std::stoul(received_.substr(at + 16));
+            body_needed = std::stoul(request.substr(at + 16));
         }
-        if (received_.size() >= head_end + 4 + body_needed) break;
+        if (request.size() >= head_end + 4 + body_needed) break;
       }
+      received_ += request;
+      const std::string& response = responses_[index];
       std::size_t sent = 0;
-      while (sent < response_.size()) {
+      while (sent < response.size()) {
         const ssize_t n =
-            ::send(connection, response_.data() + sent, response_.size() - sent, MSG_NOSIGNAL);
+            ::send(connection, response.data() + sent, response.size() - sent, MSG_NOSIGNAL);
         if (n <= 0) break;
         sent += static_cast<std::size_t>(n);
       }
+      ++answered_;
     } else {
       while (!stop_) wait_readable(connection, 50);  // say nothing until the test ends
     }
@@ -100,8 +113,9 @@ class LocalHttpPeer {
   }
 
   Mode mode_;
-  std::string response_;
+  std::vector<std::string> responses_;
   std::string received_;
+  std::atomic<int> answered_{0};
   int listener_ = -1;
   int port_ = 0;
   std::atomic<bool> stop_{false};
