@@ -284,6 +284,10 @@ core::Result<TokenStore> TokenStore::open(const std::filesystem::path& database,
                      "access_obtained_at INTEGER, refresh_token BLOB, refresh_obtained_at INTEGER, "
                      "scopes TEXT, last_refresh_at INTEGER, last_error TEXT)",
                      "creating the schema"},
+           std::pair{"CREATE TABLE IF NOT EXISTS client_secrets (account TEXT NOT NULL, "
+                     "slot TEXT NOT NULL, secret BLOB NOT NULL, expires_at INTEGER, "
+                     "added_at INTEGER, PRIMARY KEY (account, slot))",
+                     "creating the schema"},
        }) {
     if (auto result = impl->exec(sql, doing); !result) return core::fail(result.error());
   }
@@ -359,6 +363,93 @@ core::Result<void> TokenStore::record_error(std::string_view account, std::strin
     return core::fail(impl_->error(code, "recording an error"));
   }
   return {};
+}
+
+core::Result<void> TokenStore::rotate_client_secret(std::string_view account,
+                                                   const core::Secret& secret,
+                                                   std::optional<Clock::WallTime> expires_at) {
+  Transaction transaction(*impl_);
+  if (auto locked = transaction.begin_immediate(); !locked) return core::fail(locked.error());
+  // The sealed value is bound to its slot, so the current one is re-sealed as previous.
+  auto existing = client_secrets(account);
+  if (!existing) return core::fail(existing.error());
+  auto clear = impl_->prepare("DELETE FROM client_secrets WHERE account = ?1");
+  if (!clear) return core::fail(clear.error());
+  sqlite3_bind_text(clear->get(), 1, account.data(), static_cast<int>(account.size()),
+                    SQLITE_TRANSIENT);
+  if (const int code = sqlite3_step(clear->get()); code != SQLITE_DONE) {
+    return core::fail(impl_->error(code, "replacing client secrets"));
+  }
+  const auto insert = [&](std::string_view slot, const core::Secret& value,
+                          const std::optional<Clock::WallTime>& expires,
+                          const std::optional<Clock::WallTime>& added) -> core::Result<void> {
+    auto statement = impl_->prepare(
+        "INSERT INTO client_secrets (account, slot, secret, expires_at, added_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!statement) return core::fail(statement.error());
+    sqlite3_stmt* s = statement->get();
+    sqlite3_bind_text(s, 1, account.data(), static_cast<int>(account.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, slot.data(), static_cast<int>(slot.size()), SQLITE_TRANSIENT);
+    const std::string sealed =
+        seal(impl_->key, value.reveal(), impl_->place(account, fmt::format("client_secret.{}", slot)));
+    sqlite3_bind_blob(s, 3, sealed.data(), static_cast<int>(sealed.size()), SQLITE_TRANSIENT);
+    for (const auto& [index, time] : {std::pair{4, expires}, std::pair{5, added}}) {
+      if (auto millis = to_millis(time)) {
+        sqlite3_bind_int64(s, index, *millis);
+      } else {
+        sqlite3_bind_null(s, index);
+      }
+    }
+    if (const int code = sqlite3_step(s); code != SQLITE_DONE) {
+      return core::fail(impl_->error(code, "saving a client secret"));
+    }
+    return {};
+  };
+  for (const auto& old : *existing) {
+    if (old.slot != "current") continue;
+    if (auto kept = insert("previous", old.value, old.expires_at, old.added_at); !kept) {
+      return core::fail(kept.error());
+    }
+  }
+  if (auto added = insert("current", secret, expires_at, impl_->clock->now()); !added) {
+    return core::fail(added.error());
+  }
+  return transaction.commit();
+}
+
+core::Result<std::vector<StoredClientSecret>> TokenStore::client_secrets(std::string_view account) {
+  auto statement = impl_->prepare(
+      "SELECT slot, secret, expires_at, added_at FROM client_secrets WHERE account = ?1 "
+      "ORDER BY slot = 'current' DESC, slot");
+  if (!statement) return core::fail(statement.error());
+  sqlite3_stmt* s = statement->get();
+  sqlite3_bind_text(s, 1, account.data(), static_cast<int>(account.size()), SQLITE_TRANSIENT);
+  std::vector<StoredClientSecret> secrets;
+  int code = SQLITE_OK;
+  while ((code = sqlite3_step(s)) == SQLITE_ROW) {
+    StoredClientSecret secret;
+    secret.slot = column_text(s, 0);
+    auto opened = unseal(impl_->key, column_blob(s, 1),
+                         impl_->place(account, fmt::format("client_secret.{}", secret.slot)));
+    if (!opened) return core::fail(opened.error());
+    secret.value = std::move(*opened);
+    secret.expires_at = from_millis(s, 2);
+    secret.added_at = from_millis(s, 3);
+    secrets.push_back(std::move(secret));
+  }
+  if (code != SQLITE_DONE) return core::fail(impl_->error(code, "reading client secrets"));
+  return secrets;
+}
+
+core::Result<bool> TokenStore::remove_client_secrets(std::string_view account) {
+  auto statement = impl_->prepare("DELETE FROM client_secrets WHERE account = ?1");
+  if (!statement) return core::fail(statement.error());
+  sqlite3_bind_text(statement->get(), 1, account.data(), static_cast<int>(account.size()),
+                    SQLITE_TRANSIENT);
+  if (const int code = sqlite3_step(statement->get()); code != SQLITE_DONE) {
+    return core::fail(impl_->error(code, "removing client secrets"));
+  }
+  return sqlite3_changes(impl_->database.get()) > 0;
 }
 
 core::Result<StoredTokens> TokenStore::get_or_obtain(std::string_view account,

@@ -47,6 +47,15 @@ struct StoredTokens {
   StoredTokens clone() const;
 };
 
+// A client secret kept sealed in the store (`mailoauth account secret`), in
+// one of two slots so a rotation can overlap: "current" and "previous".
+struct StoredClientSecret {
+  std::string slot;
+  core::Secret value;
+  std::optional<core::Clock::WallTime> expires_at;
+  std::optional<core::Clock::WallTime> added_at;
+};
+
 struct TokenStoreOptions {
   std::chrono::milliseconds lock_timeout{120'000};  // how long to wait for another refresher
 };
@@ -66,6 +75,13 @@ class TokenStore {
   core::Result<std::vector<std::string>> accounts();
   // Notes a failure for `token status`, keeping the tokens.
   core::Result<void> record_error(std::string_view account, std::string_view message);
+
+  // Client secrets: `rotate` makes `secret` current and the current one
+  // previous (the old previous is dropped), in one transaction.
+  core::Result<void> rotate_client_secret(std::string_view account, const core::Secret& secret,
+                                          std::optional<core::Clock::WallTime> expires_at);
+  core::Result<std::vector<StoredClientSecret>> client_secrets(std::string_view account);
+  core::Result<bool> remove_client_secrets(std::string_view account);
 
   using Obtain = std::function<core::Result<StoredTokens>(const std::optional<StoredTokens>&)>;
   core::Result<StoredTokens> get_or_obtain(std::string_view account, std::chrono::seconds margin,
