@@ -8,7 +8,10 @@
 // a token cache: a token still valid for -refresh-margin seconds is reused from
 // mailoauth's token store (sealed, 0600) instead of asking the server again, so
 // a check that runs every minute makes one request per token lifetime.
-// -no-cache asks the server every time, as check-mail does.
+// -no-cache asks the server every time, as check-mail does. Instead of a
+// secret, -certificate-file and -private-key-file authenticate with a
+// certificate (a signed client assertion, Entra's certificate credentials);
+// the cache then keys the token by the certificate's thumbprint.
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -19,6 +22,7 @@
 #include "mailoauth/compat/check_mail_app.hpp"
 #include "mailoauth/compat/go_token.hpp"
 #include "mailoauth/core/file_write.hpp"
+#include "mailoauth/oauth2/client_assertion.hpp"
 #include "mailoauth/oauth2/client_credentials.hpp"
 #include "mailoauth/oauth2/token_cache.hpp"
 
@@ -45,6 +49,7 @@ int main(int argc, char** argv) {
   compat::CheckMailApp app("fetch-token", argv[0]);
   std::vector<std::string> scopes;
   std::string client_id, client_secret_text, client_secret_file, token_url, filename, ca_file;
+  std::string certificate_file, private_key_file;
   bool json_output = false;
   bool no_cache = false;
   std::int64_t max_attempts = 3;
@@ -60,6 +65,12 @@ int main(int argc, char** argv) {
   flags.add_string("client-secret-file", &client_secret_file, "",
                    "Read the client secret from `file` instead of -client-secret (keeps it out of "
                    "ps). mailoauth only.");
+  flags.add_string("certificate-file", &certificate_file, "",
+                   "Authenticate with the PEM certificate in `file` (uploaded to the app "
+                   "registration) instead of a client secret. mailoauth only.");
+  flags.add_string("private-key-file", &private_key_file, "",
+                   "The certificate's private key, PEM, not encrypted (default: in "
+                   "-certificate-file). mailoauth only.");
   flags.add_string("token-url", &token_url, "",
                    "The OAuth2 provider's token endpoint URL. E.g., "
                    "\"https://accounts.google.com/o/oauth2/token\" for Google. See example INI "
@@ -91,7 +102,16 @@ int main(int argc, char** argv) {
   }
   // check-mail's validation, in its order and words.
   if (client_id.empty()) return app.configuration_error("client ID not provided");
-  if (client_secret.empty()) return app.configuration_error("client secret not provided");
+  if (!private_key_file.empty() && certificate_file.empty()) {
+    return app.configuration_error("-private-key-file needs -certificate-file");
+  }
+  if (!certificate_file.empty() && !client_secret.empty()) {
+    return app.configuration_error(
+        "give a client secret or a certificate (-certificate-file), not both");
+  }
+  if (client_secret.empty() && certificate_file.empty()) {
+    return app.configuration_error("client secret not provided");
+  }
   if (scopes.empty()) return app.configuration_error("scopes not provided");
   for (const auto& scope : scopes) {
     if (scope.empty()) return app.configuration_error("empty scope provided");
@@ -114,6 +134,13 @@ int main(int argc, char** argv) {
   grant.client_id = client_id;
   grant.client_secret = std::move(client_secret);
   grant.scopes = scopes;
+  if (!certificate_file.empty()) {
+    auto credentials = oauth2::AssertionCredentials::load(
+        certificate_file, private_key_file.empty() ? certificate_file : private_key_file);
+    if (!credentials) return app.configuration_error(credentials.error().describe());
+    grant.authentication = oauth2::ClientAuthentication::PrivateKeyJwt;
+    grant.assertion = std::make_shared<const oauth2::AssertionCredentials>(std::move(*credentials));
+  }
   const oauth2::RetryPolicy policy{static_cast<int>(std::min<std::int64_t>(max_attempts, 100))};
   oauth2::StoredTokens token;
   if (no_cache) {

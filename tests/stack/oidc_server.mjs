@@ -14,7 +14,7 @@
 // Usage: node oidc_server.mjs CONFIG.json   (see tests/stack/start for the shape)
 
 import { readFileSync } from 'node:fs';
-import { generateKeyPair, randomBytes } from 'node:crypto';
+import { generateKeyPair, randomBytes, X509Certificate, createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 
 // A fresh RS256 signing key per run (ID tokens only; access tokens are opaque).
@@ -29,6 +29,24 @@ if (!configPath) {
 }
 const config = JSON.parse(readFileSync(configPath, 'utf8'));
 const issuer = `http://127.0.0.1:${config.port}`;
+
+// A client with `jwks_from_certificate_file` (ours, not client metadata) gets
+// the certificate's public key as its JWKS, the way an app registration holds
+// an uploaded certificate: kid = x5t#S256, x5c = the DER certificate.
+for (const client of config.clients) {
+  const file = client.jwks_from_certificate_file;
+  if (!file) continue;
+  delete client.jwks_from_certificate_file;
+  const certificate = new X509Certificate(readFileSync(file));
+  const thumbprint = createHash('sha256').update(certificate.raw).digest('base64url');
+  client.jwks = {
+    keys: [{
+      ...certificate.publicKey.export({ format: 'jwk' }),
+      kid: thumbprint, 'x5t#S256': thumbprint, use: 'sig', alg: 'RS256',
+      x5c: [certificate.raw.toString('base64')],
+    }],
+  };
+}
 
 // End users, keyed by account id (= their mail address, which is also the name
 // Dovecot logs them in as). Short names are accepted as login_hint too.

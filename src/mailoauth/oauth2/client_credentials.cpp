@@ -15,12 +15,13 @@ std::vector<FormField> fields_of(const std::string& scope) {
 }
 
 ClientIdentity identity_of(const ClientCredentialsGrant& grant) {
-  return ClientIdentity{grant.client_id, grant.client_secret.clone(), grant.authentication};
+  return ClientIdentity{grant.client_id, grant.client_secret.clone(), grant.authentication,
+                        grant.assertion};
 }
 
 }  // namespace
 
-HttpRequest client_credentials_request(const ClientCredentialsGrant& grant) {
+core::Result<HttpRequest> client_credentials_request(const ClientCredentialsGrant& grant) {
   const std::string scope = join_scopes(grant.scopes);
   return token_endpoint_request(grant.token_url, fields_of(scope), identity_of(grant));
 }
@@ -29,9 +30,13 @@ core::Result<TokenResponse> request_client_credentials(HttpClient& http,
                                                        const ClientCredentialsGrant& grant,
                                                        const RetryPolicy& policy,
                                                        Sleeper& sleeper) {
-  if (grant.token_url.empty() || grant.client_id.empty() || grant.client_secret.empty()) {
+  const bool has_credential = grant.authentication == ClientAuthentication::PrivateKeyJwt
+                                  ? grant.assertion != nullptr
+                                  : !grant.client_secret.empty();
+  if (grant.token_url.empty() || grant.client_id.empty() || !has_credential) {
     return core::fail(core::ErrorClass::Config, "oauth2.incomplete_grant",
-                      "client credentials need a token URL, a client id and a client secret");
+                      "client credentials need a token URL, a client id and a client secret "
+                      "(or a certificate and its key)");
   }
   const std::string scope = join_scopes(grant.scopes);
   return request_token(http, grant.token_url, fields_of(scope), identity_of(grant), policy,

@@ -78,7 +78,9 @@ core::Result<DeviceAuthorization> start_device_authorization(
   const std::string scope = join_scopes(scopes);
   std::vector<FormField> fields;
   if (!scope.empty()) fields.emplace_back("scope", scope);
-  auto response = http.perform(token_endpoint_request(device_url, fields, client));
+  auto request = token_endpoint_request(device_url, fields, client);
+  if (!request) return core::fail(std::move(request.error()));
+  auto response = http.perform(*request);
   if (!response) return core::fail(std::move(response.error()));
   return parse_device_authorization(response->status, response->body);
 }
@@ -92,7 +94,9 @@ core::Result<TokenResponse> poll_device_token(HttpClient& http, const std::strin
   const std::vector<FormField> fields = {{"grant_type", kDeviceGrant},
                                          {"device_code", authorization.device_code.reveal()}};
   while (true) {
-    auto response = http.perform(token_endpoint_request(token_url, fields, client));
+    auto request = token_endpoint_request(token_url, fields, client);
+    if (!request) return core::fail(std::move(request.error()));
+    auto response = http.perform(*request);
     if (response) {
       auto token = parse_token_response(response->status, response->body, response->retry_after);
       if (token) return token;

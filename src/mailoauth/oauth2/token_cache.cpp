@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include "mailoauth/oauth2/client_assertion.hpp"
+
 namespace mailoauth::oauth2 {
 
 std::string client_credentials_cache_key(const ClientCredentialsGrant& grant,
@@ -19,7 +21,12 @@ std::string client_credentials_cache_key(const ClientCredentialsGrant& grant,
   material += '\0';
   material.append(subject);
   material += '\0';
-  material.append(grant.client_secret.reveal());
+  if (grant.authentication == ClientAuthentication::PrivateKeyJwt && grant.assertion) {
+    // The certificate stands where the secret would: another certificate, another entry.
+    material += "x5t#S256:" + grant.assertion->thumbprint_sha256();
+  } else {
+    material.append(grant.client_secret.reveal());
+  }
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(material.data()),
                      material.size());

@@ -3,8 +3,9 @@
 // token until it nears expiry instead of asking the identity server each time:
 // check-mail makes one token request per run, mailoauth one per token lifetime.
 // The cache entry is keyed by a hash of everything that decides the token:
-// token URL, client id, scopes (sorted), subject, and the client secret itself,
-// so a changed or wrong secret never gets a token obtained with another one.
+// token URL, client id, scopes (sorted), subject, and the client secret itself
+// (or, with a certificate, its SHA-256 thumbprint), so a changed or wrong
+// secret or certificate never gets a token obtained with another one.
 #pragma once
 
 #include <chrono>

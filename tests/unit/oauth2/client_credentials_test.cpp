@@ -23,7 +23,8 @@ ClientCredentialsGrant grant(ClientAuthentication authentication) {
 }
 
 TEST(ClientCredentialsTest, SecretInTheForm) {
-  const HttpRequest request = client_credentials_request(grant(ClientAuthentication::SecretPost));
+  const HttpRequest request =
+      client_credentials_request(grant(ClientAuthentication::SecretPost)).value();
   EXPECT_EQ(request.method, "POST");
   EXPECT_EQ(request.url, "https://login.microsoftonline.com/contoso/oauth2/v2.0/token");
   EXPECT_EQ(request.body.reveal(),
@@ -33,7 +34,8 @@ TEST(ClientCredentialsTest, SecretInTheForm) {
 }
 
 TEST(ClientCredentialsTest, SecretInBasicHeaderIsFormEscapedFirst) {
-  const HttpRequest request = client_credentials_request(grant(ClientAuthentication::SecretBasic));
+  const HttpRequest request =
+      client_credentials_request(grant(ClientAuthentication::SecretBasic)).value();
   EXPECT_EQ(request.body.reveal(),
             "grant_type=client_credentials&scope=https%3A%2F%2Foutlook.office365.com%2F.default");
   // base64("00000000-aaaa:s~3cr%3Dt%26")
