@@ -23,8 +23,8 @@ using core::ErrorClass;
 constexpr std::size_t kMaxSecretFile = 64 * 1024;
 
 core::Error config_error(std::string location, std::string message, std::string remedy = {}) {
-  return core::Error(ErrorClass::Config, "config.account",
-                     fmt::format("{}: {}", location, message), std::move(remedy));
+  return core::Error(ErrorClass::Config, "config.account", fmt::format("{}: {}", location, message),
+                     std::move(remedy));
 }
 
 bool has_url_scheme(std::string_view url) {
@@ -61,9 +61,9 @@ core::Result<std::optional<SecretSource>> read_slot(const core::ConfigSection& s
     source = std::move(found);
   }
   if (given > 1) {
-    return core::fail(config_error(section.location(inline_key),
-                                   fmt::format("give only one of {}, {} and {}", inline_key,
-                                               file_key, env_key)));
+    return core::fail(
+        config_error(section.location(inline_key),
+                     fmt::format("give only one of {}, {} and {}", inline_key, file_key, env_key)));
   }
   auto expires = section.optional_string(expires_key);
   if (!expires) return core::fail(expires.error());
@@ -85,17 +85,38 @@ core::Result<std::optional<SecretSource>> read_slot(const core::ConfigSection& s
 
 core::Result<Account> read_account(const std::string& name, const core::ConfigSection& section) {
   if (auto checked = check_account_name(name); !checked) {
-    return core::fail(config_error(section.location(), checked.error().message(),
-                                   checked.error().remedy()));
+    return core::fail(
+        config_error(section.location(), checked.error().message(), checked.error().remedy()));
   }
-  if (auto unknown = section.reject_unknown_keys(
-          {"provider", "flow", "tenant", "cloud", "client_id", "client_authentication",
-           "client_secret", "client_secret_file", "client_secret_env", "client_secret_expires",
-           "previous_client_secret", "previous_client_secret_file", "previous_client_secret_env",
-           "previous_client_secret_expires", "certificate_file", "private_key_file",
-           "service_account_file", "scopes", "preset", "login_hint", "mailbox", "issuer",
-           "authorize_url", "token_url", "device_url", "revocation_url", "refresh_margin",
-           "redirect_port", "ca_file"});
+  if (auto unknown = section.reject_unknown_keys({"provider",
+                                                  "flow",
+                                                  "tenant",
+                                                  "cloud",
+                                                  "client_id",
+                                                  "client_authentication",
+                                                  "client_secret",
+                                                  "client_secret_file",
+                                                  "client_secret_env",
+                                                  "client_secret_expires",
+                                                  "previous_client_secret",
+                                                  "previous_client_secret_file",
+                                                  "previous_client_secret_env",
+                                                  "previous_client_secret_expires",
+                                                  "certificate_file",
+                                                  "private_key_file",
+                                                  "service_account_file",
+                                                  "scopes",
+                                                  "preset",
+                                                  "login_hint",
+                                                  "mailbox",
+                                                  "issuer",
+                                                  "authorize_url",
+                                                  "token_url",
+                                                  "device_url",
+                                                  "revocation_url",
+                                                  "refresh_margin",
+                                                  "redirect_port",
+                                                  "ca_file"});
       !unknown) {
     return core::fail(unknown.error());
   }
@@ -135,8 +156,8 @@ core::Result<Account> read_account(const std::string& name, const core::ConfigSe
   }
   auto kind = parse_provider_kind(provider);
   if (!kind) {
-    return core::fail(config_error(section.location("provider"), kind.error().message(),
-                                   kind.error().remedy()));
+    return core::fail(
+        config_error(section.location("provider"), kind.error().message(), kind.error().remedy()));
   }
   account.provider = *kind;
   if (!flow.empty()) {
@@ -159,13 +180,15 @@ core::Result<Account> read_account(const std::string& name, const core::ConfigSe
                                    "\"basic\" (client_secret_basic)"));
   }
 
-  for (const auto& [prefix, slot] : {std::pair{"", "current"}, std::pair{"previous_", "previous"}}) {
+  for (const auto& [prefix, slot] :
+       {std::pair{"", "current"}, std::pair{"previous_", "previous"}}) {
     auto source = read_slot(section, prefix, slot);
     if (!source) return core::fail(source.error());
     if (*source) account.secrets.push_back(std::move(**source));
   }
   if (account.secrets.size() == 1 && account.secrets[0].slot == "previous") {
-    return core::fail(config_error(section.location(), "a previous client secret without a current one",
+    return core::fail(config_error(section.location(),
+                                   "a previous client secret without a current one",
                                    "rename previous_client_secret* to client_secret*"));
   }
 
@@ -178,8 +201,8 @@ core::Result<Account> read_account(const std::string& name, const core::ConfigSe
   if (!preset.empty()) {
     auto use = parse_use(preset);
     if (!use) {
-      return core::fail(config_error(section.location("preset"), use.error().message(),
-                                     use.error().remedy()));
+      return core::fail(
+          config_error(section.location("preset"), use.error().message(), use.error().remedy()));
     }
     account.preset = *use;
     auto preset_list = preset_scopes(account.provider, account.flow, *use);
@@ -227,23 +250,24 @@ core::Result<Account> read_account(const std::string& name, const core::ConfigSe
                                      "set issuer = \"https://...\" (endpoints found by OIDC "
                                      "discovery) or the URLs themselves"));
     }
-    for (const auto& [key, url] : {std::pair{"issuer", &account.issuer},
-                                   std::pair{"authorize_url", &account.endpoints.authorize_url},
-                                   std::pair{"token_url", &account.endpoints.token_url},
-                                   std::pair{"device_url", &account.endpoints.device_url},
-                                   std::pair{"revocation_url", &account.endpoints.revocation_url}}) {
+    for (const auto& [key, url] :
+         {std::pair{"issuer", &account.issuer},
+          std::pair{"authorize_url", &account.endpoints.authorize_url},
+          std::pair{"token_url", &account.endpoints.token_url},
+          std::pair{"device_url", &account.endpoints.device_url},
+          std::pair{"revocation_url", &account.endpoints.revocation_url}}) {
       if (!url->empty() && !has_url_scheme(*url)) {
-        return core::fail(config_error(section.location(key),
-                                       fmt::format("{} must be an https:// URL", key)));
+        return core::fail(
+            config_error(section.location(key), fmt::format("{} must be an https:// URL", key)));
       }
     }
   }
 
   // What each flow needs.
   if (account.client_id.empty() && account.flow != Flow::ServiceAccount) {
-    return core::fail(config_error(
-        section.location(), "client_id is missing",
-        "copy the Application (client) ID from the app registration's overview page"));
+    return core::fail(
+        config_error(section.location(), "client_id is missing",
+                     "copy the Application (client) ID from the app registration's overview page"));
   }
   switch (account.flow) {
     case Flow::App:
@@ -293,12 +317,12 @@ core::Result<const Account*> AccountsConfig::find(std::string_view name) const {
   }
   return core::fail(
       ErrorClass::Config, "config.no_account",
-      fmt::format("no account \"{}\" in {}{}", core::escape_control_characters(name),
-                  path.string(), file_exists ? "" : " (the file does not exist)"),
-      known.empty() ? fmt::format("add one: mailoauth account add {} --provider microsoft ...",
-                                  core::escape_control_characters(name))
-                    : fmt::format("known accounts: {}; or add one with `mailoauth account add`",
-                                  known));
+      fmt::format("no account \"{}\" in {}{}", core::escape_control_characters(name), path.string(),
+                  file_exists ? "" : " (the file does not exist)"),
+      known.empty()
+          ? fmt::format("add one: mailoauth account add {} --provider microsoft ...",
+                        core::escape_control_characters(name))
+          : fmt::format("known accounts: {}; or add one with `mailoauth account add`", known));
 }
 
 core::Result<void> check_account_name(std::string_view name) {
@@ -310,10 +334,10 @@ core::Result<void> check_account_name(std::string_view name) {
     if (!ok) clean = false;
   }
   if (clean && name.front() != '-') return {};
-  return core::fail(ErrorClass::Config, "config.account_name",
-                    fmt::format("\"{}\" cannot name an account",
-                                core::escape_control_characters(name)),
-                    "use 1 to 64 letters, digits, '.', '_' or '-', not starting with '-'");
+  return core::fail(
+      ErrorClass::Config, "config.account_name",
+      fmt::format("\"{}\" cannot name an account", core::escape_control_characters(name)),
+      "use 1 to 64 letters, digits, '.', '_' or '-', not starting with '-'");
 }
 
 core::Result<std::filesystem::path> default_config_path() {
@@ -385,6 +409,21 @@ core::Result<AccountsConfig> load_accounts(const std::filesystem::path& path) {
       has_inline = has_inline || secret.kind == SecretSource::Kind::Inline;
     }
   }
+  // Relative file names are relative to the configuration file, not to
+  // wherever the command happens to run (cron, systemd, a Nagios check).
+  const auto base = path.parent_path();
+  const auto anchor = [&base](std::string& file) {
+    if (!file.empty() && std::filesystem::path(file).is_relative()) file = (base / file).string();
+  };
+  for (auto& account : config->accounts) {
+    for (auto& secret : account.secrets) {
+      if (secret.kind == SecretSource::Kind::File) anchor(secret.where);
+    }
+    anchor(account.certificate_file);
+    anchor(account.private_key_file);
+    anchor(account.service_account_file);
+    anchor(account.ca_file);
+  }
   if (has_inline && ::stat(path.c_str(), &info) == 0 && (info.st_mode & 0077) != 0) {
     return core::fail(ErrorClass::Config, "config.readable_secret",
                       fmt::format("{} holds a client secret but others can read it (mode {:o})",
@@ -446,11 +485,12 @@ core::Result<core::Clock::WallTime> parse_expiry_date(std::string_view text) {
   int year = 0, month = 0, day = 0;
   char tail = 0;
   const std::string copy(text.substr(0, 10));
-  if (text.size() < 10 || std::sscanf(copy.c_str(), "%4d-%2d-%2d%c", &year, &month, &day, &tail) != 3 ||
-      month < 1 || month > 12 || day < 1 || day > 31 || year < 2000 || year > 9999) {
-    return core::fail(ErrorClass::Config, "config.bad_date",
-                      fmt::format("\"{}\" is not a date like 2027-06-30",
-                                  core::escape_control_characters(text)));
+  if (text.size() < 10 ||
+      std::sscanf(copy.c_str(), "%4d-%2d-%2d%c", &year, &month, &day, &tail) != 3 || month < 1 ||
+      month > 12 || day < 1 || day > 31 || year < 2000 || year > 9999) {
+    return core::fail(
+        ErrorClass::Config, "config.bad_date",
+        fmt::format("\"{}\" is not a date like 2027-06-30", core::escape_control_characters(text)));
   }
   const std::chrono::year_month_day date{std::chrono::year(year),
                                          std::chrono::month(static_cast<unsigned>(month)),
@@ -510,8 +550,8 @@ std::string render_account(const AccountDraft& draft) {
         std::pair{"service_account_file", &draft.service_account_file},
         std::pair{"preset", &draft.preset}, std::pair{"login_hint", &draft.login_hint},
         std::pair{"mailbox", &draft.mailbox}, std::pair{"issuer", &draft.issuer},
-        std::pair{"authorize_url", &draft.authorize_url},
-        std::pair{"token_url", &draft.token_url}, std::pair{"device_url", &draft.device_url},
+        std::pair{"authorize_url", &draft.authorize_url}, std::pair{"token_url", &draft.token_url},
+        std::pair{"device_url", &draft.device_url},
         std::pair{"revocation_url", &draft.revocation_url}}) {
     if (!value->empty()) text += fmt::format("{} = {}\n", key, toml_string(*value));
   }

@@ -30,8 +30,8 @@ namespace mailoauth::oauth2 {
 struct SecretSource {
   enum class Kind { Inline, File, Environment, Store };
   Kind kind = Kind::Store;
-  std::string where;    // the file or variable name; for Inline the config location
-  core::Secret value;   // Inline only
+  std::string where;   // the file or variable name; for Inline the config location
+  core::Secret value;  // Inline only
   std::optional<core::Clock::WallTime> expires;
   std::string slot;  // "current" or "previous"
 };

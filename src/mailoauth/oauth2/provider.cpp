@@ -161,19 +161,20 @@ core::Result<std::string> microsoft_login_host(std::string_view cloud) {
     if (!choices.empty()) choices += ", ";
     choices += entry.name;
   }
-  return core::fail(ErrorClass::Config, "config.bad_value",
-                    fmt::format("unknown Microsoft cloud \"{}\"", core::escape_control_characters(cloud)),
-                    fmt::format("use one of: {}", choices));
+  return core::fail(
+      ErrorClass::Config, "config.bad_value",
+      fmt::format("unknown Microsoft cloud \"{}\"", core::escape_control_characters(cloud)),
+      fmt::format("use one of: {}", choices));
 }
 
 core::Result<Endpoints> microsoft_endpoints(std::string_view tenant, std::string_view cloud) {
   if (tenant.empty()) tenant = "organizations";
   if (!valid_tenant(tenant)) {
-    return core::fail(ErrorClass::Config, "config.bad_value",
-                      fmt::format("\"{}\" is not a Microsoft tenant",
-                                  core::escape_control_characters(tenant)),
-                      "use the directory (tenant) ID from the app registration's overview, a "
-                      "verified domain such as contoso.onmicrosoft.com, or organizations");
+    return core::fail(
+        ErrorClass::Config, "config.bad_value",
+        fmt::format("\"{}\" is not a Microsoft tenant", core::escape_control_characters(tenant)),
+        "use the directory (tenant) ID from the app registration's overview, a "
+        "verified domain such as contoso.onmicrosoft.com, or organizations");
   }
   auto host = microsoft_login_host(cloud);
   if (!host) return core::fail(host.error());
@@ -213,8 +214,9 @@ core::Result<std::vector<std::string>> preset_scopes(ProviderKind kind, Flow flo
   if (kind == ProviderKind::Google && use == Use::Graph) {
     remedy = "Microsoft Graph is Microsoft's; for Gmail use smtp, imap, pop or mail";
   } else if (kind == ProviderKind::Google && flow == Flow::App) {
-    remedy = "Google has no client-credentials grant for Gmail: use flow = \"service-account\" "
-             "(Workspace, domain-wide delegation) or \"delegated\"";
+    remedy =
+        "Google has no client-credentials grant for Gmail: use flow = \"service-account\" "
+        "(Workspace, domain-wide delegation) or \"delegated\"";
   } else if (kind == ProviderKind::Google) {
     remedy = "use flow = \"delegated\" or \"service-account\" with preset \"mail\"";
   } else if (flow == Flow::ServiceAccount) {
@@ -222,16 +224,16 @@ core::Result<std::vector<std::string>> preset_scopes(ProviderKind kind, Flow flo
   } else {
     remedy = "use smtp, imap or mail (Graph needs flow = \"delegated\" or \"app\")";
   }
-  return core::fail(ErrorClass::Config, "config.no_preset",
-                    fmt::format("no {} {} preset for {}", to_string(kind), to_string(flow),
-                                to_string(use)),
-                    remedy);
+  return core::fail(
+      ErrorClass::Config, "config.no_preset",
+      fmt::format("no {} {} preset for {}", to_string(kind), to_string(flow), to_string(use)),
+      remedy);
 }
 
 MailServers mail_servers(ProviderKind kind) {
   MailServers servers;
   if (kind == ProviderKind::Microsoft) {
-    servers = {"smtp.office365.com", 587, false, "outlook.office365.com", 993,
+    servers = {"smtp.office365.com",    587, false, "outlook.office365.com", 993,
                "outlook.office365.com", 995};
   } else if (kind == ProviderKind::Google) {
     servers = {"smtp.gmail.com", 465, true, "imap.gmail.com", 993, "pop.gmail.com", 995};

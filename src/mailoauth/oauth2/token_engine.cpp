@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "mailoauth/oauth2/client_assertion.hpp"
 #include "mailoauth/oauth2/client_credentials.hpp"
+#include "mailoauth/oauth2/jwt_bearer.hpp"
 #include "mailoauth/oauth2/refresh.hpp"
 
 namespace mailoauth::oauth2 {
@@ -26,8 +28,8 @@ StoredTokens tokens_from_response(TokenResponse&& response, core::Clock::WallTim
   return tokens;
 }
 
-TokenEngine::TokenEngine(TokenStore& store, HttpClient& http, RetryPolicy policy,
-                         Sleeper& sleeper, const core::Clock& clock, core::Logger* logger)
+TokenEngine::TokenEngine(TokenStore& store, HttpClient& http, RetryPolicy policy, Sleeper& sleeper,
+                         const core::Clock& clock, core::Logger* logger)
     : store_(store),
       http_(http),
       policy_(policy),
@@ -78,8 +80,18 @@ core::Result<std::vector<ClientIdentity>> TokenEngine::client_identities(const A
   auto secrets = client_secrets(account);
   if (!secrets) return core::fail(secrets.error());
   std::vector<ClientIdentity> identities;
+  if (!account.certificate_file.empty()) {  // a certificate first: Entra's recommendation
+    auto credentials = AssertionCredentials::load(
+        account.certificate_file,
+        account.private_key_file.empty() ? account.certificate_file : account.private_key_file);
+    if (!credentials) return core::fail(std::move(credentials.error()).context(account.name));
+    ClientIdentity identity{account.client_id, core::Secret(), ClientAuthentication::PrivateKeyJwt};
+    identity.assertion = std::make_shared<const AssertionCredentials>(std::move(*credentials));
+    identities.push_back(std::move(identity));
+  }
   for (auto& secret : *secrets) {
-    identities.push_back({account.client_id, std::move(secret.value), account.client_authentication});
+    identities.push_back(
+        {account.client_id, std::move(secret.value), account.client_authentication});
   }
   if (identities.empty()) {
     identities.push_back({account.client_id, core::Secret(), ClientAuthentication::None});
@@ -89,10 +101,10 @@ core::Result<std::vector<ClientIdentity>> TokenEngine::client_identities(const A
 
 core::Result<Endpoints> TokenEngine::endpoints(const Account& account) {
   if (!account.endpoints.token_url.empty()) return account.endpoints;
-  return core::fail(ErrorClass::Config, "config.no_token_url",
-                    fmt::format("{}: account \"{}\" has no token_url", account.location,
-                                account.name),
-                    "set token_url (and authorize_url / device_url for sign-in)");
+  return core::fail(
+      ErrorClass::Config, "config.no_token_url",
+      fmt::format("{}: account \"{}\" has no token_url", account.location, account.name),
+      "set token_url (and authorize_url / device_url for sign-in)");
 }
 
 core::Result<TokenResponse> TokenEngine::with_identities(
@@ -106,19 +118,21 @@ core::Result<TokenResponse> TokenEngine::with_identities(
     if (response || response.error().code() != "oauth2.invalid_client" ||
         i + 1 == identities->size()) {
       if (response && first_refusal && logger_ != nullptr) {
-        logger_->warn(fmt::format("account {}: the current client secret was refused "
-                                  "(invalid_client); the previous one worked. Fix the current "
-                                  "secret before the previous one expires",
-                                  account.name));
+        logger_->warn(
+            fmt::format("account {}: the current client secret was refused "
+                        "(invalid_client); the previous one worked. Fix the current "
+                        "secret before the previous one expires",
+                        account.name));
       }
       if (!response && first_refusal) return core::fail(std::move(*first_refusal));
       return response;
     }
     if (!first_refusal) first_refusal = response.error();
     if (logger_ != nullptr) {
-      logger_->warn(fmt::format("account {}: client secret {} refused (invalid_client); trying "
-                                "the next one",
-                                account.name, i + 1));
+      logger_->warn(
+          fmt::format("account {}: client secret {} refused (invalid_client); trying "
+                      "the next one",
+                      account.name, i + 1));
     }
   }
   return core::fail(ErrorClass::Bug, "engine.no_identity", "no client identity to try");
@@ -152,7 +166,7 @@ core::Result<StoredTokens> TokenEngine::renew(const Account& account,
       break;
     }
     case Flow::App: {
-      if (account.public_client()) {
+      if (account.public_client() && account.certificate_file.empty()) {
         auto stored = store_.client_secrets(account.name);
         if (!stored) return core::fail(stored.error());
         if (stored->empty()) {
@@ -171,15 +185,19 @@ core::Result<StoredTokens> TokenEngine::renew(const Account& account,
         grant.client_id = client.client_id;
         grant.client_secret = client.client_secret.clone();
         grant.scopes = account.scopes;
-        grant.authentication = client.authentication == ClientAuthentication::SecretBasic
-                                   ? ClientAuthentication::SecretBasic
-                                   : ClientAuthentication::SecretPost;
+        grant.authentication = client.authentication;
+        grant.assertion = client.assertion;
         return request_client_credentials(http_, grant, policy_, sleeper_);
       });
       break;
     }
-    case Flow::ServiceAccount:
-      return core::fail(ErrorClass::Config, "engine.flow", "service accounts are not wired yet");
+    case Flow::ServiceAccount: {
+      auto key = load_service_account_key(account.service_account_file);
+      if (!key) return core::fail(std::move(key.error()).context(account.name));
+      JwtBearerGrant grant{std::move(*key), account.scopes, account.mailbox};
+      response = request_jwt_bearer(http_, grant, policy_, sleeper_, clock_);
+      break;
+    }
   }
   if (!response) return core::fail(std::move(response.error()).context(account.name));
   StoredTokens tokens = tokens_from_response(std::move(*response), requested_at);
@@ -189,10 +207,9 @@ core::Result<StoredTokens> TokenEngine::renew(const Account& account,
 
 core::Result<StoredTokens> TokenEngine::access_token(const Account& account,
                                                      std::optional<std::chrono::seconds> margin) {
-  return store_.get_or_obtain(account.name, margin.value_or(account.refresh_margin),
-                              [&](const std::optional<StoredTokens>& current) {
-                                return renew(account, current);
-                              });
+  return store_.get_or_obtain(
+      account.name, margin.value_or(account.refresh_margin),
+      [&](const std::optional<StoredTokens>& current) { return renew(account, current); });
 }
 
 core::Result<StoredTokens> TokenEngine::store_sign_in(const Account& account,

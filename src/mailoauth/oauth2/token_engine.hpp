@@ -70,7 +70,8 @@ class TokenEngine {
                                    const std::optional<StoredTokens>& current);
   // Runs `attempt` with each identity until one is not refused as invalid_client.
   core::Result<TokenResponse> with_identities(
-      const Account& account, const std::function<core::Result<TokenResponse>(const ClientIdentity&)>& attempt);
+      const Account& account,
+      const std::function<core::Result<TokenResponse>(const ClientIdentity&)>& attempt);
 
   TokenStore& store_;
   HttpClient& http_;

@@ -366,8 +366,8 @@ core::Result<void> TokenStore::record_error(std::string_view account, std::strin
 }
 
 core::Result<void> TokenStore::rotate_client_secret(std::string_view account,
-                                                   const core::Secret& secret,
-                                                   std::optional<Clock::WallTime> expires_at) {
+                                                    const core::Secret& secret,
+                                                    std::optional<Clock::WallTime> expires_at) {
   Transaction transaction(*impl_);
   if (auto locked = transaction.begin_immediate(); !locked) return core::fail(locked.error());
   // The sealed value is bound to its slot, so the current one is re-sealed as previous.
@@ -390,8 +390,8 @@ core::Result<void> TokenStore::rotate_client_secret(std::string_view account,
     sqlite3_stmt* s = statement->get();
     sqlite3_bind_text(s, 1, account.data(), static_cast<int>(account.size()), SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, slot.data(), static_cast<int>(slot.size()), SQLITE_TRANSIENT);
-    const std::string sealed =
-        seal(impl_->key, value.reveal(), impl_->place(account, fmt::format("client_secret.{}", slot)));
+    const std::string sealed = seal(impl_->key, value.reveal(),
+                                    impl_->place(account, fmt::format("client_secret.{}", slot)));
     sqlite3_bind_blob(s, 3, sealed.data(), static_cast<int>(sealed.size()), SQLITE_TRANSIENT);
     for (const auto& [index, time] : {std::pair{4, expires}, std::pair{5, added}}) {
       if (auto millis = to_millis(time)) {

@@ -1,0 +1,205 @@
+// Accounts from TOML: what a complete account resolves to, the errors a typo
+// or a missing piece gives (with file:line and a remedy), two secrets with
+// expiry dates, relative files anchored at the config's directory, a
+// world-readable file holding a secret refused, and the textual add/remove
+// that keeps a person's comments.
+#include "mailoauth/oauth2/account.hpp"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+namespace mailoauth::oauth2 {
+namespace {
+
+namespace fs = std::filesystem;
+
+AccountsConfig parse(std::string_view text) {
+  auto config = parse_accounts(text, "config.toml");
+  if (!config) throw std::runtime_error(config.error().describe());
+  return std::move(*config);
+}
+
+std::string parse_error(std::string_view text) {
+  auto config = parse_accounts(text, "config.toml");
+  if (config) return "parsed";
+  return config.error().describe();
+}
+
+TEST(AccountTest, MicrosoftDelegatedWithPreset) {
+  const auto config = parse(R"(
+default_account = "work"
+[accounts.work]
+provider = "microsoft"
+tenant = "contoso.com"
+client_id = "11111111-2222"
+preset = "smtp"
+login_hint = "me@contoso.com"
+)");
+  const Account& account = *config.find("work").value();
+  EXPECT_EQ(account.flow, Flow::Delegated);
+  EXPECT_EQ(account.endpoints.token_url,
+            "https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token");
+  EXPECT_EQ(account.scopes,
+            (std::vector<std::string>{"https://outlook.office.com/SMTP.Send", "offline_access"}));
+  EXPECT_EQ(account.user(), "me@contoso.com");
+  EXPECT_TRUE(account.public_client());
+  EXPECT_EQ(account.refresh_margin, std::chrono::seconds(300));
+  EXPECT_EQ(account.location, "config.toml:3");
+  EXPECT_EQ(config.default_account, "work");
+}
+
+TEST(AccountTest, TwoSecretsWithExpiry) {
+  const auto config = parse(R"(
+[accounts.relay]
+provider = "microsoft"
+flow = "app"
+client_id = "id"
+client_secret_env = "NEW_SECRET"
+client_secret_expires = "2027-06-30"
+previous_client_secret_file = "/etc/mailoauth/old.secret"
+previous_client_secret_expires = "2026-12-31"
+preset = "smtp"
+mailbox = "printer@contoso.com"
+)");
+  const Account& account = *config.find("relay").value();
+  ASSERT_EQ(account.secrets.size(), 2u);
+  EXPECT_EQ(account.secrets[0].slot, "current");
+  EXPECT_EQ(account.secrets[0].kind, SecretSource::Kind::Environment);
+  EXPECT_EQ(core::format_rfc3339_utc(*account.secrets[0].expires, false), "2027-06-30T00:00:00Z");
+  EXPECT_EQ(account.secrets[1].slot, "previous");
+  EXPECT_EQ(account.secrets[1].where, "/etc/mailoauth/old.secret");
+  EXPECT_EQ(account.scopes, (std::vector<std::string>{"https://outlook.office365.com/.default"}));
+}
+
+TEST(AccountTest, MistakesAreNamedWithTheirLineAndARemedy) {
+  EXPECT_NE(parse_error("[accounts.a]\nprovider = \"microsoft\"\nclinet_id = \"x\"\n")
+                .find("did you mean 'client_id'"),
+            std::string::npos);
+  EXPECT_NE(parse_error("[accounts.a]\nclient_id = \"x\"\n").find("provider is missing"),
+            std::string::npos);
+  EXPECT_NE(parse_error("[accounts.a]\nprovider = \"microsoft\"\npreset = \"mail\"\n")
+                .find("Application (client) ID"),
+            std::string::npos);
+  EXPECT_NE(parse_error("[accounts.a]\nprovider = \"microsoft\"\nclient_id = \"x\"\n"
+                        "preset = \"mail\"\nflow = \"app\"\n")
+                .find("mailbox"),
+            std::string::npos);
+  EXPECT_NE(parse_error("[accounts.a]\nprovider = \"google\"\nclient_id = \"x\"\n"
+                        "preset = \"graph\"\n")
+                .find("config.toml:4"),
+            std::string::npos);
+  EXPECT_NE(parse_error("[accounts.a]\nprovider = \"microsoft\"\nclient_id = \"x\"\n"
+                        "preset = \"mail\"\nclient_secret_expires = \"30.06.2027\"\n")
+                .find("2027-06-30"),
+            std::string::npos);
+  EXPECT_NE(parse_error("[accounts.a]\nprovider = \"microsoft\"\nclient_id = \"x\"\n"
+                        "preset = \"mail\"\nclient_secret = \"a\"\nclient_secret_env = \"B\"\n")
+                .find("only one of"),
+            std::string::npos);
+  EXPECT_NE(parse_error("[accounts.a]\nprovider = \"generic\"\nclient_id = \"x\"\n")
+                .find("token_url or issuer"),
+            std::string::npos);
+  EXPECT_NE(parse_error("[accounts.\"a b\"]\nprovider = \"generic\"\n").find("cannot name"),
+            std::string::npos);
+  EXPECT_NE(parse_error("default_account = \"nope\"\n").find("default_account"), std::string::npos);
+}
+
+TEST(AccountTest, UnknownAccountListsTheKnownOnes) {
+  const auto config =
+      parse("[accounts.a]\nprovider = \"google\"\nclient_id = \"x\"\npreset = \"mail\"\n");
+  auto missing = config.find("b");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().error_class(), core::ErrorClass::Config);
+  EXPECT_NE(missing.error().remedy().find("known accounts: a"), std::string::npos);
+}
+
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "mailoauth-account-XXXXXX").string();
+    directory_ = mkdtemp(pattern.data());
+  }
+  void TearDown() override { fs::remove_all(directory_); }
+  fs::path write(std::string_view text, mode_t mode) {
+    const fs::path path = directory_ / "config.toml";
+    std::ofstream(path) << text;
+    ::chmod(path.c_str(), mode);
+    return path;
+  }
+  fs::path directory_;
+};
+
+TEST_F(ConfigFileTest, MissingFileIsAnEmptyConfiguration) {
+  auto config = load_accounts(directory_ / "absent.toml");
+  ASSERT_TRUE(config.has_value());
+  EXPECT_FALSE(config->file_exists);
+  EXPECT_NE(config->find("x").error().message().find("does not exist"), std::string::npos);
+}
+
+TEST_F(ConfigFileTest, RelativeFilesAreAnchoredAtTheConfigurationsDirectory) {
+  const auto path = write(
+      "[accounts.a]\nprovider = \"microsoft\"\nflow = \"app\"\nclient_id = \"x\"\n"
+      "client_secret_file = \"secrets/a\"\npreset = \"smtp\"\nmailbox = \"m@x\"\n",
+      0644);
+  auto config = load_accounts(path);
+  ASSERT_TRUE(config.has_value()) << config.error().describe();
+  EXPECT_EQ(config->accounts[0].secrets[0].where, (directory_ / "secrets/a").string());
+}
+
+TEST_F(ConfigFileTest, InlineSecretInAReadableFileIsRefused) {
+  const std::string text =
+      "[accounts.a]\nprovider = \"microsoft\"\nflow = \"app\"\nclient_id = \"x\"\n"
+      "client_secret = \"s3cr3t\"\npreset = \"smtp\"\nmailbox = \"m@x\"\n";
+  auto readable = load_accounts(write(text, 0644));
+  ASSERT_FALSE(readable.has_value());
+  EXPECT_NE(readable.error().remedy().find("chmod 600"), std::string::npos);
+  EXPECT_EQ(readable.error().describe().find("s3cr3t"), std::string::npos);
+  auto private_file = load_accounts(write(text, 0600));
+  ASSERT_TRUE(private_file.has_value());
+  EXPECT_EQ(read_secret_source(private_file->accounts[0].secrets[0])->reveal(), "s3cr3t");
+}
+
+TEST_F(ConfigFileTest, SecretFilesLoseTheirTrailingNewlineAndEmptyOnesAreRefused) {
+  std::ofstream(directory_ / "s") << "value\n";
+  std::ofstream(directory_ / "empty") << "\n";
+  SecretSource source{SecretSource::Kind::File, (directory_ / "s").string(), {}, {}, "current"};
+  EXPECT_EQ(read_secret_source(source)->reveal(), "value");
+  source.where = (directory_ / "empty").string();
+  EXPECT_NE(read_secret_source(source).error().message().find("empty"), std::string::npos);
+  source.where = (directory_ / "absent").string();
+  EXPECT_EQ(read_secret_source(source).error().error_class(), core::ErrorClass::Config);
+}
+
+TEST(AccountTextTest, RenderedAccountParsesBack) {
+  AccountDraft draft;
+  draft.name = "work";
+  draft.provider = "microsoft";
+  draft.client_id = "id";
+  draft.preset = "mail";
+  draft.login_hint = "a \"quoted\" \\ name";
+  const auto config = parse(render_account(draft));
+  EXPECT_EQ(config.find("work").value()->login_hint, "a \"quoted\" \\ name");
+}
+
+TEST(AccountTextTest, RemoveCutsTheTableAndItsSubtablesOnly) {
+  const std::string text =
+      "# my accounts\n[accounts.a]\nprovider = \"x\"\n\n[accounts.a.extra]\nk = 1\n"
+      "[accounts.ab]\nprovider = \"y\"\n# keep me\n";
+  const auto without = remove_account_text(text, "a");
+  ASSERT_TRUE(without.has_value());
+  EXPECT_EQ(*without, "# my accounts\n[accounts.ab]\nprovider = \"y\"\n# keep me\n");
+  EXPECT_FALSE(remove_account_text(text, "zz").has_value());
+}
+
+TEST(AccountTextTest, ExpiryDates) {
+  EXPECT_EQ(core::format_rfc3339_utc(parse_expiry_date("2028-02-29").value(), false),
+            "2028-02-29T00:00:00Z");
+  EXPECT_FALSE(parse_expiry_date("2027-02-30").has_value());
+  EXPECT_FALSE(parse_expiry_date("27-1-1").has_value());
+  EXPECT_FALSE(parse_expiry_date("").has_value());
+}
+
+}  // namespace
+}  // namespace mailoauth::oauth2
