@@ -1,45 +1,212 @@
-// The `mailoauth` command: one binary with subcommands. At this stage it only
-// knows `--version` and `--help`; each later part (token, send, imap, relay) adds
-// a subcommand here that parses its arguments and calls into the library.
+// The `mailoauth` command: one binary with subcommands (account, token; send,
+// imap and relay arrive with their parts). This file is the command line and
+// nothing else: CLI11 parses, the functions of commands.hpp work. Usage errors
+// exit 64 (EX_USAGE) with CLI11's message and a pointer to --help.
 #include <cstdio>
 #include <string_view>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "mailoauth/core/error.hpp"
 #include "mailoauth/core/version.hpp"
+#include "mailoauth/oauth2/provider.hpp"
+
+#include "commands.hpp"
 
 namespace {
 
-constexpr std::string_view kUsage =
-    R"(mailoauth {} - OAuth2 for e-mail (SMTP, IMAP, Microsoft Graph)
+using namespace mailoauth;
 
-Usage:
-  mailoauth --version        print the version and exit
-  mailoauth --help           print this help and exit
+constexpr std::string_view kDescription =
+    R"(mailoauth - OAuth2 for e-mail (SMTP, IMAP, Microsoft Graph)
 
-Subcommands (token, send, imap, relay) arrive with the next releases; see
-docs/ARCHITECTURE.md for the plan and README.md for what works today.
+Gets and keeps OAuth2 tokens for Microsoft 365, Gmail and any OAuth2 server, for
+msmtp, mbsync, mutt, scripts and mailoauth's own tools. Accounts live in
+$XDG_CONFIG_HOME/mailoauth/config.toml; tokens are sealed in
+$XDG_STATE_HOME/mailoauth/tokens.db. Guide: docs/tokens.md.
+
+Start here:
+  mailoauth account add work --provider microsoft --tenant contoso.com \
+      --client-id 0000... --preset mail --login-hint me@contoso.com
+  mailoauth token login work          # once, in a browser (or --device)
+  mailoauth token get work            # whenever a token is needed
+
+Exit codes: 0 ok, 64 usage, 69 refused for good, 70 internal error,
+75 temporary failure (try again), 78 configuration (fix and retry).)";
+
+constexpr std::string_view kAddFooter = R"(
+Flows: delegated (a person signs in once; refresh tokens after), app (client
+credentials: app-only, Microsoft), service-account (Google Workspace), password
+(LEGACY: fails whenever MFA applies).
+Client secrets never go on the command line: use --client-secret-file,
+--client-secret-env, or --client-secret-stdin (sealed into the token store).
+
+Presets (provider flow use -> scopes):
 )";
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  using namespace mailoauth::core;
-  if (argc == 2 &&
-      (std::string_view(argv[1]) == "--version" || std::string_view(argv[1]) == "-V")) {
-    fmt::print("mailoauth {}\n", version());
-    return kExitOk;
+  CLI::App cli{std::string(kDescription), "mailoauth"};
+  cli.require_subcommand(1);
+  cli.set_version_flag("-V,--version", fmt::format("mailoauth {}", core::version()));
+  app::GlobalOptions global;
+  cli.add_option("--config", global.config_file,
+                 "accounts file (default: $MAILOAUTH_CONFIG, $XDG_CONFIG_HOME/mailoauth/"
+                 "config.toml)");
+  cli.add_option("--state-dir", global.state_dir,
+                 "token store directory (default: $MAILOAUTH_STATE_DIR, "
+                 "$XDG_STATE_HOME/mailoauth)");
+  cli.add_option("--log-level", global.log_level,
+                 "disabled, error, warn (default), info, debug, trace (HTTP, secrets redacted)");
+  cli.add_flag("-v,--verbose", global.verbose, "same as --log-level debug");
+
+  // --- account ---------------------------------------------------------------
+  auto* account = cli.add_subcommand("account", "add, list, show, remove accounts; rotate secrets");
+  account->require_subcommand(1);
+  app::AccountAddOptions add;
+  std::string footer(kAddFooter);
+  for (const auto& line : oauth2::describe_presets()) footer += "  " + line + "\n";
+  auto* account_add = account->add_subcommand("add", "add an account to the configuration");
+  account_add->footer(footer);
+  account_add->add_option("name", add.name, "account name (letters, digits, . _ -)")->required();
+  account_add->add_option("--provider", add.provider, "microsoft, google or generic")->required();
+  account_add->add_option("--flow", add.flow,
+                          "delegated (default), app, service-account, password");
+  account_add->add_option("--tenant", add.tenant,
+                          "Microsoft tenant: directory ID or domain (default organizations)");
+  account_add->add_option("--cloud", add.cloud, "Microsoft cloud: global (default), usgov, china");
+  account_add->add_option("--client-id", add.client_id, "application (client) ID");
+  account_add->add_option("--client-secret-file", add.client_secret_file,
+                          "file holding the client secret's Value");
+  account_add->add_option("--client-secret-env", add.client_secret_env,
+                          "environment variable holding the client secret");
+  account_add->add_flag("--client-secret-stdin", add.client_secret_stdin,
+                        "read the secret from stdin and seal it in the token store");
+  account_add->add_option("--secret-expires", add.secret_expires,
+                          "the secret's expiry date (YYYY-MM-DD), for `token status` warnings");
+  account_add->add_option("--certificate-file", add.certificate_file,
+                          "PEM certificate (app flow, instead of a secret)");
+  account_add->add_option("--private-key-file", add.private_key_file,
+                          "PEM private key (default: in the certificate file)");
+  account_add->add_option("--service-account-file", add.service_account_file,
+                          "Google service-account JSON key");
+  account_add->add_option("--preset", add.preset, "smtp, imap, pop, mail (default), graph");
+  account_add->add_option("--scope", add.scopes, "an explicit scope (repeatable; no --preset)");
+  account_add->add_option("--login-hint", add.login_hint, "the user who signs in");
+  account_add->add_option("--mailbox", add.mailbox,
+                          "the mailbox (SASL user=; app-only: the mailbox acted for)");
+  account_add->add_option("--issuer", add.issuer, "generic: issuer URL for OIDC discovery");
+  account_add->add_option("--authorize-url", add.authorize_url, "generic: authorization endpoint");
+  account_add->add_option("--token-url", add.token_url, "generic: token endpoint");
+  account_add->add_option("--device-url", add.device_url, "generic: device endpoint");
+  account_add->add_option("--revocation-url", add.revocation_url, "generic: revocation endpoint");
+  account_add->callback([&] { std::exit(app::account_add(global, add)); });
+
+  account->add_subcommand("list", "list the configured accounts")->callback([&] {
+    std::exit(app::account_list(global));
+  });
+  std::string account_name;
+  auto* account_show = account->add_subcommand("show", "an account's resolved settings");
+  account_show->add_option("name", account_name, "account")->required();
+  account_show->callback([&] { std::exit(app::account_show(global, account_name)); });
+  bool keep_tokens = false;
+  auto* account_remove =
+      account->add_subcommand("remove", "remove an account and its stored tokens");
+  account_remove->add_option("name", account_name, "account")->required();
+  account_remove->add_flag("--keep-tokens", keep_tokens, "leave its tokens in the store");
+  account_remove->callback(
+      [&] { std::exit(app::account_remove(global, account_name, keep_tokens)); });
+  std::string secret_expires;
+  auto* account_secret = account->add_subcommand(
+      "secret", "store a new client secret read from stdin (the old one stays as previous)");
+  account_secret->add_option("name", account_name, "account")->required();
+  account_secret->add_option("--expires", secret_expires, "its expiry date (YYYY-MM-DD)");
+  account_secret->callback(
+      [&] { std::exit(app::account_secret(global, account_name, secret_expires)); });
+
+  // --- token -----------------------------------------------------------------
+  auto* token = cli.add_subcommand("token", "sign in, get, inspect and revoke tokens");
+  token->require_subcommand(1);
+  app::TokenLoginOptions login;
+  auto* token_login = token->add_subcommand("login", "sign in once (browser or device code)");
+  token_login->add_option("account", login.account, "account")->required();
+  token_login->add_flag("--device", login.device,
+                        "device code: show a code to enter on any other device");
+  token_login->add_option("--port", login.port,
+                          "fixed loopback port for the browser redirect (default: random)");
+  token_login->add_flag("--no-browser", login.no_browser,
+                        "only print the URL to open (for a server without a browser)");
+  token_login->add_option("--timeout", login.timeout_seconds,
+                          "seconds to wait for the sign-in (default 300)");
+  token_login->footer(
+      "\nThe browser sign-in listens on 127.0.0.1 only, with PKCE (S256) and a checked state.\n"
+      "Register http://localhost as a redirect URI (Microsoft: \"Mobile and desktop\n"
+      "applications\"; it ignores the port). App-only and service accounts need no sign-in:\n"
+      "login then just fetches a token to prove the setup.");
+  token_login->callback([&] { std::exit(app::token_login(global, login)); });
+
+  app::TokenGetOptions get;
+  int min_valid = -1;
+  auto* token_get = token->add_subcommand(
+      "get", "print a valid access token (never interactive; for passwordeval/PassCmd)");
+  token_get->add_option("account", get.account, "account")->required();
+  token_get->add_option("--format", get.format,
+                        "raw (default), json, xoauth2, xoauth2-base64, oauthbearer-base64");
+  token_get->add_option("--min-valid", min_valid,
+                        "seconds the token must stay valid (default: the account's "
+                        "refresh_margin, 300)");
+  token_get->footer(
+      "\nmsmtp:  passwordeval \"mailoauth token get work\"   (auth xoauth2 or oauthbearer)\n"
+      "mbsync: PassCmd \"mailoauth token get work\"          (AuthMechs XOAUTH2)\n"
+      "mutt:   set imap_oauth_refresh_command=\"mailoauth token get work\"\n"
+      "Without a usable token it exits 78 and says which `token login` to run.");
+  token_get->callback([&] {
+    if (min_valid >= 0) get.min_valid_seconds = min_valid;
+    std::exit(app::token_get(global, get));
+  });
+
+  app::TokenStatusOptions status;
+  auto* token_status =
+      token->add_subcommand("status", "expiry, refresh-token age, last renewal and last error");
+  token_status->add_option("account", status.account, "account (default: all)");
+  token_status->add_flag("--json", status.json, "JSON on stdout");
+  token_status->callback([&] { std::exit(app::token_status(global, status)); });
+
+  app::TokenInspectOptions inspect;
+  auto* token_inspect = token->add_subcommand(
+      "inspect", "decode a token's claims and say what they mean for SMTP/IMAP/Graph");
+  token_inspect->add_option("account", inspect.account, "account whose stored token to inspect");
+  token_inspect->add_option("--token", inspect.token, "a token to inspect (- reads stdin)");
+  token_inspect->callback([&] {
+    if (inspect.account.empty() == inspect.token.empty()) {
+      fmt::print(stderr, "mailoauth: give an account or --token (- reads it from stdin)\n");
+      std::exit(core::kExitUsage);
+    }
+    std::exit(app::token_inspect(global, inspect));
+  });
+
+  app::TokenRevokeOptions revoke;
+  auto* token_revoke = token->add_subcommand(
+      "revoke", "revoke the refresh token at the provider and forget the tokens");
+  token_revoke->add_option("account", revoke.account, "account")->required();
+  token_revoke->add_flag("--keep-local", revoke.keep_local,
+                         "revoke at the provider but keep the local copy");
+  token_revoke->callback([&] { std::exit(app::token_revoke(global, revoke)); });
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return cli.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return cli.exit(help);
+  } catch (const CLI::Success& success) {
+    return cli.exit(success);
+  } catch (const CLI::ParseError& error) {
+    fmt::print(stderr, "mailoauth: {}\nRun `mailoauth --help` or `mailoauth COMMAND --help`.\n",
+               error.what());
+    return core::kExitUsage;
   }
-  if (argc == 2 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
-    fmt::print(kUsage, version());
-    return kExitOk;
-  }
-  if (argc == 1) {
-    fmt::print(stderr, kUsage, version());
-    return kExitUsage;
-  }
-  fmt::print(stderr, "mailoauth: unknown command or option \"{}\"; run `mailoauth --help`\n",
-             argv[1]);
-  return kExitUsage;
+  return core::kExitOk;
 }

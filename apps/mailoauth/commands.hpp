@@ -1,0 +1,72 @@
+// The `mailoauth` subcommands as plain functions over plain option structs.
+// main.cpp owns the command line (CLI11, in that one translation unit, since
+// it is heavy to compile); the files here do the work and print. Every
+// command returns a process exit code from the error-class table
+// (docs/ARCHITECTURE.md#errors-one-mapping) and writes its errors to stderr
+// as "mailoauth: <what went wrong> (remedy: <what to do>)".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mailoauth::app {
+
+struct GlobalOptions {
+  std::string config_file;  // empty: default_config_path()
+  std::string state_dir;    // empty: default_state_directory()
+  std::string log_level = "warn";
+  bool verbose = false;  // -v: debug level, HTTP trace with secrets redacted
+};
+
+struct AccountAddOptions {
+  std::string name, provider, flow, tenant, cloud, client_id;
+  std::string client_secret_file, client_secret_env, secret_expires;
+  bool client_secret_stdin = false;
+  std::string certificate_file, private_key_file, service_account_file;
+  std::string preset;
+  std::vector<std::string> scopes;
+  std::string login_hint, mailbox, issuer;
+  std::string authorize_url, token_url, device_url, revocation_url;
+};
+
+int account_add(const GlobalOptions& global, const AccountAddOptions& options);
+int account_list(const GlobalOptions& global);
+int account_show(const GlobalOptions& global, const std::string& name);
+int account_remove(const GlobalOptions& global, const std::string& name, bool keep_tokens);
+int account_secret(const GlobalOptions& global, const std::string& name,
+                   const std::string& expires);
+
+struct TokenLoginOptions {
+  std::string account;
+  bool device = false;
+  int port = -1;  // -1: the account's redirect_port
+  bool no_browser = false;
+  int timeout_seconds = 300;
+};
+struct TokenGetOptions {
+  std::string account;
+  std::string format = "raw";
+  std::optional<int> min_valid_seconds;
+};
+struct TokenStatusOptions {
+  std::string account;  // empty: all
+  bool json = false;
+};
+
+struct TokenInspectOptions {
+  std::string account;
+  std::string token;  // "-": read the token from stdin
+};
+struct TokenRevokeOptions {
+  std::string account;
+  bool keep_local = false;
+};
+
+int token_login(const GlobalOptions& global, const TokenLoginOptions& options);
+int token_inspect(const GlobalOptions& global, const TokenInspectOptions& options);
+int token_revoke(const GlobalOptions& global, const TokenRevokeOptions& options);
+int token_get(const GlobalOptions& global, const TokenGetOptions& options);
+int token_status(const GlobalOptions& global, const TokenStatusOptions& options);
+
+}  // namespace mailoauth::app

@@ -1,0 +1,210 @@
+// Sockets, poll() and the HTTP/1.x request line, with every wait bounded.
+#include "mailoauth/oauth2/loopback_listener.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace mailoauth::oauth2 {
+
+namespace {
+
+using core::ErrorClass;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kPerConnection = std::chrono::milliseconds(5000);
+
+class Descriptor {
+ public:
+  explicit Descriptor(int fd) : fd_(fd) {}
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+  ~Descriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+int remaining_ms(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  return left.count() < 0 ? 0 : static_cast<int>(left.count());
+}
+
+void send_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t sent = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (sent <= 0) return;
+    bytes.remove_prefix(static_cast<std::size_t>(sent));
+  }
+}
+
+void answer(int fd, int status, std::string_view title, std::string_view text) {
+  const std::string body = fmt::format(
+      "<!doctype html><html><head><meta charset=\"utf-8\"><title>{0}</title></head>"
+      "<body style=\"font-family:sans-serif;margin:3em\"><h1>{0}</h1><p>{1}</p></body></html>\n",
+      title, text);
+  send_all(fd, fmt::format("HTTP/1.1 {} {}\r\nContent-Type: text/html; charset=utf-8\r\n"
+                           "Content-Length: {}\r\nCache-Control: no-store\r\n"
+                           "Connection: close\r\n\r\n{}",
+                           status, status == 200 ? "OK" : "Not Found", body.size(), body));
+}
+
+}  // namespace
+
+core::Result<std::optional<std::string>> parse_loopback_request(std::string_view bytes,
+                                                                std::size_t limit) {
+  const auto end = bytes.find("\r\n\r\n");
+  if (end == std::string_view::npos) {
+    if (bytes.size() > limit) {
+      return core::fail(ErrorClass::Permanent, "loopback.too_large",
+                        "the browser's request is larger than a redirect can be");
+    }
+    // Refuse early what can never become a GET line.
+    if (bytes.size() >= 4 && !bytes.starts_with("GET ")) {
+      return core::fail(ErrorClass::Permanent, "loopback.not_get", "not an HTTP GET");
+    }
+    return std::optional<std::string>();
+  }
+  if (end > limit) {
+    return core::fail(ErrorClass::Permanent, "loopback.too_large",
+                      "the browser's request is larger than a redirect can be");
+  }
+  const std::string_view line = bytes.substr(0, bytes.find("\r\n"));
+  if (!line.starts_with("GET ")) {
+    return core::fail(ErrorClass::Permanent, "loopback.not_get", "not an HTTP GET");
+  }
+  const std::string_view rest = line.substr(4);
+  const auto space = rest.find(' ');
+  if (space == std::string_view::npos || space == 0) {
+    return core::fail(ErrorClass::Permanent, "loopback.bad_request", "malformed request line");
+  }
+  const std::string_view target = rest.substr(0, space);
+  const std::string_view version = rest.substr(space + 1);
+  if (version != "HTTP/1.1" && version != "HTTP/1.0") {
+    return core::fail(ErrorClass::Permanent, "loopback.bad_request", "not HTTP/1.x");
+  }
+  if (target.front() != '/') {
+    return core::fail(ErrorClass::Permanent, "loopback.bad_request",
+                      "the request target is not a path");
+  }
+  for (const char c : target) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+      return core::fail(ErrorClass::Permanent, "loopback.bad_request",
+                        "control characters in the request target");
+    }
+  }
+  return std::optional<std::string>(std::string(target));
+}
+
+core::Result<LoopbackListener> LoopbackListener::open(int port) {
+  if (port < 0 || port > 65535) {
+    return core::fail(ErrorClass::Config, "loopback.port",
+                      fmt::format("{} is not a TCP port", port), "use --port 1024..65535, or 0");
+  }
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    return core::fail(ErrorClass::Temporary, "loopback.socket",
+                      fmt::format("cannot make a socket: {}", std::strerror(errno)));
+  }
+  LoopbackListener listener(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);  // 127.0.0.1 only
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    const int error = errno;
+    return core::fail(ErrorClass::Config, "loopback.bind",
+                      fmt::format("cannot listen on 127.0.0.1:{}: {}", port, std::strerror(error)),
+                      error == EADDRINUSE
+                          ? "another program uses that port: pick another with --port, or drop "
+                            "--port for a random one"
+                          : "ports below 1024 need privileges; use --port 1024..65535");
+  }
+  if (::listen(fd, 8) != 0) {
+    return core::fail(ErrorClass::Temporary, "loopback.listen",
+                      fmt::format("cannot listen: {}", std::strerror(errno)));
+  }
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  listener.port_ = ntohs(address.sin_port);
+  return listener;
+}
+
+LoopbackListener::LoopbackListener(LoopbackListener&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), port_(other.port_) {}
+
+LoopbackListener& LoopbackListener::operator=(LoopbackListener&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    port_ = other.port_;
+  }
+  return *this;
+}
+
+LoopbackListener::~LoopbackListener() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::string LoopbackListener::redirect_uri() const {
+  return fmt::format("http://127.0.0.1:{}/", port_);
+}
+
+core::Result<std::string> LoopbackListener::wait_for_redirect(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (true) {
+    pollfd entry{fd_, POLLIN, 0};
+    const int ready = ::poll(&entry, 1, remaining_ms(deadline));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) {
+      return core::fail(ErrorClass::Temporary, "loopback.timeout",
+                        fmt::format("no sign-in came back within {} s", timeout.count() / 1000),
+                        "run `mailoauth token login` again and finish in the browser, or use "
+                        "--device on a machine without one");
+    }
+    const int connection_fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (connection_fd < 0) continue;
+    Descriptor connection(connection_fd);
+    // Read the head within this connection's own deadline (and the overall one).
+    const auto connection_deadline = std::min(deadline, Clock::now() + kPerConnection);
+    std::string bytes;
+    std::optional<std::string> target;
+    bool dropped = false;
+    while (!target && !dropped) {
+      pollfd readable{connection.get(), POLLIN, 0};
+      if (::poll(&readable, 1, remaining_ms(connection_deadline)) <= 0) break;
+      char buffer[2048];
+      const ssize_t n = ::recv(connection.get(), buffer, sizeof buffer, 0);
+      if (n <= 0) break;
+      bytes.append(buffer, static_cast<std::size_t>(n));
+      auto parsed = parse_loopback_request(bytes);
+      if (!parsed) {
+        dropped = true;
+      } else {
+        target = std::move(*parsed);
+      }
+    }
+    if (!target) continue;  // garbage, too big or too slow: next connection
+    const std::string_view path = std::string_view(*target).substr(0, target->find('?'));
+    if (path != "/" || target->find('?') == std::string::npos) {
+      answer(connection.get(), 404, "Not found", "This is mailoauth's sign-in listener.");
+      continue;
+    }
+    answer(connection.get(), 200, "mailoauth",
+           "The sign-in came back to mailoauth. You can close this window and return to the "
+           "terminal.");
+    return std::move(*target);
+  }
+}
+
+}  // namespace mailoauth::oauth2

@@ -1,0 +1,54 @@
+// The loopback redirect of a native app's sign-in (RFC 8252 section 7.3): a
+// listener on 127.0.0.1 only (never a wildcard address), on a random port
+// unless one is asked for, that waits — with a deadline — for the browser to
+// bring back the redirect, answers it with a short page, and hands the
+// request target to the caller. Requests for other paths (a browser's
+// /favicon.ico) get a 404 and the wait goes on; a request that is garbage,
+// too large or too slow is dropped. It serves one person's browser for a few
+// seconds, so plain POSIX sockets and poll() are enough, and keeping Asio
+// out keeps this file cheap to compile. parse_loopback_request is the pure
+// parser, fuzzed on its own.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mailoauth/core/error.hpp"
+
+namespace mailoauth::oauth2 {
+
+inline constexpr std::size_t kMaxLoopbackRequest = 8 * 1024;
+
+// nullopt: the head is not complete yet; a string: the request target of a
+// GET; an error: not an HTTP GET we accept (or larger than `limit`).
+core::Result<std::optional<std::string>> parse_loopback_request(
+    std::string_view bytes, std::size_t limit = kMaxLoopbackRequest);
+
+class LoopbackListener {
+ public:
+  // port 0: the kernel picks one.
+  static core::Result<LoopbackListener> open(int port = 0);
+  LoopbackListener(LoopbackListener&& other) noexcept;
+  LoopbackListener& operator=(LoopbackListener&& other) noexcept;
+  LoopbackListener(const LoopbackListener&) = delete;
+  LoopbackListener& operator=(const LoopbackListener&) = delete;
+  ~LoopbackListener();
+
+  int port() const { return port_; }
+  // "http://127.0.0.1:PORT/".
+  std::string redirect_uri() const;
+
+  // The target of the first GET whose path is "/" and that carries a query,
+  // within `timeout`. The browser is answered with a page saying to go back
+  // to the terminal.
+  core::Result<std::string> wait_for_redirect(std::chrono::milliseconds timeout);
+
+ private:
+  LoopbackListener(int fd, int port) : fd_(fd), port_(port) {}
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+}  // namespace mailoauth::oauth2
