@@ -156,11 +156,22 @@ core::Result<StoredTokens> TokenEngine::renew(const Account& account,
             fmt::format("sign in once: mailoauth token login {}{}", account.name,
                         account.provider == ProviderKind::Google ? "" : "  (or --device)"));
       }
+      // The scopes the grant was made with, as the server reported them: asking
+      // for more on refresh is refused (oidc-provider drops offline_access
+      // without prompt=consent and then refuses it on refresh).
+      std::vector<std::string> scopes;
+      for (std::string_view rest = current->scopes; !rest.empty();) {
+        const auto space = rest.find(' ');
+        if (space != 0) scopes.emplace_back(rest.substr(0, space));
+        if (space == std::string_view::npos) break;
+        rest.remove_prefix(space + 1);
+      }
+      if (scopes.empty()) scopes = account.scopes;
       response = with_identities(account, [&](const ClientIdentity& client) {
         RefreshGrant grant{token_url,
                            {client.client_id, client.client_secret.clone(), client.authentication},
                            current->refresh_token.clone(),
-                           account.scopes};
+                           scopes};
         return request_refresh(http_, grant, policy_, sleeper_);
       });
       break;
@@ -201,7 +212,10 @@ core::Result<StoredTokens> TokenEngine::renew(const Account& account,
   }
   if (!response) return core::fail(std::move(response.error()).context(account.name));
   StoredTokens tokens = tokens_from_response(std::move(*response), requested_at);
-  if (tokens.scopes.empty()) tokens.scopes = join_scopes(account.scopes);
+  if (tokens.scopes.empty()) {
+    tokens.scopes =
+        current && !current->scopes.empty() ? current->scopes : join_scopes(account.scopes);
+  }
   return tokens;
 }
 

@@ -104,18 +104,19 @@ TEST_F(TokenEngineTest, ExpiredTokenIsRefreshedAndTheRotatedRefreshTokenKept) {
   stored.access_token = core::Secret("AT-old");
   stored.access_expires_at = clock_.now() + 2min;  // inside the 5-minute margin
   stored.refresh_token = core::Secret("RT-1");
+  stored.scopes = "mail";  // as granted: reused on refresh, not the configured list
   ASSERT_TRUE(store_->save("acct", stored).has_value());
   auto token = engine_->access_token(account(Flow::Delegated, peer.url()));
   ASSERT_TRUE(token.has_value()) << token.error().describe();
   EXPECT_EQ(token->access_token.reveal(), "AT-new");
-  EXPECT_NE(peer.received().find("grant_type=refresh_token&refresh_token=RT-1&scope=mail+"
-                                 "offline_access&client_id=client"),
+  EXPECT_NE(peer.received().find("grant_type=refresh_token&refresh_token=RT-1&scope=mail&"
+                                 "client_id=client"),
             std::string::npos)
       << peer.received();
   auto reloaded = store_->load("acct");
   ASSERT_TRUE(reloaded.has_value() && reloaded->has_value());
   EXPECT_EQ((*reloaded)->refresh_token.reveal(), "RT-2");
-  EXPECT_EQ((*reloaded)->scopes, "mail offline_access");
+  EXPECT_EQ((*reloaded)->scopes, "mail");
 }
 
 TEST_F(TokenEngineTest, RefusedCurrentSecretFallsBackToThePreviousOne) {

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# `mailoauth account` and `mailoauth token` against the real OAuth2 server and
+# Dovecot, as a user runs them: an app-only account's token in every format
+# (and the XOAUTH2 form accepted by Dovecot's IMAP); a delegated account
+# signed in with the browser flow (curl plays the browser: it follows the
+# provider's redirects, the test-only login/consent and finally the redirect
+# to mailoauth's loopback listener) and with the device flow; `token get`
+# refreshing ahead of expiry with rotation (the old refresh token then
+# refused by the server); status JSON; revocation at the server; errors with
+# the right exit codes; no token or secret on stderr at trace level; nothing
+# in clear in the store.
+set -u
+source "$MAILOAUTH_STACK_ENV"
+m="$MAILOAUTH_BIN_DIR/mailoauth"
+tmp=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+export MAILOAUTH_CONFIG="$tmp/config.toml" MAILOAUTH_STATE_DIR="$tmp/state"
+unset BROWSER DISPLAY WAYLAND_DISPLAY
+status=0
+check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; status=1; fi; }
+printf '%s\n' "$CC_CLIENT_SECRET" > "$tmp/cc.secret"; chmod 600 "$tmp/cc.secret"
+
+# --- app-only -----------------------------------------------------------------
+"$m" account add app --provider generic --flow app --token-url "$OIDC_TOKEN_URL" \
+  --client-id "$CC_CLIENT_ID" --client-secret-file "$tmp/cc.secret" --scope "$MAIL_SCOPE" \
+  --mailbox "$USER1" >"$tmp/out" 2>&1
+check "account add writes the account (0600)" 'grep -q "^\[accounts.app\]" "$tmp/config.toml" && [ "$(stat -c %a "$tmp/config.toml")" = 600 ]'
+json=$("$m" token get app --format json)
+token=$(printf '%s' "$json" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+check "token get --format json has the token, its expiry and user" '[ -n "$token" ] && printf "%s" "$json" | grep -q "\"user\":\"$USER1\"" && printf "%s" "$json" | grep -q expires_in'
+check "token get (raw) prints the same cached token without a newline" '[ "$("$m" token get app)" = "$token" ] && [ "$("$m" token get app | wc -l)" = 0 ]'
+check "xoauth2-base64 is the SASL string" '[ "$("$m" token get app --format xoauth2-base64 | base64 -d | tr "\001" "|")" = "user=$USER1|auth=Bearer $token||" ]'
+check "oauthbearer-base64 is the RFC 7628 string" '[ "$("$m" token get app --format oauthbearer-base64 | base64 -d | tr "\001" "|")" = "n,a=$USER1,|auth=Bearer $token||" ]'
+printf 'oauth2-bearer = "%s"\n' "$("$m" token get app)" | curl -sf --max-time 5 -K - --ssl-reqd --cacert "$CA_FILE" \
+  --login-options AUTH=OAUTHBEARER -u "$USER1:" "imap://$IMAP_HOST:$IMAP_PORT/" -X CAPABILITY >"$tmp/imap" 2>&1
+check "Dovecot accepts the token over IMAP (OAUTHBEARER)" '[ $? -eq 0 ] || grep -q IMAP4rev1 "$tmp/imap"'
+
+# --- errors and exit codes ------------------------------------------------------
+"$m" token get nosuch >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "unknown account: exit 78 and the known accounts named" '[ $rc -eq 78 ] && grep -q "known accounts: app" "$tmp/err"'
+"$m" token get app --format yaml >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "bad format: exit 78 naming the formats" '[ $rc -eq 78 ] && grep -q oauthbearer-base64 "$tmp/err"'
+"$m" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "no subcommand: exit 64 (usage)" '[ $rc -eq 64 ]'
+"$m" token get app --bogus >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "unknown option: exit 64" '[ $rc -eq 64 ] && grep -q -- "--help" "$tmp/err"'
+"$m" account add app --provider generic --token-url "$OIDC_TOKEN_URL" --client-id x >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "adding an existing account is refused, the file unchanged" '[ $rc -eq 78 ] && [ "$(grep -c "^\[accounts.app\]" "$tmp/config.toml")" = 1 ]'
+printf 'WRONG-SECRET\n' > "$tmp/wrong.secret"
+"$m" account add wrong --provider generic --flow app --token-url "$OIDC_TOKEN_URL" --client-id "$CC_CLIENT_ID" \
+  --client-secret-file "$tmp/wrong.secret" --scope "$MAIL_SCOPE" --mailbox "$USER1" >/dev/null
+"$m" token get wrong >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "a wrong secret: exit 69 (refused for good) with invalid_client" '[ $rc -eq 69 ] && grep -q invalid_client "$tmp/err" && [ ! -s "$tmp/out" ]'
+
+# --- delegated: browser sign-in -------------------------------------------------
+"$m" account add dev --provider generic --issuer "$OIDC_ISSUER" --authorize-url "$OIDC_AUTHORIZE_URL" \
+  --token-url "$OIDC_TOKEN_URL" --device-url "$OIDC_DEVICE_URL" --revocation-url "$OIDC_REVOKE_URL" \
+  --client-id "$PUBLIC_CLIENT_ID" --scope openid --scope offline_access --scope "$MAIL_SCOPE" \
+  --login-hint "$USER1" --mailbox "$USER1" >/dev/null
+"$m" token get dev >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "before login: token get exits 78 and names token login, without waiting" '[ $rc -eq 78 ] && grep -q "mailoauth token login dev" "$tmp/err"'
+"$m" --log-level trace token login dev --no-browser --timeout 20 >"$tmp/login.out" 2>"$tmp/login.err" &
+login=$!
+for _ in $(seq 100); do grep -q "^  http" "$tmp/login.err" 2>/dev/null && break; sleep 0.1; done
+url=$(sed -n 's/^  \(http.*\)$/\1/p' "$tmp/login.err" | head -1)
+check "login prints an authorization URL with PKCE S256 and a state" 'printf "%s" "$url" | grep -q "code_challenge_method=S256" && printf "%s" "$url" | grep -q "state=" && printf "%s" "$url" | grep -q "redirect_uri=http%3A%2F%2F127.0.0.1%3A"'
+check "the listener is bound to 127.0.0.1 only" '! ss -ltn 2>/dev/null | grep -qE "(0\.0\.0\.0|\*|\[::\]):$(printf "%s" "$url" | sed -n "s/.*127.0.0.1%3A\([0-9]*\).*/\1/p")\b"'
+curl -s -L -b "$tmp/jar" -c "$tmp/jar" --max-time 20 "$url" >"$tmp/page"
+wait $login; rc=$?
+check "the browser sign-in completes (exit 0) and the page says to go back" '[ $rc -eq 0 ] && grep -q "return to the terminal" "$tmp/page" && grep -q "signed in" "$tmp/login.out"'
+access1=$("$m" token get dev)
+check "token get after login answers from the store" '[ -n "$access1" ]'
+refresh_before=$(grep -c "grant.success client=$PUBLIC_CLIENT_ID" "$OIDC_LOG")
+access2=$("$m" token get dev --min-valid 7200)
+refresh_after=$(grep -c "grant.success client=$PUBLIC_CLIENT_ID" "$OIDC_LOG")
+check "a token that would not last --min-valid is refreshed (one grant)" '[ -n "$access2" ] && [ "$access2" != "$access1" ] && [ $((refresh_after - refresh_before)) -eq 1 ]'
+check "status --json shows the refresh token and no error" '"$m" token status dev --json | grep -q "\"has_refresh_token\": true" && ! "$m" token status dev --json | grep -q last_error'
+
+# --- secrets never printed, nothing in clear -------------------------------------
+check "no token or secret on stderr at trace level" '! grep -qF "$access1" "$tmp/login.err" && ! grep -qF "$CC_CLIENT_SECRET" "$tmp/login.err"'
+"$m" --log-level trace token get app --min-valid 999999 >/dev/null 2>"$tmp/trace.err"
+check "a traced client-credentials request shows no secret" '[ -s "$tmp/trace.err" ] && ! grep -qF "$CC_CLIENT_SECRET" "$tmp/trace.err" && ! grep -qF "$token" "$tmp/trace.err"'
+check "the store holds no token in clear" '! grep -qaF "$access2" "$tmp/state/tokens.db" "$tmp/state/tokens.db-wal" 2>/dev/null && ! grep -qaF "$token" "$tmp/state/tokens.db" "$tmp/state/tokens.db-wal" 2>/dev/null'
+
+# --- device flow ------------------------------------------------------------------
+"$m" token login dev --device >"$tmp/device.out" 2>"$tmp/device.err" &
+login=$!
+for _ in $(seq 100); do grep -q "enter the code" "$tmp/device.err" 2>/dev/null && break; sleep 0.1; done
+code=$(sed -n 's/.*enter the code \([A-Z0-9-]*\).*/\1/p' "$tmp/device.err")
+curl -sf --max-time 5 -d "user_code=$code" -d "login_hint=$USER1" "$OIDC_TEST_DEVICE_APPROVE_URL" >/dev/null
+wait $login; rc=$?
+check "device sign-in: code shown, approved elsewhere, exit 0" '[ -n "$code" ] && [ $rc -eq 0 ] && grep -q "signed in" "$tmp/device.out"'
+
+# --- revocation ---------------------------------------------------------------------
+"$m" token revoke dev >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "token revoke revokes at the server and deletes the local tokens" '[ $rc -eq 0 ] && grep -q "revoked at the provider" "$tmp/out" && "$m" token status dev | grep -q "no token yet"'
+
+# --- account remove ---------------------------------------------------------------
+"$m" account remove wrong >/dev/null
+check "account remove cuts only that table" '! grep -q "accounts.wrong" "$tmp/config.toml" && grep -q "accounts.app" "$tmp/config.toml" && grep -q "accounts.dev" "$tmp/config.toml"'
+exit $status
