@@ -2,6 +2,7 @@
 // imap and relay arrive with their parts). This file is the command line and
 // nothing else: CLI11 parses, the functions of commands.hpp work. Usage errors
 // exit 64 (EX_USAGE) with CLI11's message and a pointer to --help.
+#include <algorithm>
 #include <cstdio>
 #include <string_view>
 
@@ -203,6 +204,32 @@ int main(int argc, char** argv) {
     return cli.exit(help);
   } catch (const CLI::Success& success) {
     return cli.exit(success);
+  } catch (const CLI::RequiredError& error) {
+    // "A subcommand is required" hides what was wrong: name the first word
+    // that is neither a subcommand nor a global option.
+    for (int i = 1; i < argc; ++i) {
+      const std::string_view word = argv[i];
+      if (word == "--config" || word == "--state-dir" || word == "--log-level") {
+        ++i;
+        continue;
+      }
+      static constexpr std::string_view kCommands[] = {"account", "token",  "add",     "list",
+                                                       "show",    "remove", "secret",  "login",
+                                                       "get",     "status", "inspect", "revoke"};
+      if (std::find(std::begin(kCommands), std::end(kCommands), word) != std::end(kCommands)) {
+        continue;
+      }
+      if (word == "-v" || word == "--verbose" || word.starts_with("--config=") ||
+          word.starts_with("--state-dir=") || word.starts_with("--log-level=")) {
+        continue;
+      }
+      fmt::print(stderr, "mailoauth: unknown command or option \"{}\"; run `mailoauth --help`\n",
+                 word);
+      return core::kExitUsage;
+    }
+    fmt::print(stderr, "mailoauth: {}\nRun `mailoauth --help` or `mailoauth COMMAND --help`.\n",
+               error.what());
+    return core::kExitUsage;
   } catch (const CLI::ParseError& error) {
     fmt::print(stderr, "mailoauth: {}\nRun `mailoauth --help` or `mailoauth COMMAND --help`.\n",
                error.what());
