@@ -98,6 +98,7 @@ class LocalHttpPeer {
       }
       received_ += request;
       const std::string& response = responses_[index];
+      ++answered_;  // before sending: once the client has the answer, the count is right
       std::size_t sent = 0;
       while (sent < response.size()) {
         const ssize_t n =
@@ -105,7 +106,6 @@ class LocalHttpPeer {
         if (n <= 0) break;
         sent += static_cast<std::size_t>(n);
       }
-      ++answered_;
     } else {
       while (!stop_) wait_readable(connection, 50);  // say nothing until the test ends
     }
