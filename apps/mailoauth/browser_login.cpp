@@ -116,7 +116,9 @@ int token_revoke(const GlobalOptions& global, const TokenRevokeOptions& options)
     return core::kExitOk;
   }
   int status = core::kExitOk;
-  const std::string& url = account.endpoints.revocation_url;
+  auto endpoints = (*engine)->endpoints(account);
+  if (!endpoints) return context.report(endpoints.error());
+  const std::string& url = endpoints->revocation_url;
   if (url.empty()) {
     fmt::print(stderr,
                "{}: {} has no token revocation endpoint; the tokens are only forgotten here. "

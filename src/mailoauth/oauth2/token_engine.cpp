@@ -7,6 +7,7 @@
 
 #include "mailoauth/oauth2/client_assertion.hpp"
 #include "mailoauth/oauth2/client_credentials.hpp"
+#include "mailoauth/oauth2/discovery.hpp"
 #include "mailoauth/oauth2/jwt_bearer.hpp"
 #include "mailoauth/oauth2/refresh.hpp"
 
@@ -101,10 +102,28 @@ core::Result<std::vector<ClientIdentity>> TokenEngine::client_identities(const A
 
 core::Result<Endpoints> TokenEngine::endpoints(const Account& account) {
   if (!account.endpoints.token_url.empty()) return account.endpoints;
-  return core::fail(
-      ErrorClass::Config, "config.no_token_url",
-      fmt::format("{}: account \"{}\" has no token_url", account.location, account.name),
-      "set token_url (and authorize_url / device_url for sign-in)");
+  if (account.issuer.empty()) {
+    return core::fail(
+        ErrorClass::Config, "config.no_token_url",
+        fmt::format("{}: account \"{}\" has no token_url", account.location, account.name),
+        "set token_url, or issuer for OIDC discovery");
+  }
+  // Only an issuer: discovery fills what the configuration left out.
+  auto metadata = discover_server(http_, account.issuer);
+  if (!metadata) return core::fail(std::move(metadata.error()).context(account.name));
+  Endpoints found = account.endpoints;
+  const auto fill = [](std::string& target, const std::string& value) {
+    if (target.empty()) target = value;
+  };
+  fill(found.authorize_url, metadata->authorization_endpoint);
+  fill(found.token_url, metadata->token_endpoint);
+  fill(found.device_url, metadata->device_authorization_endpoint);
+  fill(found.revocation_url, metadata->revocation_endpoint);
+  if (logger_ != nullptr) {
+    logger_->debug(
+        fmt::format("account {}: endpoints discovered at {}", account.name, account.issuer));
+  }
+  return found;
 }
 
 core::Result<TokenResponse> TokenEngine::with_identities(

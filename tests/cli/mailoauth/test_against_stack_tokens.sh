@@ -94,6 +94,20 @@ check "device sign-in: code shown, approved elsewhere, exit 0" '[ -n "$code" ] &
 "$m" token revoke dev >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "token revoke revokes at the server and deletes the local tokens" '[ $rc -eq 0 ] && grep -q "revoked at the provider" "$tmp/out" && "$m" token status dev | grep -q "no token yet"'
 
+# --- a generic account with only its issuer: endpoints by OIDC discovery --------------
+"$m" account add disc --provider generic --issuer "$OIDC_ISSUER" --client-id "$PUBLIC_CLIENT_ID" \
+  --scope openid --scope offline_access --scope "$MAIL_SCOPE" --login-hint "$USER2" >/dev/null
+"$m" token login disc --device >"$tmp/disc.out" 2>"$tmp/disc.err" &
+login=$!
+for _ in $(seq 100); do grep -q "enter the code" "$tmp/disc.err" 2>/dev/null && break; sleep 0.1; done
+code=$(sed -n 's/.*enter the code \([A-Z0-9-]*\).*/\1/p' "$tmp/disc.err")
+curl -sf --max-time 5 -d "user_code=$code" -d "login_hint=$USER2" "$OIDC_TEST_DEVICE_APPROVE_URL" >/dev/null
+wait $login; rc=$?
+check "issuer only: the device endpoint is discovered and the sign-in completes" '[ -n "$code" ] && [ $rc -eq 0 ]'
+check "issuer only: renewal finds the token endpoint by discovery" '[ -n "$("$m" token get disc --min-valid 7200)" ]'
+"$m" token revoke disc >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "issuer only: the revocation endpoint is discovered" '[ $rc -eq 0 ] && grep -q "revoked at the provider" "$tmp/out"'
+
 # --- account remove ---------------------------------------------------------------
 "$m" account remove wrong >/dev/null
 check "account remove cuts only that table" '! grep -q "accounts.wrong" "$tmp/config.toml" && grep -q "accounts.app" "$tmp/config.toml" && grep -q "accounts.dev" "$tmp/config.toml"'
