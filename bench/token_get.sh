@@ -48,6 +48,14 @@ fetch=$(measure_command "$build/apps/fetch-token" "${ft_args[@]}" | median)
 curl_runs=$((runs < 50 ? runs : 50))
 curl_time=$(runs=$curl_runs measure_command curl_grant | median)
 
+# perf stat's own timing (no shell in the loop), when perf is installed.
+perf_mean() { perf stat -r "$runs" "$@" 2>&1 >/dev/null | awk '/seconds time elapsed/ { printf "%d", $1 * 1e6 }'; }
+perf_line=""
+if command -v perf >/dev/null 2>&1; then
+  perf_true=$(perf_mean /bin/true)
+  perf_get=$(perf_mean "$build/apps/mailoauth" token get bench)
+  perf_line="With \`perf stat -r $runs\` (mean, no shell in the loop): \`token get\` $perf_get µs, \`/bin/true\` $perf_true µs."
+fi
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 {
   echo "# Benchmark: mailoauth token get (cached token)"
@@ -68,5 +76,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
   echo "| \`curl\` client-credentials grant (no cache) | $curl_time | $(ratio "$curl_time" "$cached") |"
   echo
   echo "Grants the identity server saw during the $runs cached \`token get\` runs: $((g1 - g0))."
+  [ -z "$perf_line" ] || { echo; echo "$perf_line"; }
+  echo
+  echo "The shell loop's own cost (two \`date\` processes per run) is in every row; the"
+  echo "difference to \`/bin/true\` is the command's own time."
 } > "$here/bench/results/token_get.md"
 cat "$here/bench/results/token_get.md"

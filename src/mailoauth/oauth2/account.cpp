@@ -4,7 +4,10 @@
 // comments and layout a person gave the file survive `account add/remove`.
 #include "mailoauth/oauth2/account.hpp"
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -394,12 +397,20 @@ core::Result<AccountsConfig> load_accounts(const std::filesystem::path& path) {
     empty.path = path;
     return empty;
   }
-  auto document = core::ConfigDocument::load_file(path);
-  if (!document) return core::fail(document.error());
+  // Read once and parse once (`token get` runs before every mail connection).
   std::ifstream stream(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << stream.rdbuf();
-  auto config = parse_accounts(buffer.str(), path.string());
+  if (!stream) {
+    return core::fail(ErrorClass::Config, "config.unreadable",
+                      fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)),
+                      "check the path and that this user may read it");
+  }
+  std::error_code size_error;
+  const auto size = std::filesystem::file_size(path, size_error);
+  std::string text(
+      std::min<std::uintmax_t>(size_error ? 0 : size, core::ConfigDocument::kMaxSize + 1), '\0');
+  stream.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(stream.gcount()));
+  auto config = parse_accounts(text, path.string());  // refuses text over kMaxSize
   if (!config) return config;
   // Inline secrets demand a private file.
   struct stat info {};

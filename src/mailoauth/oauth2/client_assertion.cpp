@@ -9,30 +9,31 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
+
+#include "mailoauth/oauth2/libcrypto.hpp"
 
 namespace mailoauth::oauth2 {
 
 namespace {
 
 struct BioDeleter {
-  void operator()(BIO* bio) const noexcept { BIO_free(bio); }
+  void operator()(BIO* bio) const noexcept { libcrypto().BIO_free_(bio); }
 };
 struct X509Deleter {
-  void operator()(X509* certificate) const noexcept { X509_free(certificate); }
+  void operator()(X509* certificate) const noexcept { libcrypto().X509_free_(certificate); }
 };
 struct OpenSslBytesDeleter {
-  void operator()(unsigned char* bytes) const noexcept { OPENSSL_free(bytes); }
+  void operator()(unsigned char* bytes) const noexcept {
+    libcrypto().CRYPTO_free_(bytes, OPENSSL_FILE, OPENSSL_LINE);
+  }
 };
 
 std::string digest(const EVP_MD* algorithm, std::string_view bytes) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
   unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), out.data(), &length, algorithm, nullptr) != 1) {
+  if (libcrypto().EVP_Digest_(bytes.data(), bytes.size(), out.data(), &length, algorithm,
+                              nullptr) != 1) {
     return {};
   }
   return std::string(reinterpret_cast<const char*>(out.data()), length);
@@ -47,12 +48,13 @@ std::int64_t epoch_seconds(std::chrono::system_clock::time_point time) {
 core::Result<AssertionCredentials> AssertionCredentials::from_pem(
     std::string_view certificate_pem, const core::Secret& private_key_pem,
     std::string_view origin) {
-  ERR_clear_error();
-  std::unique_ptr<BIO, BioDeleter> bio(
-      BIO_new_mem_buf(certificate_pem.data(), static_cast<int>(certificate_pem.size())));
+  if (auto loaded = load_libcrypto(); !loaded) return core::fail(loaded.error());
+  libcrypto().ERR_clear_error_();
+  std::unique_ptr<BIO, BioDeleter> bio(libcrypto().BIO_new_mem_buf_(
+      certificate_pem.data(), static_cast<int>(certificate_pem.size())));
   std::unique_ptr<X509, X509Deleter> certificate(
-      bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-  ERR_clear_error();
+      bio ? libcrypto().PEM_read_bio_X509_(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  libcrypto().ERR_clear_error_();
   if (!certificate) {
     return core::fail(core::ErrorClass::Config, "assertion.no_certificate",
                       "no PEM certificate (\"BEGIN CERTIFICATE\") could be read",
@@ -61,9 +63,9 @@ core::Result<AssertionCredentials> AssertionCredentials::from_pem(
   }
   auto key = SigningKey::from_pem(private_key_pem, origin);
   if (!key) return core::fail(std::move(key.error()));
-  if (X509_check_private_key(certificate.get(), static_cast<EVP_PKEY*>(key->native_handle())) !=
-      1) {
-    ERR_clear_error();
+  if (libcrypto().X509_check_private_key_(certificate.get(),
+                                          static_cast<EVP_PKEY*>(key->native_handle())) != 1) {
+    libcrypto().ERR_clear_error_();
     return core::fail(
         core::ErrorClass::Config, "assertion.key_mismatch",
         fmt::format("the private key in {} does not belong to the certificate", origin),
@@ -71,20 +73,20 @@ core::Result<AssertionCredentials> AssertionCredentials::from_pem(
         "-pubkey -in cert.pem and openssl pkey -pubout -in key.pem)");
   }
   unsigned char* der_bytes = nullptr;
-  const int der_length = i2d_X509(certificate.get(), &der_bytes);
+  const int der_length = libcrypto().i2d_X509_(certificate.get(), &der_bytes);
   std::unique_ptr<unsigned char, OpenSslBytesDeleter> der_owner(der_bytes);
   if (der_length <= 0) {
-    ERR_clear_error();
+    libcrypto().ERR_clear_error_();
     return core::fail(core::ErrorClass::Bug, "assertion.der",
                       "OpenSSL could not encode the "
                       "certificate as DER");
   }
   const std::string_view der(reinterpret_cast<const char*>(der_bytes),
                              static_cast<std::size_t>(der_length));
-  const std::string sha256 = digest(EVP_sha256(), der);
-  const std::string sha1 = digest(EVP_sha1(), der);
+  const std::string sha256 = digest(libcrypto().EVP_sha256_(), der);
+  const std::string sha1 = digest(libcrypto().EVP_sha1_(), der);
   if (sha256.empty() || sha1.empty()) {
-    ERR_clear_error();
+    libcrypto().ERR_clear_error_();
     return core::fail(core::ErrorClass::Bug, "assertion.digest",
                       "OpenSSL could not hash the certificate");
   }

@@ -13,38 +13,32 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
-#include <openssl/bio.h>
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
+#include <sodium.h>
 
 #include "mailoauth/core/base64.hpp"
+#include "mailoauth/oauth2/libcrypto.hpp"
 
 namespace mailoauth::oauth2 {
 
 namespace {
 
-template <typename T, void (*Free)(T*)>
 struct OpenSslDeleter {
-  void operator()(T* handle) const noexcept { Free(handle); }
+  void operator()(BIO* bio) const noexcept { libcrypto().BIO_free_(bio); }
+  void operator()(EVP_PKEY* key) const noexcept { libcrypto().EVP_PKEY_free_(key); }
+  void operator()(EVP_MD_CTX* context) const noexcept { libcrypto().EVP_MD_CTX_free_(context); }
+  void operator()(ECDSA_SIG* signature) const noexcept { libcrypto().ECDSA_SIG_free_(signature); }
 };
-void free_bio(BIO* bio) {
-  BIO_free(bio);
-}
-using BioPtr = std::unique_ptr<BIO, OpenSslDeleter<BIO, free_bio>>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, OpenSslDeleter<EVP_PKEY, EVP_PKEY_free>>;
-using MdContextPtr = std::unique_ptr<EVP_MD_CTX, OpenSslDeleter<EVP_MD_CTX, EVP_MD_CTX_free>>;
-using EcdsaSignaturePtr = std::unique_ptr<ECDSA_SIG, OpenSslDeleter<ECDSA_SIG, ECDSA_SIG_free>>;
+using BioPtr = std::unique_ptr<BIO, OpenSslDeleter>;
+using PkeyPtr = std::unique_ptr<EVP_PKEY, OpenSslDeleter>;
+using MdContextPtr = std::unique_ptr<EVP_MD_CTX, OpenSslDeleter>;
+using EcdsaSignaturePtr = std::unique_ptr<ECDSA_SIG, OpenSslDeleter>;
 
 // The reasons OpenSSL queued, oldest first, and the queue emptied.
 std::string openssl_errors() {
   std::string text;
-  while (const unsigned long code = ERR_get_error()) {
+  while (const unsigned long code = libcrypto().ERR_get_error_()) {
     std::array<char, 256> buffer{};
-    ERR_error_string_n(code, buffer.data(), buffer.size());
+    libcrypto().ERR_error_string_n_(code, buffer.data(), buffer.size());
     if (!text.empty()) text += "; ";
     text += buffer.data();
   }
@@ -105,11 +99,12 @@ core::Result<core::Secret> read_credential_file(const std::filesystem::path& pat
 
 std::string random_uuid() {
   std::array<unsigned char, 16> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+  if (sodium_init() < 0) {
     // The CSPRNG failing is a broken system, not something to work around
     // with a weaker generator: a Bug, thrown to the edge.
-    throw std::runtime_error("OpenSSL RAND_bytes failed: " + openssl_errors());
+    throw std::runtime_error("libsodium could not initialise its random generator");
   }
+  randombytes_buf(bytes.data(), bytes.size());
   bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // version 4
   bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
   std::string text;
@@ -131,15 +126,17 @@ void* SigningKey::native_handle() const {
 }
 
 core::Result<SigningKey> SigningKey::from_pem(const core::Secret& pem, std::string_view origin) {
-  ERR_clear_error();
+  if (auto loaded = load_libcrypto(); !loaded) return core::fail(loaded.error());
+  libcrypto().ERR_clear_error_();
   const std::string_view text = pem.reveal();
-  BioPtr bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+  BioPtr bio(libcrypto().BIO_new_mem_buf_(text.data(), static_cast<int>(text.size())));
   if (!bio) return core::fail(core::ErrorClass::Bug, "jwt.openssl", openssl_errors());
   bool passphrase_asked = false;
-  PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, refuse_passphrase, &passphrase_asked));
+  PkeyPtr key(libcrypto().PEM_read_bio_PrivateKey_(bio.get(), nullptr, refuse_passphrase,
+                                                   &passphrase_asked));
   const bool encrypted_marker = text.find("ENCRYPTED") != std::string_view::npos;
   if (!key && (passphrase_asked || encrypted_marker)) {
-    ERR_clear_error();
+    libcrypto().ERR_clear_error_();
     return core::fail(
         core::ErrorClass::Config, "jwt.encrypted_key",
         fmt::format("the private key in {} is encrypted with a passphrase, which an unattended "
@@ -157,23 +154,25 @@ core::Result<SigningKey> SigningKey::from_pem(const core::Secret& pem, std::stri
         "KEY\" / \"BEGIN EC PRIVATE KEY\") block");
   }
   JwtAlgorithm algorithm;
-  if (EVP_PKEY_is_a(key.get(), "RSA")) {
-    if (EVP_PKEY_get_bits(key.get()) < kMinimumRsaBits) {
-      return core::fail(core::ErrorClass::Config, "jwt.weak_key",
-                        fmt::format("the RSA key in {} has {} bits; identity servers require at "
-                                    "least {}",
-                                    origin, EVP_PKEY_get_bits(key.get()), kMinimumRsaBits),
-                        "make a new key and certificate: openssl req -x509 -newkey rsa:2048 "
-                        "-nodes -keyout key.pem -out cert.pem -days 730 -subj /CN=mailoauth");
+  if (libcrypto().EVP_PKEY_is_a_(key.get(), "RSA")) {
+    if (libcrypto().EVP_PKEY_get_bits_(key.get()) < kMinimumRsaBits) {
+      return core::fail(
+          core::ErrorClass::Config, "jwt.weak_key",
+          fmt::format("the RSA key in {} has {} bits; identity servers require at "
+                      "least {}",
+                      origin, libcrypto().EVP_PKEY_get_bits_(key.get()), kMinimumRsaBits),
+          "make a new key and certificate: openssl req -x509 -newkey rsa:2048 "
+          "-nodes -keyout key.pem -out cert.pem -days 730 -subj /CN=mailoauth");
     }
     algorithm = JwtAlgorithm::RS256;
-  } else if (EVP_PKEY_is_a(key.get(), "EC")) {
+  } else if (libcrypto().EVP_PKEY_is_a_(key.get(), "EC")) {
     std::array<char, 64> group{};
     std::size_t group_length = 0;
-    if (EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME, group.data(),
-                                       group.size(), &group_length) != 1 ||
+    if (libcrypto().EVP_PKEY_get_utf8_string_param_(key.get(), OSSL_PKEY_PARAM_GROUP_NAME,
+                                                    group.data(), group.size(),
+                                                    &group_length) != 1 ||
         std::string_view(group.data(), group_length) != "prime256v1") {
-      ERR_clear_error();
+      libcrypto().ERR_clear_error_();
       return core::fail(core::ErrorClass::Config, "jwt.unsupported_key",
                         fmt::format("the EC key in {} is not on curve P-256, the only one "
                                     "mailoauth signs with (ES256)",
@@ -193,31 +192,36 @@ core::Result<SigningKey> SigningKey::from_pem(const core::Secret& pem, std::stri
 
 core::Result<core::Secret> SigningKey::sign(std::string_view header_json,
                                             std::string_view payload_json) const {
-  ERR_clear_error();
+  libcrypto().ERR_clear_error_();
   std::string signing_input = base64url(header_json) + "." + base64url(payload_json);
-  MdContextPtr context(EVP_MD_CTX_new());
+  MdContextPtr context(libcrypto().EVP_MD_CTX_new_());
   std::size_t length = 0;
   const auto* input = reinterpret_cast<const unsigned char*>(signing_input.data());
   if (!context ||
-      EVP_DigestSignInit(context.get(), nullptr, EVP_sha256(), nullptr, impl_->key.get()) != 1 ||
-      EVP_DigestSign(context.get(), nullptr, &length, input, signing_input.size()) != 1) {
+      libcrypto().EVP_DigestSignInit_(context.get(), nullptr, libcrypto().EVP_sha256_(), nullptr,
+                                      impl_->key.get()) != 1 ||
+      libcrypto().EVP_DigestSign_(context.get(), nullptr, &length, input, signing_input.size()) !=
+          1) {
     return core::fail(core::ErrorClass::Bug, "jwt.sign",
                       "OpenSSL could not start a signature: " + openssl_errors());
   }
   std::string signature(length, '\0');
-  if (EVP_DigestSign(context.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
-                     input, signing_input.size()) != 1) {
+  if (libcrypto().EVP_DigestSign_(context.get(), reinterpret_cast<unsigned char*>(signature.data()),
+                                  &length, input, signing_input.size()) != 1) {
     return core::fail(core::ErrorClass::Bug, "jwt.sign",
                       "OpenSSL could not sign: " + openssl_errors());
   }
   signature.resize(length);
   if (algorithm_ == JwtAlgorithm::ES256) {
     const auto* der = reinterpret_cast<const unsigned char*>(signature.data());
-    EcdsaSignaturePtr parsed(d2i_ECDSA_SIG(nullptr, &der, static_cast<long>(signature.size())));
+    EcdsaSignaturePtr parsed(
+        libcrypto().d2i_ECDSA_SIG_(nullptr, &der, static_cast<long>(signature.size())));
     std::string raw(64, '\0');
     auto* out = reinterpret_cast<unsigned char*>(raw.data());
-    if (!parsed || BN_bn2binpad(ECDSA_SIG_get0_r(parsed.get()), out, 32) != 32 ||
-        BN_bn2binpad(ECDSA_SIG_get0_s(parsed.get()), out + 32, 32) != 32) {
+    if (!parsed ||
+        libcrypto().BN_bn2binpad_(libcrypto().ECDSA_SIG_get0_r_(parsed.get()), out, 32) != 32 ||
+        libcrypto().BN_bn2binpad_(libcrypto().ECDSA_SIG_get0_s_(parsed.get()), out + 32, 32) !=
+            32) {
       return core::fail(core::ErrorClass::Bug, "jwt.sign",
                         "OpenSSL's ECDSA signature could not be converted: " + openssl_errors());
     }

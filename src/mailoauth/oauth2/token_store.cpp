@@ -24,6 +24,8 @@ struct StatementFinalizer {
 };
 
 constexpr std::string_view kKeyCheck = "mailoauth token store key check";
+// PRAGMA user_version of the current schema (1: tokens and meta; 2: client_secrets).
+constexpr int kSchemaVersion = 2;
 
 core::Error sqlite_error(sqlite3* database, int code, std::string_view doing,
                          const std::filesystem::path& path) {
@@ -274,22 +276,45 @@ core::Result<TokenStore> TokenStore::open(const std::filesystem::path& database,
   sqlite3_busy_timeout(raw, static_cast<int>(impl->options.lock_timeout.count()));
   sqlite3_extended_result_codes(raw, 1);
 
-  for (const auto& [sql, doing] : {
-           std::pair{"PRAGMA journal_mode=WAL", "enabling WAL"},
-           std::pair{"PRAGMA synchronous=FULL", "setting synchronous=FULL"},
-           std::pair{"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
-                     "creating the schema"},
-           std::pair{"CREATE TABLE IF NOT EXISTS tokens (account TEXT PRIMARY KEY, "
-                     "access_token BLOB, token_type TEXT, access_expires_at INTEGER, "
-                     "access_obtained_at INTEGER, refresh_token BLOB, refresh_obtained_at INTEGER, "
-                     "scopes TEXT, last_refresh_at INTEGER, last_error TEXT)",
-                     "creating the schema"},
-           std::pair{"CREATE TABLE IF NOT EXISTS client_secrets (account TEXT NOT NULL, "
-                     "slot TEXT NOT NULL, secret BLOB NOT NULL, expires_at INTEGER, "
-                     "added_at INTEGER, PRIMARY KEY (account, slot))",
-                     "creating the schema"},
-       }) {
-    if (auto result = impl->exec(sql, doing); !result) return core::fail(result.error());
+  // Keep the -wal and -shm files between processes: by default the last
+  // connection to close checkpoints and deletes them, and the next process
+  // re-creates and re-initialises both (a third of a cached `token get`).
+  int persist_wal = 1;
+  sqlite3_file_control(raw, "main", SQLITE_FCNTL_PERSIST_WAL, &persist_wal);
+  // Nor checkpoint on every close: a reader that changed nothing would
+  // rewrite the database header; SQLite's automatic checkpoint (every 1000
+  // WAL pages, during writes) keeps the WAL small.
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  if (auto result = impl->exec("PRAGMA synchronous=FULL", "setting synchronous=FULL"); !result) {
+    return core::fail(result.error());
+  }
+  // The schema statements run once per schema version, not on every open.
+  auto version = impl->prepare("PRAGMA user_version");
+  if (!version) return core::fail(version.error());
+  const int version_step = sqlite3_step(version->get());
+  if (version_step != SQLITE_ROW)
+    return core::fail(impl->error(version_step, "reading the schema version"));
+  const bool current_schema = sqlite3_column_int(version->get(), 0) == kSchemaVersion;
+  version->reset();
+  if (!current_schema) {
+    for (const auto& [sql, doing] : {
+             std::pair{"PRAGMA journal_mode=WAL", "enabling WAL"},
+             std::pair{
+                 "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
+                 "creating the schema"},
+             std::pair{"CREATE TABLE IF NOT EXISTS tokens (account TEXT PRIMARY KEY, "
+                       "access_token BLOB, token_type TEXT, access_expires_at INTEGER, "
+                       "access_obtained_at INTEGER, refresh_token BLOB, refresh_obtained_at "
+                       "INTEGER, scopes TEXT, last_refresh_at INTEGER, last_error TEXT)",
+                       "creating the schema"},
+             std::pair{"CREATE TABLE IF NOT EXISTS client_secrets (account TEXT NOT NULL, "
+                       "slot TEXT NOT NULL, secret BLOB NOT NULL, expires_at INTEGER, "
+                       "added_at INTEGER, PRIMARY KEY (account, slot))",
+                       "creating the schema"},
+             std::pair{"PRAGMA user_version = 2", "recording the schema version"},
+         }) {
+      if (auto result = impl->exec(sql, doing); !result) return core::fail(result.error());
+    }
   }
 
   // A sealed known value tells a wrong key at once, before any token is touched.
