@@ -34,6 +34,9 @@ printf 'oauth2-bearer = "%s"\n' "$("$m" token get app)" | curl -sf --max-time 5 
   --login-options AUTH=OAUTHBEARER -u "$USER1:" "imap://$IMAP_HOST:$IMAP_PORT/" -X CAPABILITY >"$tmp/imap" 2>&1
 check "Dovecot accepts the token over IMAP (OAUTHBEARER)" '[ $? -eq 0 ] || grep -q IMAP4rev1 "$tmp/imap"'
 
+loads() { LD_DEBUG=files "$m" token get app 2>&1 >/dev/null | grep -c "file=$1" || true; }
+check "a cached token get loads neither libcurl nor libcrypto" '[ "$(loads libcurl)" = 0 ] && [ "$(loads libcrypto)" = 0 ]'
+
 # --- errors and exit codes ------------------------------------------------------
 "$m" token get nosuch >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "unknown account: exit 78 and the known accounts named" '[ $rc -eq 78 ] && grep -q "known accounts: app" "$tmp/err"'
