@@ -3,6 +3,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -19,7 +21,8 @@ namespace {
 using core::ErrorClass;
 using Clock = std::chrono::steady_clock;
 
-constexpr auto kPerConnection = std::chrono::milliseconds(5000);
+constexpr auto kPerConnection = std::chrono::milliseconds(10000);
+constexpr std::size_t kMaxConnections = 8;
 
 class Descriptor {
  public:
@@ -161,49 +164,80 @@ std::string LoopbackListener::redirect_uri() const {
 }
 
 core::Result<std::string> LoopbackListener::wait_for_redirect(std::chrono::milliseconds timeout) {
+  // Several connections side by side: browsers open speculative connections
+  // that send nothing (or only later), and a favicon request may come first;
+  // none of them may hold up the redirect.
+  struct Connection {
+    std::unique_ptr<Descriptor> fd;
+    std::string bytes;
+    Clock::time_point deadline;
+  };
+  std::vector<Connection> connections;
   const auto deadline = Clock::now() + timeout;
   while (true) {
-    pollfd entry{fd_, POLLIN, 0};
-    const int ready = ::poll(&entry, 1, remaining_ms(deadline));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) {
+    const auto now = Clock::now();
+    // Drop connections past their own deadline.
+    std::erase_if(connections, [now](const Connection& c) { return c.deadline <= now; });
+    std::vector<pollfd> entries;
+    entries.push_back({fd_, POLLIN, 0});
+    auto wake = deadline;
+    for (const auto& connection : connections) {
+      entries.push_back({connection.fd->get(), POLLIN, 0});
+      wake = std::min(wake, connection.deadline);
+    }
+    if (now >= deadline) {
       return core::fail(ErrorClass::Temporary, "loopback.timeout",
                         fmt::format("no sign-in came back within {} s", timeout.count() / 1000),
                         "run `mailoauth token login` again and finish in the browser, or use "
                         "--device on a machine without one");
     }
-    const int connection_fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (connection_fd < 0) continue;
-    Descriptor connection(connection_fd);
-    // Read the head within this connection's own deadline (and the overall one).
-    const auto connection_deadline = std::min(deadline, Clock::now() + kPerConnection);
-    std::string bytes;
-    std::optional<std::string> target;
-    bool dropped = false;
-    while (!target && !dropped) {
-      pollfd readable{connection.get(), POLLIN, 0};
-      if (::poll(&readable, 1, remaining_ms(connection_deadline)) <= 0) break;
+    const int ready = ::poll(entries.data(), entries.size(), remaining_ms(wake));
+    if (ready < 0 && errno != EINTR) {
+      return core::fail(ErrorClass::Temporary, "loopback.poll",
+                        fmt::format("waiting for the browser failed: {}", std::strerror(errno)));
+    }
+    if (ready <= 0) continue;
+    // Existing connections first (entries[1..] match connections[0..]).
+    for (std::size_t i = connections.size(); i-- > 0;) {
+      if ((entries[i + 1].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      Connection& connection = connections[i];
       char buffer[2048];
-      const ssize_t n = ::recv(connection.get(), buffer, sizeof buffer, 0);
-      if (n <= 0) break;
-      bytes.append(buffer, static_cast<std::size_t>(n));
-      auto parsed = parse_loopback_request(bytes);
-      if (!parsed) {
-        dropped = true;
-      } else {
-        target = std::move(*parsed);
+      const ssize_t n = ::recv(connection.fd->get(), buffer, sizeof buffer, 0);
+      if (n <= 0) {
+        connections.erase(connections.begin() + static_cast<std::ptrdiff_t>(i));
+        continue;
+      }
+      connection.bytes.append(buffer, static_cast<std::size_t>(n));
+      auto parsed = parse_loopback_request(connection.bytes);
+      if (!parsed) {  // garbage or too large: dropped
+        connections.erase(connections.begin() + static_cast<std::ptrdiff_t>(i));
+        continue;
+      }
+      if (!*parsed) continue;  // need more
+      const std::string target = std::move(**parsed);
+      const std::string_view path = std::string_view(target).substr(0, target.find('?'));
+      if (path != "/" || target.find('?') == std::string::npos) {
+        answer(connection.fd->get(), 404, "Not found", "This is mailoauth's sign-in listener.");
+        connections.erase(connections.begin() + static_cast<std::ptrdiff_t>(i));
+        continue;
+      }
+      answer(connection.fd->get(), 200, "mailoauth",
+             "The sign-in came back to mailoauth. You can close this window and return to the "
+             "terminal.");
+      return target;
+    }
+    if ((entries[0].revents & POLLIN) != 0) {
+      const int accepted = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (accepted >= 0) {
+        if (connections.size() >= kMaxConnections) {
+          ::close(accepted);  // more than a browser opens: refuse the newest
+        } else {
+          connections.push_back({std::make_unique<Descriptor>(accepted),
+                                 {},
+                                 std::min(deadline, Clock::now() + kPerConnection)});
+        }
       }
     }
-    if (!target) continue;  // garbage, too big or too slow: next connection
-    const std::string_view path = std::string_view(*target).substr(0, target->find('?'));
-    if (path != "/" || target->find('?') == std::string::npos) {
-      answer(connection.get(), 404, "Not found", "This is mailoauth's sign-in listener.");
-      continue;
-    }
-    answer(connection.get(), 200, "mailoauth",
-           "The sign-in came back to mailoauth. You can close this window and return to the "
-           "terminal.");
-    return std::move(*target);
   }
 }
 

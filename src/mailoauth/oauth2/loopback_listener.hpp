@@ -2,9 +2,11 @@
 // listener on 127.0.0.1 only (never a wildcard address), on a random port
 // unless one is asked for, that waits — with a deadline — for the browser to
 // bring back the redirect, answers it with a short page, and hands the
-// request target to the caller. Requests for other paths (a browser's
-// /favicon.ico) get a 404 and the wait goes on; a request that is garbage,
-// too large or too slow is dropped. It serves one person's browser for a few
+// request target to the caller. Up to 8 connections are served side by side,
+// so a browser's speculative connection that sends nothing cannot hold up
+// the redirect; requests for other paths (/favicon.ico) get a 404 and the
+// wait goes on; a request that is garbage, too large or too slow (10 s per
+// connection) is dropped. It serves one person's browser for a few
 // seconds, so plain POSIX sockets and poll() are enough, and keeping Asio
 // out keeps this file cheap to compile. parse_loopback_request is the pure
 // parser, fuzzed on its own.

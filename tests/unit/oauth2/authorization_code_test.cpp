@@ -136,6 +136,32 @@ TEST(LoopbackListenerTest, FaviconIsAnswered404ThenTheRedirectIsReturned) {
   EXPECT_NE(redirect.find("return to the terminal"), std::string::npos);
 }
 
+TEST(LoopbackListenerTest, AnIdlePreconnectDoesNotHoldUpTheRedirect) {
+  auto listener = LoopbackListener::open();
+  ASSERT_TRUE(listener.has_value());
+  const int port = listener->port();
+  // A connection that says nothing, as browsers open speculatively.
+  const int idle = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  ASSERT_EQ(::connect(idle, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  std::string redirect;
+  std::thread browser([&] {
+    std::this_thread::sleep_for(100ms);  // the listener has accepted the idle one
+    redirect = fetch(port, "GET /?code=c&state=s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  });
+  const auto started = std::chrono::steady_clock::now();
+  auto target = listener->wait_for_redirect(20s);
+  const auto waited = std::chrono::steady_clock::now() - started;
+  browser.join();
+  ::close(idle);
+  ASSERT_TRUE(target.has_value()) << target.error().describe();
+  EXPECT_EQ(*target, "/?code=c&state=s");
+  EXPECT_LT(waited, 5s) << "the idle connection held the redirect back";
+}
+
 TEST(LoopbackListenerTest, NoBrowserTimesOutWithARemedy) {
   auto listener = LoopbackListener::open();
   ASSERT_TRUE(listener.has_value());
