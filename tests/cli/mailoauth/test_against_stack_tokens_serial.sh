@@ -8,7 +8,9 @@
 # refreshing ahead of expiry with rotation (the old refresh token then
 # refused by the server); status JSON; revocation at the server; errors with
 # the right exit codes; no token or secret on stderr at trace level; nothing
-# in clear in the store.
+# in clear in the store; twenty processes asking at once for an account with
+# no token cause exactly one grant at the server. Grants are counted in the
+# server's log, so this test runs alone (RUN_SERIAL, "serial" in its name).
 set -u
 source "$MAILOAUTH_STACK_ENV"
 m="$MAILOAUTH_BIN_DIR/mailoauth"
@@ -36,6 +38,18 @@ check "Dovecot accepts the token over IMAP (OAUTHBEARER)" '[ $? -eq 0 ] || grep 
 
 loads() { LD_DEBUG=files "$m" token get app 2>&1 >/dev/null | grep -c "file=$1" || true; }
 check "a cached token get loads neither libcurl nor libcrypto" '[ "$(loads libcurl)" = 0 ] && [ "$(loads libcrypto)" = 0 ]'
+
+# --- twenty processes at once, no token stored yet: one grant ---------------------
+"$m" account add crowd --provider generic --flow app --token-url "$OIDC_TOKEN_URL" \
+  --client-id "$CC_CLIENT_ID" --client-secret-file "$tmp/cc.secret" --scope "$MAIL_SCOPE" \
+  --mailbox "$USER1" >/dev/null
+before=$(grep -c "grant.success client=$CC_CLIENT_ID\$" "$OIDC_LOG")
+for i in $(seq 20); do "$m" token get crowd >"$tmp/crowd.$i" 2>&1 & done
+wait
+after=$(grep -c "grant.success client=$CC_CLIENT_ID\$" "$OIDC_LOG")
+distinct=$(cat "$tmp"/crowd.* | sort -u | wc -l)
+echo "grants for 20 concurrent first token gets: $((after - before)); distinct outputs: $distinct"
+check "20 concurrent token gets: exactly one grant, all 20 get the same token" '[ $((after - before)) -eq 1 ] && [ "$distinct" = 1 ] && [ -s "$tmp/crowd.1" ]'
 
 # --- errors and exit codes ------------------------------------------------------
 "$m" token get nosuch >"$tmp/out" 2>"$tmp/err"; rc=$?
