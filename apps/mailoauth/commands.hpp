@@ -63,6 +63,19 @@ struct TokenRevokeOptions {
   bool keep_local = false;
 };
 
+struct TokenExportOptions {
+  std::vector<std::string> accounts;  // empty: every account of the configuration
+  std::string file;
+  std::string passphrase_file;  // empty: MAILOAUTH_EXPORT_PASSPHRASE, else asked on the terminal
+};
+struct TokenImportOptions {
+  std::string file;
+  std::string passphrase_file;
+  bool replace = false;  // overwrite accounts that already have tokens here
+};
+
+int token_export(const GlobalOptions& global, const TokenExportOptions& options);
+int token_import(const GlobalOptions& global, const TokenImportOptions& options);
 int token_login(const GlobalOptions& global, const TokenLoginOptions& options);
 int token_inspect(const GlobalOptions& global, const TokenInspectOptions& options);
 int token_revoke(const GlobalOptions& global, const TokenRevokeOptions& options);

@@ -196,6 +196,26 @@ int main(int argc, char** argv) {
                          "revoke at the provider but keep the local copy");
   token_revoke->callback([&] { std::exit(app::token_revoke(global, revoke)); });
 
+  app::TokenExportOptions export_options;
+  auto* token_export = token->add_subcommand(
+      "export", "write stored tokens and secrets to a passphrase-encrypted file");
+  token_export->add_option("accounts", export_options.accounts, "accounts (default: all)");
+  token_export->add_option("--file", export_options.file, "the file to write (0600)")->required();
+  token_export->add_option("--passphrase-file", export_options.passphrase_file,
+                           "read the passphrase from this file (else "
+                           "MAILOAUTH_EXPORT_PASSPHRASE, else asked)");
+  token_export->callback([&] { std::exit(app::token_export(global, export_options)); });
+
+  app::TokenImportOptions import_options;
+  auto* token_import =
+      token->add_subcommand("import", "read a `token export` file into this host's store");
+  token_import->add_option("--file", import_options.file, "the export file")->required();
+  token_import->add_option("--passphrase-file", import_options.passphrase_file,
+                           "read the passphrase from this file");
+  token_import->add_flag("--replace", import_options.replace,
+                         "overwrite accounts that already have tokens here");
+  token_import->callback([&] { std::exit(app::token_import(global, import_options)); });
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {

@@ -442,6 +442,39 @@ core::Result<void> TokenStore::rotate_client_secret(std::string_view account,
   return transaction.commit();
 }
 
+core::Result<void> TokenStore::replace_client_secrets(
+    std::string_view account, const std::vector<StoredClientSecret>& secrets) {
+  Transaction transaction(*impl_);
+  if (auto locked = transaction.begin_immediate(); !locked) return core::fail(locked.error());
+  if (auto removed = remove_client_secrets(account); !removed) return core::fail(removed.error());
+  for (const auto& secret : secrets) {
+    auto statement = impl_->prepare(
+        "INSERT INTO client_secrets (account, slot, secret, expires_at, added_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!statement) return core::fail(statement.error());
+    sqlite3_stmt* s = statement->get();
+    sqlite3_bind_text(s, 1, account.data(), static_cast<int>(account.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, secret.slot.data(), static_cast<int>(secret.slot.size()),
+                      SQLITE_TRANSIENT);
+    const std::string sealed =
+        seal(impl_->key, secret.value.reveal(),
+             impl_->place(account, fmt::format("client_secret.{}", secret.slot)));
+    sqlite3_bind_blob(s, 3, sealed.data(), static_cast<int>(sealed.size()), SQLITE_TRANSIENT);
+    for (const auto& [index, time] :
+         {std::pair{4, secret.expires_at}, std::pair{5, secret.added_at}}) {
+      if (auto millis = to_millis(time)) {
+        sqlite3_bind_int64(s, index, *millis);
+      } else {
+        sqlite3_bind_null(s, index);
+      }
+    }
+    if (const int code = sqlite3_step(s); code != SQLITE_DONE) {
+      return core::fail(impl_->error(code, "importing a client secret"));
+    }
+  }
+  return transaction.commit();
+}
+
 core::Result<std::vector<StoredClientSecret>> TokenStore::client_secrets(std::string_view account) {
   auto statement = impl_->prepare(
       "SELECT slot, secret, expires_at, added_at FROM client_secrets WHERE account = ?1 "

@@ -82,6 +82,9 @@ class TokenStore {
                                           std::optional<core::Clock::WallTime> expires_at);
   core::Result<std::vector<StoredClientSecret>> client_secrets(std::string_view account);
   core::Result<bool> remove_client_secrets(std::string_view account);
+  // Replaces the account's stored secrets with these (token import).
+  core::Result<void> replace_client_secrets(std::string_view account,
+                                            const std::vector<StoredClientSecret>& secrets);
 
   using Obtain = std::function<core::Result<StoredTokens>(const std::optional<StoredTokens>&)>;
   core::Result<StoredTokens> get_or_obtain(std::string_view account, std::chrono::seconds margin,

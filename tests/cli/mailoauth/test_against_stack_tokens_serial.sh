@@ -98,6 +98,18 @@ check "no token or secret on stderr at trace level" '! grep -qF "$access1" "$tmp
 check "a traced client-credentials request shows no secret" '[ -s "$tmp/trace.err" ] && ! grep -qF "$CC_CLIENT_SECRET" "$tmp/trace.err" && ! grep -qF "$token" "$tmp/trace.err"'
 check "the store holds no token in clear" '! grep -qaF "$access2" "$tmp/state/tokens.db" "$tmp/state/tokens.db-wal" 2>/dev/null && ! grep -qaF "$token" "$tmp/state/tokens.db" "$tmp/state/tokens.db-wal" 2>/dev/null'
 
+# --- export to another host, import there ----------------------------------------
+printf 'a long export passphrase\n' > "$tmp/pass"
+"$m" token export dev app --file "$tmp/tokens.export" --passphrase-file "$tmp/pass" >"$tmp/out" 2>&1; rc=$?
+check "token export writes a 0600 file with no token in clear" '[ $rc -eq 0 ] && [ "$(stat -c %a "$tmp/tokens.export")" = 600 ] && ! grep -qF "$access2" "$tmp/tokens.export" && head -1 "$tmp/tokens.export" | grep -q "mailoauth token export v1"'
+MAILOAUTH_STATE_DIR="$tmp/other-host" "$m" token import --file "$tmp/tokens.export" --passphrase-file "$tmp/pass" >"$tmp/out" 2>&1; rc=$?
+check "token import on another host; token get there answers the same token" '[ $rc -eq 0 ] && [ "$(MAILOAUTH_STATE_DIR="$tmp/other-host" "$m" token get dev)" = "$access2" ]'
+MAILOAUTH_STATE_DIR="$tmp/other-host" "$m" token import --file "$tmp/tokens.export" --passphrase-file "$tmp/pass" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "a second import without --replace changes nothing (exit 78)" '[ $rc -eq 78 ] && grep -q -- "--replace" "$tmp/err"'
+printf 'the wrong passphrase\n' > "$tmp/wrong.pass"
+MAILOAUTH_STATE_DIR="$tmp/third-host" "$m" token import --file "$tmp/tokens.export" --passphrase-file "$tmp/wrong.pass" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "a wrong passphrase imports nothing and says so" '[ $rc -eq 78 ] && grep -q "wrong passphrase" "$tmp/err" && ! MAILOAUTH_STATE_DIR="$tmp/third-host" "$m" token status dev | grep -q "access token"'
+
 # --- device flow ------------------------------------------------------------------
 "$m" token login dev --device >"$tmp/device.out" 2>"$tmp/device.err" &
 login=$!
