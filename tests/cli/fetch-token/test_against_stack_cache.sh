@@ -41,5 +41,5 @@ check "a wrong secret is refused, not served from the cache" '[ $rc -eq 1 ] && [
 
 check "cache directory 0700, database and key 0600" \
   '[ "$(stat -c %a "$tmp/state")" = 700 ] && [ "$(stat -c %a "$tmp/state/tokens.db")" = 600 ] && [ "$(stat -c %a "$tmp/state/store.key")" = 600 ]'
-check "the token is not in the cache files in clear" '! grep -qF "$first" "$tmp/state/tokens.db" "$tmp/state/tokens.db-wal" 2>/dev/null'
+check "the token is not in the cache files in clear" '! grep -qaF -e "$first" "$tmp/state/tokens.db" "$tmp/state/tokens.db-wal" 2>/dev/null'
 exit $status

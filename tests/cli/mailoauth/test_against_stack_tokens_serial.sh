@@ -12,6 +12,7 @@
 # no token cause exactly one grant at the server. Grants are counted in the
 # server's log, so this test runs alone (RUN_SERIAL, "serial" in its name).
 set -u
+[ -n "${DEBUG_TEST:-}" ] && set -x
 source "$MAILOAUTH_STACK_ENV"
 m="$MAILOAUTH_BIN_DIR/mailoauth"
 tmp=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -93,15 +94,15 @@ check "a token that would not last --min-valid is refreshed (one grant)" '[ -n "
 check "status --json shows the refresh token and no error" '"$m" token status dev --json | grep -q "\"has_refresh_token\": true" && ! "$m" token status dev --json | grep -q last_error'
 
 # --- secrets never printed, nothing in clear -------------------------------------
-check "no token or secret on stderr at trace level" '! grep -qF "$access1" "$tmp/login.err" && ! grep -qF "$CC_CLIENT_SECRET" "$tmp/login.err"'
+check "no token or secret on stderr at trace level" '! grep -qF -e "$access1" "$tmp/login.err" && ! grep -qF -e "$CC_CLIENT_SECRET" "$tmp/login.err"'
 "$m" --log-level trace token get app --min-valid 999999 >/dev/null 2>"$tmp/trace.err"
-check "a traced client-credentials request shows no secret" '[ -s "$tmp/trace.err" ] && ! grep -qF "$CC_CLIENT_SECRET" "$tmp/trace.err" && ! grep -qF "$token" "$tmp/trace.err"'
-check "the store holds no token in clear" '! grep -qaF "$access2" "$tmp/state/tokens.db" "$tmp/state/tokens.db-wal" 2>/dev/null && ! grep -qaF "$token" "$tmp/state/tokens.db" "$tmp/state/tokens.db-wal" 2>/dev/null'
+check "a traced client-credentials request shows no secret" '[ -s "$tmp/trace.err" ] && ! grep -qF -e "$CC_CLIENT_SECRET" "$tmp/trace.err" && ! grep -qF -e "$token" "$tmp/trace.err"'
+check "the store holds no token in clear" '! grep -qaF -e "$access2" "$tmp/state/tokens.db" "$tmp/state/tokens.db-wal" 2>/dev/null && ! grep -qaF -e "$token" "$tmp/state/tokens.db" "$tmp/state/tokens.db-wal" 2>/dev/null'
 
 # --- export to another host, import there ----------------------------------------
 printf 'a long export passphrase\n' > "$tmp/pass"
 "$m" token export dev app --file "$tmp/tokens.export" --passphrase-file "$tmp/pass" >"$tmp/out" 2>&1; rc=$?
-check "token export writes a 0600 file with no token in clear" '[ $rc -eq 0 ] && [ "$(stat -c %a "$tmp/tokens.export")" = 600 ] && ! grep -qF "$access2" "$tmp/tokens.export" && head -1 "$tmp/tokens.export" | grep -q "mailoauth token export v1"'
+check "token export writes a 0600 file with no token in clear" '[ $rc -eq 0 ] && [ "$(stat -c %a "$tmp/tokens.export")" = 600 ] && ! grep -qF -e "$access2" "$tmp/tokens.export" && head -1 "$tmp/tokens.export" | grep -q "mailoauth token export v1"'
 MAILOAUTH_STATE_DIR="$tmp/other-host" "$m" token import --file "$tmp/tokens.export" --passphrase-file "$tmp/pass" >"$tmp/out" 2>&1; rc=$?
 check "token import on another host; token get there answers the same token" '[ $rc -eq 0 ] && [ "$(MAILOAUTH_STATE_DIR="$tmp/other-host" "$m" token get dev)" = "$access2" ]'
 MAILOAUTH_STATE_DIR="$tmp/other-host" "$m" token import --file "$tmp/tokens.export" --passphrase-file "$tmp/pass" >"$tmp/out" 2>"$tmp/err"; rc=$?
@@ -109,6 +110,13 @@ check "a second import without --replace changes nothing (exit 78)" '[ $rc -eq 7
 printf 'the wrong passphrase\n' > "$tmp/wrong.pass"
 MAILOAUTH_STATE_DIR="$tmp/third-host" "$m" token import --file "$tmp/tokens.export" --passphrase-file "$tmp/wrong.pass" >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "a wrong passphrase imports nothing and says so" '[ $rc -eq 78 ] && grep -q "wrong passphrase" "$tmp/err" && ! MAILOAUTH_STATE_DIR="$tmp/third-host" "$m" token status dev | grep -q "access token"'
+
+# --- a refresh token revoked elsewhere: Permanent, with the remedy ---------------------
+# The other host imported dev's refresh token; revoking it here kills it there.
+"$m" token revoke dev --keep-local >/dev/null
+MAILOAUTH_STATE_DIR="$tmp/other-host" "$m" token get dev --min-valid 7200 >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "a revoked refresh token: exit 69 (refused for good), invalid_grant, and token login named" '[ $rc -eq 69 ] && grep -q invalid_grant "$tmp/err" && grep -q "token login" "$tmp/err" && [ ! -s "$tmp/out" ]'
+check "the failure is kept for token status" 'MAILOAUTH_STATE_DIR="$tmp/other-host" "$m" token status dev | grep -q "last error: .*invalid_grant"'
 
 # --- device flow ------------------------------------------------------------------
 "$m" token login dev --device >"$tmp/device.out" 2>"$tmp/device.err" &
@@ -136,6 +144,16 @@ check "issuer only: the device endpoint is discovered and the sign-in completes"
 check "issuer only: renewal finds the token endpoint by discovery" '[ -n "$("$m" token get disc --min-valid 7200)" ]'
 "$m" token revoke disc >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "issuer only: the revocation endpoint is discovered" '[ $rc -eq 0 ] && grep -q "revoked at the provider" "$tmp/out"'
+
+# --- a short-lived token is renewed ahead of its expiry ----------------------------
+"$m" account add short --provider generic --flow app --token-url "$OIDC_TOKEN_URL" \
+  --client-id "$CC_SHORT_CLIENT_ID" --client-secret-env SHORT_SECRET --scope "$MAIL_SCOPE" \
+  --mailbox "$USER1" >/dev/null
+export SHORT_SECRET=$CC_SHORT_CLIENT_SECRET
+s1=$("$m" token get short --min-valid 2); s2=$("$m" token get short --min-valid 2)
+sleep 1.5  # the token (3 s) is still valid, but not for 2 s more
+s3=$("$m" token get short --min-valid 2)
+check "a short-lived token is reused while it lasts --min-valid, renewed before it expires" '[ -n "$s1" ] && [ "$s1" = "$s2" ] && [ -n "$s3" ] && [ "$s3" != "$s1" ]'
 
 # --- account remove ---------------------------------------------------------------
 "$m" account remove wrong >/dev/null
