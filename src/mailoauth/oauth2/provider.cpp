@@ -81,7 +81,7 @@ struct Preset {
   Use use;
   std::string_view scopes;  // space-separated
 };
-constexpr std::array<Preset, 18> kPresets{{
+constexpr std::array<Preset, 21> kPresets{{
     {ProviderKind::Microsoft, Flow::Delegated, Use::Smtp,
      "https://outlook.office.com/SMTP.Send offline_access"},
     {ProviderKind::Microsoft, Flow::Delegated, Use::Imap,
@@ -109,6 +109,9 @@ constexpr std::array<Preset, 18> kPresets{{
     {ProviderKind::Google, Flow::Delegated, Use::Imap, "https://mail.google.com/"},
     {ProviderKind::Google, Flow::Delegated, Use::Pop, "https://mail.google.com/"},
     {ProviderKind::Google, Flow::Delegated, Use::Mail, "https://mail.google.com/"},
+    {ProviderKind::Google, Flow::ServiceAccount, Use::Smtp, "https://mail.google.com/"},
+    {ProviderKind::Google, Flow::ServiceAccount, Use::Imap, "https://mail.google.com/"},
+    {ProviderKind::Google, Flow::ServiceAccount, Use::Pop, "https://mail.google.com/"},
     {ProviderKind::Google, Flow::ServiceAccount, Use::Mail, "https://mail.google.com/"},
 }};
 

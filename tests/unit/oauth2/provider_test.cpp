@@ -52,6 +52,8 @@ TEST(ProviderTest, PresetScopes) {
             (V{"https://graph.microsoft.com/.default"}));
   EXPECT_EQ(preset_scopes(ProviderKind::Google, Flow::Delegated, Use::Imap).value(),
             (V{"https://mail.google.com/"}));
+  EXPECT_EQ(preset_scopes(ProviderKind::Google, Flow::ServiceAccount, Use::Smtp).value(),
+            (V{"https://mail.google.com/"}));
 }
 
 TEST(ProviderTest, PresetsThatMakeNoSenseSayWhatDoes) {
