@@ -50,9 +50,9 @@ test-only: format-check build $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@echo "== tests (unit, integration against the real stack, cli) =="
 	ctest --test-dir $(BUILD) --output-on-failure -j 2
-	@echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
+	@echo "== unit and network tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j 2 -L unit
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j 2 -L 'unit|integration-asan'
 
 demo: deps build
 	scripts/demo

@@ -1,0 +1,340 @@
+// Asio + OpenSSL behind Stream. Deadlines are a steady_timer raced against
+// the operation with awaitable operators (`op || timer`): whichever finishes
+// first wins and the other is cancelled. Errors are classified where they
+// arise: DNS, refused, reset and timeouts are Temporary; an untrusted or
+// mismatching certificate, a TLS version below the minimum, or a bad CA file
+// are Config (an admin must act).
+#include "mailoauth/net/stream.hpp"
+
+#include <variant>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <fmt/format.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "mailoauth/core/log.hpp"
+
+namespace mailoauth::net {
+
+namespace {
+
+using core::ErrorClass;
+using tcp = asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+core::Error timed_out(std::string_view what, std::string_view peer,
+                      std::chrono::milliseconds timeout) {
+  return core::Error(
+      ErrorClass::Temporary, "net.timeout",
+      fmt::format("{} {} did not complete within {} ms", what, peer, timeout.count()),
+      "the server or the network is slow or blocking; try again, or raise the "
+      "timeout");
+}
+
+core::Error network_error(std::string_view what, std::string_view peer,
+                          const boost::system::error_code& error) {
+  return core::Error(ErrorClass::Temporary, "net.io",
+                     fmt::format("{} {}: {}", what, peer, error.message()));
+}
+
+bool is_ip_literal(std::string_view host) {
+  boost::system::error_code error;
+  asio::ip::make_address(std::string(host), error);
+  return !error;
+}
+
+int openssl_version(TlsVersion version) {
+  switch (version) {
+    case TlsVersion::Tls10:
+      return TLS1_VERSION;
+    case TlsVersion::Tls11:
+      return TLS1_1_VERSION;
+    case TlsVersion::Tls12:
+      return TLS1_2_VERSION;
+    case TlsVersion::Tls13:
+      return TLS1_3_VERSION;
+  }
+  return TLS1_2_VERSION;
+}
+
+std::string name_of(X509_NAME* name) {
+  if (name == nullptr) return {};
+  char buffer[512];
+  X509_NAME_oneline(name, buffer, sizeof buffer);
+  return core::escape_control_characters(buffer);
+}
+
+}  // namespace
+
+core::Result<NetType> parse_net_type(std::string_view text) {
+  if (text == "auto") return NetType::Auto;
+  if (text == "tcp4") return NetType::Tcp4;
+  if (text == "tcp6") return NetType::Tcp6;
+  return core::fail(
+      ErrorClass::Config, "net.bad_net_type",
+      fmt::format("unknown network type \"{}\"", core::escape_control_characters(text)),
+      "use auto, tcp4 or tcp6");
+}
+
+core::Result<TlsVersion> parse_tls_version(std::string_view text) {
+  if (text == "tls10") return TlsVersion::Tls10;
+  if (text == "tls11") return TlsVersion::Tls11;
+  if (text == "tls12") return TlsVersion::Tls12;
+  if (text == "tls13") return TlsVersion::Tls13;
+  return core::fail(
+      ErrorClass::Config, "net.bad_tls_version",
+      fmt::format("unknown TLS version \"{}\"", core::escape_control_characters(text)),
+      "use tls10, tls11, tls12 (default) or tls13");
+}
+
+std::string_view to_string(TlsVersion version) {
+  switch (version) {
+    case TlsVersion::Tls10:
+      return "tls10";
+    case TlsVersion::Tls11:
+      return "tls11";
+    case TlsVersion::Tls12:
+      return "tls12";
+    case TlsVersion::Tls13:
+      return "tls13";
+  }
+  return "?";
+}
+
+struct Stream::Impl {
+  explicit Impl(tcp::socket s) : socket(std::move(s)) {}
+  tcp::socket socket;
+  std::unique_ptr<asio::ssl::context> context;
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls;
+  std::string host;
+  std::string peer;
+};
+
+Stream::Stream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Stream::Stream(Stream&&) noexcept = default;
+Stream& Stream::operator=(Stream&&) noexcept = default;
+Stream::~Stream() = default;
+
+asio::awaitable<core::Result<Stream>> Stream::connect(std::string host, std::uint16_t port,
+                                                      NetType net_type,
+                                                      std::chrono::milliseconds timeout) {
+  auto executor = co_await asio::this_coro::executor;
+  const std::string peer = fmt::format("{}:{}", host, port);
+  tcp::resolver resolver(executor);
+  asio::steady_timer timer(executor, timeout);
+  const auto resolve_flags = tcp::resolver::numeric_service;
+  auto resolved =
+      co_await (resolver.async_resolve(host, std::to_string(port), resolve_flags, kTuple) ||
+                timer.async_wait(kTuple));
+  if (resolved.index() == 1) co_return core::fail(timed_out("resolving", peer, timeout));
+  auto [resolve_error, results] = std::get<0>(std::move(resolved));
+  if (resolve_error) {
+    co_return core::fail(ErrorClass::Temporary, "net.dns",
+                         fmt::format("cannot resolve {}: {}", host, resolve_error.message()),
+                         "check the server name and the DNS");
+  }
+  std::vector<tcp::endpoint> endpoints;
+  for (const auto& entry : results) {
+    const auto endpoint = entry.endpoint();
+    if (net_type == NetType::Tcp4 && !endpoint.address().is_v4()) continue;
+    if (net_type == NetType::Tcp6 && !endpoint.address().is_v6()) continue;
+    endpoints.push_back(endpoint);
+  }
+  if (endpoints.empty()) {
+    co_return core::fail(
+        ErrorClass::Config, "net.no_address",
+        fmt::format("{} has no {} address", host, net_type == NetType::Tcp4 ? "IPv4" : "IPv6"),
+        "use --net-type auto, or the other family");
+  }
+  std::string failures;
+  for (const auto& endpoint : endpoints) {
+    tcp::socket socket(executor);
+    auto connected = co_await (socket.async_connect(endpoint, kTuple) || timer.async_wait(kTuple));
+    if (connected.index() == 1) co_return core::fail(timed_out("connecting to", peer, timeout));
+    auto [connect_error] = std::get<0>(connected);
+    if (!connect_error) {
+      auto impl = std::make_unique<Impl>(std::move(socket));
+      impl->host = host;
+      impl->peer = endpoint.address().is_v6()
+                       ? fmt::format("[{}]:{}", endpoint.address().to_string(), port)
+                       : fmt::format("{}:{}", endpoint.address().to_string(), port);
+      impl->socket.set_option(tcp::no_delay(true));
+      co_return Stream(std::move(impl));
+    }
+    if (!failures.empty()) failures += "; ";
+    failures += fmt::format("{}: {}", endpoint.address().to_string(), connect_error.message());
+  }
+  co_return core::fail(ErrorClass::Temporary, "net.connect",
+                       fmt::format("cannot connect to {} ({})", peer, failures),
+                       "check the server name, the port and any firewall in between");
+}
+
+asio::awaitable<core::Result<void>> Stream::start_tls(TlsSettings settings,
+                                                      std::chrono::milliseconds timeout) {
+  Impl& impl = *impl_;
+  if (impl.tls) co_return core::fail(ErrorClass::Bug, "net.tls_twice", "TLS is already on");
+  boost::system::error_code pending_error;
+  if (impl.socket.available(pending_error) > 0) {
+    co_return core::fail(ErrorClass::Permanent, "net.starttls_injection",
+                         fmt::format("{} sent data before the TLS handshake; refusing to go on "
+                                     "(possible STARTTLS command injection)",
+                                     impl.peer),
+                         "report it to the server's operator; nothing was sent");
+  }
+  impl.context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  SSL_CTX* context = impl.context->native_handle();
+  SSL_CTX_set_min_proto_version(context, openssl_version(settings.minimum));
+  boost::system::error_code error;
+  if (settings.verify) {
+    impl.context->set_verify_mode(asio::ssl::verify_peer, error);
+    if (!settings.ca_file.empty()) {
+      impl.context->load_verify_file(settings.ca_file, error);
+      if (error) {
+        co_return core::fail(
+            ErrorClass::Config, "net.ca_file",
+            fmt::format("cannot load the CA file {}: {}", settings.ca_file, error.message()),
+            "give a PEM file with the CA certificate(s)");
+      }
+    } else {
+      impl.context->set_default_verify_paths(error);
+    }
+  } else {
+    impl.context->set_verify_mode(asio::ssl::verify_none, error);
+  }
+  impl.tls = std::make_unique<asio::ssl::stream<tcp::socket&>>(impl.socket, *impl.context);
+  SSL* ssl = impl.tls->native_handle();
+  const std::string name = settings.server_name.empty() ? impl.host : settings.server_name;
+  if (settings.verify) {
+    X509_VERIFY_PARAM* parameters = SSL_get0_param(ssl);
+    if (is_ip_literal(name)) {
+      X509_VERIFY_PARAM_set1_ip_asc(parameters, name.c_str());
+    } else {
+      X509_VERIFY_PARAM_set_hostflags(parameters, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+      X509_VERIFY_PARAM_set1_host(parameters, name.c_str(), name.size());
+    }
+  }
+  if (!is_ip_literal(name)) {  // SNI; SSL_set_tlsext_host_name is a macro with a C cast
+    SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+             const_cast<char*>(name.c_str()));
+  }
+
+  asio::steady_timer timer(impl.socket.get_executor(), timeout);
+  auto shaken = co_await (impl.tls->async_handshake(asio::ssl::stream_base::client, kTuple) ||
+                          timer.async_wait(kTuple));
+  if (shaken.index() == 1)
+    co_return core::fail(timed_out("TLS handshake with", impl.peer, timeout));
+  auto [handshake_error] = std::get<0>(shaken);
+  if (handshake_error) {
+    const long verdict = SSL_get_verify_result(ssl);
+    if (settings.verify && verdict != X509_V_OK) {
+      co_return core::fail(
+          ErrorClass::Config, "net.certificate",
+          fmt::format("the certificate of {} ({}) is not trusted: {}", name, impl.peer,
+                      X509_verify_cert_error_string(verdict)),
+          settings.ca_file.empty()
+              ? "if the server uses a private CA, give it with --ca-file; otherwise check the "
+                "server name and the server's certificate chain"
+              : "check that --ca-file holds the CA that signed the server's certificate and "
+                "that the server name matches it");
+    }
+    co_return core::fail(
+        ErrorClass::Config, "net.tls",
+        fmt::format("TLS with {} failed: {}", impl.peer, handshake_error.message()),
+        fmt::format("the server may not offer TLS {} or newer, or not TLS on "
+                    "this port (implicit TLS is 993/465, STARTTLS 143/587)",
+                    to_string(settings.minimum).substr(3)));
+  }
+  co_return core::Result<void>();
+}
+
+asio::awaitable<core::Result<std::string>> Stream::read_some(std::size_t max,
+                                                             std::chrono::milliseconds timeout) {
+  Impl& impl = *impl_;
+  std::string buffer(max, '\0');
+  asio::steady_timer timer(impl.socket.get_executor(), timeout);
+  std::variant<std::tuple<boost::system::error_code, std::size_t>,
+               std::tuple<boost::system::error_code>>
+      outcome;
+  if (impl.tls) {
+    outcome = co_await (impl.tls->async_read_some(asio::buffer(buffer), kTuple) ||
+                        timer.async_wait(kTuple));
+  } else {
+    outcome = co_await (impl.socket.async_read_some(asio::buffer(buffer), kTuple) ||
+                        timer.async_wait(kTuple));
+  }
+  if (outcome.index() == 1) co_return core::fail(timed_out("waiting for", impl.peer, timeout));
+  auto [error, count] = std::get<0>(outcome);
+  if (error == asio::error::eof || error == asio::ssl::error::stream_truncated) {
+    co_return core::fail(ErrorClass::Temporary, "net.closed",
+                         fmt::format("{} closed the connection", impl.peer));
+  }
+  if (error) co_return core::fail(network_error("reading from", impl.peer, error));
+  buffer.resize(count);
+  co_return buffer;
+}
+
+asio::awaitable<core::Result<void>> Stream::write(std::string_view bytes,
+                                                  std::chrono::milliseconds timeout) {
+  Impl& impl = *impl_;
+  asio::steady_timer timer(impl.socket.get_executor(), timeout);
+  std::variant<std::tuple<boost::system::error_code, std::size_t>,
+               std::tuple<boost::system::error_code>>
+      outcome;
+  if (impl.tls) {
+    outcome = co_await (asio::async_write(*impl.tls, asio::buffer(bytes), kTuple) ||
+                        timer.async_wait(kTuple));
+  } else {
+    outcome = co_await (asio::async_write(impl.socket, asio::buffer(bytes), kTuple) ||
+                        timer.async_wait(kTuple));
+  }
+  if (outcome.index() == 1) co_return core::fail(timed_out("sending to", impl.peer, timeout));
+  auto [error, count] = std::get<0>(outcome);
+  (void)count;
+  if (error) co_return core::fail(network_error("sending to", impl.peer, error));
+  co_return core::Result<void>();
+}
+
+bool Stream::encrypted() const {
+  return impl_->tls != nullptr;
+}
+
+std::optional<PeerCertificate> Stream::peer_certificate() const {
+  if (!impl_->tls) return std::nullopt;
+  SSL* ssl = impl_->tls->native_handle();
+  PeerCertificate info;
+  info.protocol = SSL_get_version(ssl);
+  info.cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl));
+  X509* certificate = SSL_get1_peer_certificate(ssl);
+  if (certificate != nullptr) {
+    info.subject = name_of(X509_get_subject_name(certificate));
+    info.issuer = name_of(X509_get_issuer_name(certificate));
+    std::tm expiry{};
+    if (ASN1_TIME_to_tm(X509_get0_notAfter(certificate), &expiry) == 1) {
+      info.not_after = core::Clock::WallTime(std::chrono::seconds(timegm(&expiry)));
+    }
+    X509_free(certificate);
+  }
+  return info;
+}
+
+const std::string& Stream::peer() const {
+  return impl_->peer;
+}
+
+void Stream::close() {
+  boost::system::error_code ignored;
+  impl_->socket.shutdown(tcp::socket::shutdown_both, ignored);
+  impl_->socket.close(ignored);
+}
+
+}  // namespace mailoauth::net

@@ -1,0 +1,103 @@
+// A connection to a mail server: TCP to each resolved address in turn (IPv4,
+// IPv6 or both, as check-mail's --net-type), upgradable to TLS in place
+// (STARTTLS) or TLS from the start (implicit, ports 993/465), and every
+// operation under a deadline, so a server that accepts and never answers
+// turns into a Temporary error within the time the caller chose.
+//
+// TLS: certificate verification is on unless the caller turns it off (and
+// then logs it loudly); the name checked is the server name (a DNS name or an
+// IP literal, both supported), SNI is sent for DNS names, the minimum version
+// is TLS 1.2 unless lowered, and a CA file can replace the system's trust
+// store. A certificate that is not trusted comes back as a Config error that
+// names OpenSSL's reason and the --ca-file remedy.
+//
+// This header is Asio-facing on purpose: the SMTP and IMAP clients are
+// coroutines and include it from their .cpp files; nothing else should. The
+// library `mailoauth_net` (it links libssl) is linked only by the programs
+// that talk to mail servers, so `mailoauth token get` does not pay for
+// loading it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "mailoauth/core/clock.hpp"
+#include "mailoauth/core/error.hpp"
+
+namespace mailoauth::net {
+
+namespace asio = boost::asio;
+
+enum class NetType { Auto, Tcp4, Tcp6 };
+enum class TlsVersion { Tls10, Tls11, Tls12, Tls13 };
+
+// check-mail's spellings: auto|tcp4|tcp6 and tls10|tls11|tls12|tls13.
+core::Result<NetType> parse_net_type(std::string_view text);
+core::Result<TlsVersion> parse_tls_version(std::string_view text);
+std::string_view to_string(TlsVersion version);
+
+struct TlsSettings {
+  TlsVersion minimum = TlsVersion::Tls12;
+  std::string ca_file;      // empty: the system's trust store
+  bool verify = true;       // false only by explicit user choice
+  std::string server_name;  // empty: the host connected to
+};
+
+struct PeerCertificate {
+  std::string subject;
+  std::string issuer;
+  std::optional<core::Clock::WallTime> not_after;
+  std::string protocol;  // "TLSv1.3"
+  std::string cipher;
+};
+
+class Stream {
+ public:
+  // Resolves `host` and tries each address of the wanted family in turn
+  // within `timeout` overall. Refused/unreachable/timeout: Temporary; a name
+  // that does not resolve: Temporary (DNS may come back), with the name in it.
+  static asio::awaitable<core::Result<Stream>> connect(std::string host, std::uint16_t port,
+                                                       NetType net_type,
+                                                       std::chrono::milliseconds timeout);
+
+  Stream(Stream&&) noexcept;
+  Stream& operator=(Stream&&) noexcept;
+  ~Stream();
+
+  // TLS over the connection (at once for implicit TLS, after the protocol's
+  // STARTTLS for the other). Bytes received before it must have been
+  // consumed: a server that sends more after its STARTTLS answer is refused
+  // (a STARTTLS command injection, CVE-2011-0411).
+  // (Coroutine parameters are taken by value: a reference would dangle once
+  // the caller's full-expression ends while the coroutine is suspended.)
+  asio::awaitable<core::Result<void>> start_tls(TlsSettings settings,
+                                                std::chrono::milliseconds timeout);
+
+  // Up to `max` bytes as they arrive; an empty string never: end of stream
+  // is an error (the server closed the connection).
+  asio::awaitable<core::Result<std::string>> read_some(std::size_t max,
+                                                       std::chrono::milliseconds timeout);
+  // `bytes` must stay alive until the write completes (it is not copied).
+  asio::awaitable<core::Result<void>> write(std::string_view bytes,
+                                            std::chrono::milliseconds timeout);
+
+  bool encrypted() const;
+  std::optional<PeerCertificate> peer_certificate() const;
+  // "127.0.0.1:993", for messages.
+  const std::string& peer() const;
+  void close();
+
+ private:
+  struct Impl;
+  explicit Stream(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mailoauth::net
