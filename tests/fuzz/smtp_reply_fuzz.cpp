@@ -2,8 +2,9 @@
 // limits (so they are reached), fed the input at once and again in pieces of
 // a size taken from the first byte. Both must give the same replies and the
 // same error; every reply must keep the RFC 5321 code rules and limits, carry
-// no CR, LF or NUL in its lines, and survive parse_ehlo_capabilities
-// (upper-case keywords and mechanisms); what the parser holds stays bounded.
+// no CR, LF or NUL in its lines, and survive explain_reply (a message and
+// remedy without line breaks) and parse_ehlo_capabilities (upper-case
+// keywords and mechanisms); what the parser holds stays bounded.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "mailoauth/smtp/ehlo_capabilities.hpp"
+#include "mailoauth/smtp/reply_catalogue.hpp"
 #include "mailoauth/smtp/reply_parser.hpp"
 
 namespace {
@@ -59,6 +61,8 @@ void check_reply(const Reply& reply) {
     if (line.size() + 4 > kLimits.max_line_length || has_line_break(line)) std::abort();
   }
   if (reply.enhanced_status && reply.enhanced_status->status_class != first) std::abort();
+  const mailoauth::core::Error error = explain_reply(reply, "AUTH XOAUTH2");
+  if (has_line_break(error.message()) || has_line_break(error.remedy())) std::abort();
   const EhloCapabilities capabilities = parse_ehlo_capabilities(reply.lines);
   for (const auto& extension : capabilities.extensions) {
     for (char c : extension.keyword) {
