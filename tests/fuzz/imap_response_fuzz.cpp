@@ -1,7 +1,8 @@
 // Fuzz target for what an IMAP server sends: the response parser, fed the
 // input whole and again in small pieces (sizes taken from the input), must
-// hand out the same responses and fail at the same point; every string in
-// them goes through modified UTF-7 and quoting.
+// hand out the same responses and fail at the same point; every response goes
+// through the readers built on it (capabilities, LIST, STATUS, SEARCH,
+// ESEARCH, FETCH), and every string through modified UTF-7 and quoting.
 // Parse or refuse, never crash; a decoded mailbox name re-encodes to itself.
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "mailoauth/imap/capabilities.hpp"
+#include "mailoauth/imap/fetch_data.hpp"
+#include "mailoauth/imap/mailbox_data.hpp"
 #include "mailoauth/imap/modified_utf7.hpp"
 #include "mailoauth/imap/quoting.hpp"
 #include "mailoauth/imap/response_parser.hpp"
@@ -77,6 +81,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Run pieces = parse(input, input.substr(0, 16));
   if (whole.failed != pieces.failed || whole.responses != pieces.responses) std::abort();
   for (const auto& response : whole.responses) {
+    (void)capabilities_from(response);
+    (void)parse_list(response);
+    (void)parse_status(response);
+    (void)parse_search(response);
+    if (auto search = parse_esearch(response)) (void)expand_ranges(search->all, 1000);
+    if (auto fetch = parse_fetch(response)) {
+      (void)fetch->uid();
+      (void)fetch->flags();
+      (void)fetch->internal_date();
+    }
     for (const auto& value : response.values) visit(value);
     (void)to_display(Value::list_of(response.values));
   }
