@@ -179,7 +179,9 @@ int main(int argc, char** argv) {
   auto* token_inspect = token->add_subcommand(
       "inspect", "decode a token's claims and say what they mean for SMTP/IMAP/Graph");
   token_inspect->add_option("account", inspect.account, "account whose stored token to inspect");
-  token_inspect->add_option("--token", inspect.token, "a token to inspect (- reads stdin)");
+  token_inspect->add_option("--token", inspect.token,
+                            "a token to inspect; - reads it from stdin (a token on the command "
+                            "line is visible to other users in ps)");
   token_inspect->callback([&] {
     if (inspect.account.empty() == inspect.token.empty()) {
       fmt::print(stderr, "mailoauth: give an account or --token (- reads it from stdin)\n");

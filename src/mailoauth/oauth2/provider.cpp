@@ -10,6 +10,7 @@
 
 #include "mailoauth/core/ascii.hpp"
 #include "mailoauth/core/log.hpp"
+#include "mailoauth/oauth2/token_request.hpp"
 
 namespace mailoauth::oauth2 {
 
@@ -114,17 +115,6 @@ constexpr std::array<Preset, 21> kPresets{{
     {ProviderKind::Google, Flow::ServiceAccount, Use::Pop, "https://mail.google.com/"},
     {ProviderKind::Google, Flow::ServiceAccount, Use::Mail, "https://mail.google.com/"},
 }};
-
-std::vector<std::string> split_scopes(std::string_view text) {
-  std::vector<std::string> scopes;
-  while (!text.empty()) {
-    const auto space = text.find(' ');
-    scopes.emplace_back(text.substr(0, space));
-    if (space == std::string_view::npos) break;
-    text.remove_prefix(space + 1);
-  }
-  return scopes;
-}
 
 bool valid_tenant(std::string_view tenant) {
   if (tenant.empty() || tenant.size() > 256) return false;

@@ -178,13 +178,7 @@ core::Result<StoredTokens> TokenEngine::renew(const Account& account,
       // The scopes the grant was made with, as the server reported them: asking
       // for more on refresh is refused (oidc-provider drops offline_access
       // without prompt=consent and then refuses it on refresh).
-      std::vector<std::string> scopes;
-      for (std::string_view rest = current->scopes; !rest.empty();) {
-        const auto space = rest.find(' ');
-        if (space != 0) scopes.emplace_back(rest.substr(0, space));
-        if (space == std::string_view::npos) break;
-        rest.remove_prefix(space + 1);
-      }
+      std::vector<std::string> scopes = split_scopes(current->scopes);
       if (scopes.empty()) scopes = account.scopes;
       response = with_identities(account, [&](const ClientIdentity& client) {
         RefreshGrant grant{token_url,

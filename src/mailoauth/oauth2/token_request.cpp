@@ -16,6 +16,17 @@ std::string join_scopes(const std::vector<std::string>& scopes) {
   return joined;
 }
 
+std::vector<std::string> split_scopes(std::string_view text) {
+  std::vector<std::string> scopes;
+  while (!text.empty()) {
+    const auto space = text.find(' ');
+    if (space != 0) scopes.emplace_back(text.substr(0, space));
+    if (space == std::string_view::npos) break;
+    text.remove_prefix(space + 1);
+  }
+  return scopes;
+}
+
 core::Result<HttpRequest> token_endpoint_request(const std::string& url,
                                                  std::vector<FormField> fields,
                                                  const ClientIdentity& client) {

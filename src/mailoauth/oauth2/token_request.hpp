@@ -53,7 +53,8 @@ core::Result<TokenResponse> request_token(HttpClient& http, const std::string& u
                                           const ClientIdentity& client, const RetryPolicy& policy,
                                           Sleeper& sleeper);
 
-// "a b c" from {"a", "b", "c"}.
+// "a b c" from {"a", "b", "c"}, and back (runs of spaces count as one).
 std::string join_scopes(const std::vector<std::string>& scopes);
+std::vector<std::string> split_scopes(std::string_view text);
 
 }  // namespace mailoauth::oauth2

@@ -390,56 +390,53 @@ core::Result<void> TokenStore::record_error(std::string_view account, std::strin
   return {};
 }
 
+namespace {
+
+// One row of client_secrets, the value sealed to its account and slot.
+core::Result<void> insert_client_secret(TokenStore::Impl& impl, std::string_view account,
+                                        const StoredClientSecret& secret) {
+  auto statement = impl.prepare(
+      "INSERT INTO client_secrets (account, slot, secret, expires_at, added_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!statement) return core::fail(statement.error());
+  sqlite3_stmt* s = statement->get();
+  sqlite3_bind_text(s, 1, account.data(), static_cast<int>(account.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_text(s, 2, secret.slot.data(), static_cast<int>(secret.slot.size()),
+                    SQLITE_TRANSIENT);
+  const std::string sealed =
+      seal(impl.key, secret.value.reveal(),
+           impl.place(account, fmt::format("client_secret.{}", secret.slot)));
+  sqlite3_bind_blob(s, 3, sealed.data(), static_cast<int>(sealed.size()), SQLITE_TRANSIENT);
+  for (const auto& [index, time] :
+       {std::pair{4, secret.expires_at}, std::pair{5, secret.added_at}}) {
+    if (auto millis = to_millis(time)) {
+      sqlite3_bind_int64(s, index, *millis);
+    } else {
+      sqlite3_bind_null(s, index);
+    }
+  }
+  if (const int code = sqlite3_step(s); code != SQLITE_DONE) {
+    return core::fail(impl.error(code, "saving a client secret"));
+  }
+  return {};
+}
+
+}  // namespace
+
 core::Result<void> TokenStore::rotate_client_secret(std::string_view account,
                                                     const core::Secret& secret,
                                                     std::optional<Clock::WallTime> expires_at) {
-  Transaction transaction(*impl_);
-  if (auto locked = transaction.begin_immediate(); !locked) return core::fail(locked.error());
   // The sealed value is bound to its slot, so the current one is re-sealed as previous.
   auto existing = client_secrets(account);
   if (!existing) return core::fail(existing.error());
-  auto clear = impl_->prepare("DELETE FROM client_secrets WHERE account = ?1");
-  if (!clear) return core::fail(clear.error());
-  sqlite3_bind_text(clear->get(), 1, account.data(), static_cast<int>(account.size()),
-                    SQLITE_TRANSIENT);
-  if (const int code = sqlite3_step(clear->get()); code != SQLITE_DONE) {
-    return core::fail(impl_->error(code, "replacing client secrets"));
-  }
-  const auto insert = [&](std::string_view slot, const core::Secret& value,
-                          const std::optional<Clock::WallTime>& expires,
-                          const std::optional<Clock::WallTime>& added) -> core::Result<void> {
-    auto statement = impl_->prepare(
-        "INSERT INTO client_secrets (account, slot, secret, expires_at, added_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)");
-    if (!statement) return core::fail(statement.error());
-    sqlite3_stmt* s = statement->get();
-    sqlite3_bind_text(s, 1, account.data(), static_cast<int>(account.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, slot.data(), static_cast<int>(slot.size()), SQLITE_TRANSIENT);
-    const std::string sealed = seal(impl_->key, value.reveal(),
-                                    impl_->place(account, fmt::format("client_secret.{}", slot)));
-    sqlite3_bind_blob(s, 3, sealed.data(), static_cast<int>(sealed.size()), SQLITE_TRANSIENT);
-    for (const auto& [index, time] : {std::pair{4, expires}, std::pair{5, added}}) {
-      if (auto millis = to_millis(time)) {
-        sqlite3_bind_int64(s, index, *millis);
-      } else {
-        sqlite3_bind_null(s, index);
-      }
-    }
-    if (const int code = sqlite3_step(s); code != SQLITE_DONE) {
-      return core::fail(impl_->error(code, "saving a client secret"));
-    }
-    return {};
-  };
-  for (const auto& old : *existing) {
+  std::vector<StoredClientSecret> rotated;
+  for (auto& old : *existing) {
     if (old.slot != "current") continue;
-    if (auto kept = insert("previous", old.value, old.expires_at, old.added_at); !kept) {
-      return core::fail(kept.error());
-    }
+    old.slot = "previous";
+    rotated.push_back(std::move(old));
   }
-  if (auto added = insert("current", secret, expires_at, impl_->clock->now()); !added) {
-    return core::fail(added.error());
-  }
-  return transaction.commit();
+  rotated.push_back({"current", secret.clone(), expires_at, impl_->clock->now()});
+  return replace_client_secrets(account, rotated);
 }
 
 core::Result<void> TokenStore::replace_client_secrets(
@@ -448,28 +445,8 @@ core::Result<void> TokenStore::replace_client_secrets(
   if (auto locked = transaction.begin_immediate(); !locked) return core::fail(locked.error());
   if (auto removed = remove_client_secrets(account); !removed) return core::fail(removed.error());
   for (const auto& secret : secrets) {
-    auto statement = impl_->prepare(
-        "INSERT INTO client_secrets (account, slot, secret, expires_at, added_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)");
-    if (!statement) return core::fail(statement.error());
-    sqlite3_stmt* s = statement->get();
-    sqlite3_bind_text(s, 1, account.data(), static_cast<int>(account.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, secret.slot.data(), static_cast<int>(secret.slot.size()),
-                      SQLITE_TRANSIENT);
-    const std::string sealed =
-        seal(impl_->key, secret.value.reveal(),
-             impl_->place(account, fmt::format("client_secret.{}", secret.slot)));
-    sqlite3_bind_blob(s, 3, sealed.data(), static_cast<int>(sealed.size()), SQLITE_TRANSIENT);
-    for (const auto& [index, time] :
-         {std::pair{4, secret.expires_at}, std::pair{5, secret.added_at}}) {
-      if (auto millis = to_millis(time)) {
-        sqlite3_bind_int64(s, index, *millis);
-      } else {
-        sqlite3_bind_null(s, index);
-      }
-    }
-    if (const int code = sqlite3_step(s); code != SQLITE_DONE) {
-      return core::fail(impl_->error(code, "importing a client secret"));
+    if (auto inserted = insert_client_secret(*impl_, account, secret); !inserted) {
+      return core::fail(inserted.error());
     }
   }
   return transaction.commit();
