@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../local_peer.hpp"
 #include "../stack_env.hpp"
 
 namespace mailoauth::net {
@@ -135,39 +136,7 @@ TEST(StreamTest, StartTlsUpgradesInPlace) {
   EXPECT_NE(capabilities->find("AUTH=XOAUTH2"), std::string::npos) << *capabilities;
 }
 
-// A listener on 127.0.0.1 that accepts and then does what `behave` says.
-class Peer {
- public:
-  explicit Peer(std::function<void(int)> behave) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    ::listen(listener_, 4);
-    socklen_t length = sizeof address;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this, behave = std::move(behave)] {
-      const int connection = ::accept(listener_, nullptr, nullptr);
-      if (connection >= 0) {
-        behave(connection);
-        ::close(connection);
-      }
-    });
-  }
-  ~Peer() {
-    ::shutdown(listener_, SHUT_RDWR);
-    ::close(listener_);
-    thread_.join();
-  }
-  std::uint16_t port() const { return port_; }
-
- private:
-  int listener_ = -1;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
-};
+using Peer = testing::LocalPeer;
 
 asio::awaitable<core::Result<std::string>> read_with_deadline(std::uint16_t port,
                                                               std::chrono::milliseconds wait) {
