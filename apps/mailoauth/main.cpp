@@ -4,10 +4,14 @@
 // exit 64 (EX_USAGE) with CLI11's message and a pointer to --help.
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "mailoauth/core/error.hpp"
 #include "mailoauth/core/version.hpp"
@@ -32,6 +36,11 @@ Start here:
       --client-id 0000... --preset mail --login-hint me@contoso.com
   mailoauth token login work          # once, in a browser (or --device)
   mailoauth token get work            # whenever a token is needed
+  mailoauth send --account work --to someone@example.com --subject hi --body hello
+
+Sending (a program of its own, mailoauth-send; see `mailoauth send --help`):
+  send       build or take a message and send it by SMTP or Microsoft Graph
+  sendmail   sendmail(8)-compatible: the message on stdin (-t, -f, -i, -oi)
 
 Exit codes: 0 ok, 64 usage, 69 refused for good, 70 internal error,
 75 temporary failure (try again), 78 configuration (fix and retry).)";
@@ -46,9 +55,49 @@ Client secrets never go on the command line: use --client-secret-file,
 Presets (provider flow use -> scopes):
 )";
 
+// `send` and `sendmail` run mailoauth-send (next to this program, else on
+// PATH) with the same arguments; this program never links libssl or GMime.
+void exec_send_program(char** argv) {
+  std::string self(4096, '\0');
+  const ssize_t length = ::readlink("/proc/self/exe", self.data(), self.size() - 1);
+  std::string sibling = "mailoauth-send";
+  if (length > 0) {
+    self.resize(static_cast<std::size_t>(length));
+    sibling = self.substr(0, self.rfind('/') + 1) + "mailoauth-send";
+  }
+  std::vector<char*> args(argv, argv + 1);
+  for (char** arg = argv + 1; *arg != nullptr; ++arg) args.push_back(*arg);
+  args.push_back(nullptr);
+  args[0] = const_cast<char*>("mailoauth-send");
+  ::execv(sibling.c_str(), args.data());
+  ::execvp("mailoauth-send", args.data());
+  fmt::print(stderr,
+             "mailoauth: cannot run mailoauth-send ({}): it is installed next to mailoauth\n",
+             std::strerror(errno));
+  std::exit(core::kExitConfig);
+}
+
+// The first word that is not a global option names the command.
+std::string_view command_word(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word == "--config" || word == "--state-dir" || word == "--log-level") {
+      ++i;
+      continue;
+    }
+    if (word.starts_with("-")) continue;
+    return word;
+  }
+  return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (const std::string_view word = command_word(argc, argv);
+      word == "send" || word == "sendmail") {
+    exec_send_program(argv);
+  }
   CLI::App cli{std::string(kDescription), "mailoauth"};
   cli.require_subcommand(1);
   cli.set_version_flag("-V,--version", fmt::format("mailoauth {}", core::version()));

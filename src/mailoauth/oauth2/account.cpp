@@ -16,6 +16,7 @@
 
 #include "mailoauth/core/config.hpp"
 #include "mailoauth/core/log.hpp"
+#include "mailoauth/sasl/mechanism.hpp"
 
 namespace mailoauth::oauth2 {
 
@@ -119,7 +120,17 @@ core::Result<Account> read_account(const std::string& name, const core::ConfigSe
                                                   "revocation_url",
                                                   "refresh_margin",
                                                   "redirect_port",
-                                                  "ca_file"});
+                                                  "ca_file",
+                                                  "smtp_server",
+                                                  "smtp_port",
+                                                  "smtp_tls",
+                                                  "imap_server",
+                                                  "imap_port",
+                                                  "imap_tls",
+                                                  "auth_mechanisms",
+                                                  "transport",
+                                                  "graph_url",
+                                                  "graph_account"});
       !unknown) {
     return core::fail(unknown.error());
   }
@@ -134,20 +145,31 @@ core::Result<Account> read_account(const std::string& name, const core::ConfigSe
   // Every string key, read once; errors (wrong type) stop here.
   std::string provider, flow, preset, authentication;
   for (const auto& [key, target] :
-       {std::pair{"provider", &provider}, std::pair{"flow", &flow},
-        std::pair{"tenant", &account.tenant}, std::pair{"cloud", &account.cloud},
+       {std::pair{"provider", &provider},
+        std::pair{"flow", &flow},
+        std::pair{"tenant", &account.tenant},
+        std::pair{"cloud", &account.cloud},
         std::pair{"client_id", &account.client_id},
         std::pair{"client_authentication", &authentication},
         std::pair{"certificate_file", &account.certificate_file},
         std::pair{"private_key_file", &account.private_key_file},
         std::pair{"service_account_file", &account.service_account_file},
-        std::pair{"preset", &preset}, std::pair{"login_hint", &account.login_hint},
-        std::pair{"mailbox", &account.mailbox}, std::pair{"issuer", &account.issuer},
+        std::pair{"preset", &preset},
+        std::pair{"login_hint", &account.login_hint},
+        std::pair{"mailbox", &account.mailbox},
+        std::pair{"issuer", &account.issuer},
         std::pair{"authorize_url", &account.endpoints.authorize_url},
         std::pair{"token_url", &account.endpoints.token_url},
         std::pair{"device_url", &account.endpoints.device_url},
         std::pair{"revocation_url", &account.endpoints.revocation_url},
-        std::pair{"ca_file", &account.ca_file}}) {
+        std::pair{"ca_file", &account.ca_file},
+        std::pair{"smtp_server", &account.smtp_server},
+        std::pair{"smtp_tls", &account.smtp_tls},
+        std::pair{"imap_server", &account.imap_server},
+        std::pair{"imap_tls", &account.imap_tls},
+        std::pair{"transport", &account.transport},
+        std::pair{"graph_url", &account.graph_url},
+        std::pair{"graph_account", &account.graph_account}}) {
     auto value = text(key);
     if (!value) return core::fail(value.error());
     *target = std::move(*value);
@@ -224,6 +246,43 @@ core::Result<Account> read_account(const std::string& name, const core::ConfigSe
   auto port = section.optional_integer("redirect_port", 0, 65535);
   if (!port) return core::fail(port.error());
   if (*port) account.redirect_port = static_cast<int>(**port);
+  for (const auto& [key, target] :
+       {std::pair{"smtp_port", &account.smtp_port}, std::pair{"imap_port", &account.imap_port}}) {
+    auto server_port = section.optional_integer(key, 1, 65535);
+    if (!server_port) return core::fail(server_port.error());
+    if (*server_port) *target = static_cast<int>(**server_port);
+  }
+  for (const auto& [key, value] :
+       {std::pair{"smtp_tls", &account.smtp_tls}, std::pair{"imap_tls", &account.imap_tls}}) {
+    if (!value->empty() && *value != "implicit" && *value != "starttls" && *value != "none") {
+      return core::fail(config_error(
+          section.location(key),
+          fmt::format("unknown {} \"{}\"", key, core::escape_control_characters(*value)),
+          "use \"implicit\" (ports 465, 993), \"starttls\" (587, "
+          "143) or \"none\" (a local test server only)"));
+    }
+  }
+  if (!account.transport.empty() && account.transport != "smtp" && account.transport != "graph" &&
+      account.transport != "auto") {
+    return core::fail(config_error(
+        section.location("transport"),
+        fmt::format("unknown transport \"{}\"", core::escape_control_characters(account.transport)),
+        "use \"smtp\", \"graph\" (Microsoft Graph sendMail) or \"auto\" (SMTP, then Graph "
+        "when the tenant refuses SMTP AUTH)"));
+  }
+  auto mechanisms = section.optional_string_list("auth_mechanisms");
+  if (!mechanisms) return core::fail(mechanisms.error());
+  if (*mechanisms) {
+    for (const std::string& mechanism : **mechanisms) {
+      if (!sasl::parse_mechanism(mechanism)) {
+        return core::fail(config_error(section.location("auth_mechanisms"),
+                                       fmt::format("unknown SASL mechanism \"{}\"",
+                                                   core::escape_control_characters(mechanism)),
+                                       "use XOAUTH2, OAUTHBEARER, PLAIN or LOGIN"));
+      }
+    }
+    account.auth_mechanisms = std::move(**mechanisms);
+  }
 
   // Endpoints: provider tables, or URLs / issuer for a generic server.
   const bool urls_given = !account.endpoints.authorize_url.empty() ||

@@ -56,8 +56,20 @@ struct Account {
   std::string issuer;   // generic: where discovery starts when URLs are absent
   std::chrono::seconds refresh_margin{300};
   int redirect_port = 0;  // 0: a random loopback port
-  std::string ca_file;    // trust this CA for the identity server
-  std::string location;   // "config.toml:12", for messages
+  std::string ca_file;    // trust this CA (PEM) for the identity server and the mail servers
+  // Where mail goes and comes from; empty/0: the provider's servers
+  // (mail_servers()), which a generic account must then give.
+  std::string smtp_server;
+  int smtp_port = 0;
+  std::string smtp_tls;  // "implicit", "starttls", "none"; empty: by port (465 implicit)
+  std::string imap_server;
+  int imap_port = 0;
+  std::string imap_tls;
+  std::vector<std::string> auth_mechanisms;  // SASL names in preference order; empty: bearer
+  std::string transport;                     // "smtp", "graph", "auto"; empty: smtp
+  std::string graph_url;                     // empty: https://graph.microsoft.com
+  std::string graph_account;                 // the account whose token Graph takes; empty: this
+  std::string location;                      // "config.toml:12", for messages
 
   // The SASL / Graph identity: mailbox, else login hint.
   const std::string& user() const { return mailbox.empty() ? login_hint : mailbox; }

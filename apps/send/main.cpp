@@ -1,0 +1,152 @@
+// mailoauth-send: the program behind `mailoauth send` and `mailoauth sendmail`
+// (`mailoauth` execs it, so the token commands never load libssl and GMime,
+// which cost milliseconds per start), and /usr/sbin/sendmail when linked
+// under that name. This file is the command line only: CLI11 for `send`,
+// sendmail(8)'s own option rules for sendmail mode, which CLI11 cannot parse
+// (-oi, -fsender, options in any order before the recipients).
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "mailoauth/core/error.hpp"
+#include "mailoauth/core/version.hpp"
+
+#include "send_command.hpp"
+
+namespace {
+
+using namespace mailoauth;
+
+constexpr std::string_view kSendFooter = R"(
+Examples:
+  mailoauth send --account work --to boss@example.com --subject "Report" \
+      --body-file report.txt --attach report.pdf
+  mailoauth send --account work --raw message.eml            # recipients from To/Cc/Bcc
+  mailoauth send --account work --transport auto --to ...    # SMTP, Graph if SMTP AUTH is off
+  mailoauth -v send ...                                      # the SMTP dialogue, secrets redacted
+
+The account fills in the server (Microsoft: smtp.office365.com:587 STARTTLS;
+Google: smtp.gmail.com:465), the mailbox and the token. Without an account,
+--server, --user and --password-file send with PLAIN/LOGIN.
+Prints "sent <message-id> ... via smtp HOST:PORT (...): 250 ..." on success.
+Exit codes: 0 sent to every recipient, 69 refused (for some recipients: the
+others got it), 75 temporary (try again), 78 configuration, 64 usage. A message
+that could not be sent is kept in $XDG_STATE_HOME/mailoauth/failed/.
+Guide: docs/sending.md.)";
+
+// Global options of `mailoauth` that may precede "sendmail".
+bool take_global(std::vector<std::string>& args, std::size_t& i, app::GlobalOptions& global) {
+  const std::string& word = args[i];
+  auto value = [&](std::string_view name, std::string& target) {
+    if (word == name && i + 1 < args.size()) {
+      target = args[++i];
+      return true;
+    }
+    if (word.starts_with(std::string(name) + "=")) {
+      target = word.substr(name.size() + 1);
+      return true;
+    }
+    return false;
+  };
+  if (word == "-v" || word == "--verbose") {
+    global.verbose = true;
+    return true;
+  }
+  return value("--config", global.config_file) || value("--state-dir", global.state_dir) ||
+         value("--log-level", global.log_level);
+}
+
+int run_send(int argc, char** argv) {
+  CLI::App cli{"mailoauth send - send a message with OAuth2 (SMTP or Microsoft Graph)",
+               "mailoauth"};
+  cli.set_version_flag("-V,--version", fmt::format("mailoauth {}", core::version()));
+  app::GlobalOptions global;
+  cli.add_option("--config", global.config_file, "accounts file");
+  cli.add_option("--state-dir", global.state_dir, "token store directory");
+  cli.add_option("--log-level", global.log_level, "disabled, error, warn (default), info, debug");
+  cli.add_flag("-v,--verbose", global.verbose, "show the SMTP dialogue (secrets redacted)");
+  cli.require_subcommand(1);
+
+  send::SendOptions options;
+  std::string body;
+  auto* command = cli.add_subcommand("send", "send one message");
+  command->add_option("-a,--account", options.account,
+                      "account (default: the one whose mailbox is --from, else default_account)");
+  command->add_option("--from", options.from, "From (default: the account's mailbox)");
+  command->add_option("--to", options.to, "recipient(s); repeat or separate with commas");
+  command->add_option("--cc", options.cc, "Cc recipient(s)");
+  command->add_option("--bcc", options.bcc, "Bcc recipient(s): in the envelope only");
+  command->add_option("--reply-to", options.reply_to, "Reply-To address(es)");
+  command->add_option("-s,--subject", options.subject, "subject (UTF-8)");
+  auto* body_option = command->add_option("--body", body, "text body");
+  command->add_option("--body-file", options.body_file, "text body from a file (- for stdin)");
+  command->add_option("--html-file", options.html_file, "HTML body from a file");
+  command->add_option("--attach", options.attachments, "attach a file (repeatable)");
+  command->add_option("--raw", options.raw,
+                      "send a ready RFC 5322 message from a file (- for stdin) as it is");
+  command->add_option("--envelope-from", options.envelope_from, "MAIL FROM (default: From)");
+  command->add_flag("-n,--dry-run", options.dry_run,
+                    "print the envelope and the message; connect to nothing");
+  send::ServerOptions& server = options.server;
+  command->add_option("--transport", server.transport,
+                      "smtp (default), graph, or auto (SMTP, then Graph if SMTP AUTH is refused)");
+  command->add_option("--server", server.server, "SMTP server (default: the provider's)");
+  command->add_option("--port", server.port, "SMTP port (default: the provider's, else 587)");
+  command->add_option("--tls", server.tls,
+                      "implicit (465), starttls (587, 25) or none (default: by port)");
+  command->add_option("--ca-file", server.ca_file, "trust this CA (PEM) for the server");
+  command->add_flag("--insecure", server.insecure,
+                    "do NOT verify the server's certificate (tests only; logged loudly)");
+  command->add_flag("--allow-plaintext-auth", server.allow_plaintext_auth,
+                    "allow AUTH without TLS (a local test server only)");
+  command->add_option("--auth-mechanism", server.auth_mechanism,
+                      "xoauth2, oauthbearer (default: the account's, else xoauth2 then "
+                      "oauthbearer), plain, login");
+  command->add_option("--user", server.user, "SASL user (default: the account's mailbox)");
+  command->add_option("--password-file", server.password_file,
+                      "a password for PLAIN/LOGIN (servers that still take one)");
+  command->add_option("--helo", server.helo, "EHLO name (default: this host's name)");
+  command->add_option("--graph-url", server.graph_url,
+                      "Graph base URL (default: https://graph.microsoft.com; national clouds)");
+  command->add_option("--timeout", server.timeout_seconds,
+                      "seconds for connecting and each command (default 30/120)");
+  command->footer(std::string(kSendFooter));
+  command->callback([&] {
+    if (*body_option) options.body = body;
+    std::exit(send::send_command(global, options));
+  });
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::Success& success) {
+    return cli.exit(success);
+  } catch (const CLI::ParseError& error) {
+    fmt::print(stderr, "mailoauth: {}\nRun `mailoauth send --help`.\n", error.what());
+    return core::kExitUsage;
+  }
+  return core::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const char* slash = std::strrchr(argv[0], '/');
+  const std::string_view program = slash != nullptr ? slash + 1 : argv[0];
+  app::GlobalOptions global;
+  if (program == "sendmail" || program == "mailoauth-sendmail") {
+    return send::sendmail_command(global, args);
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "sendmail") {
+      return send::sendmail_command(
+          global, std::vector<std::string>(args.begin() + static_cast<long>(i) + 1, args.end()));
+    }
+    if (args[i] == "send" || !take_global(args, i, global)) break;
+  }
+  return run_send(argc, argv);
+}

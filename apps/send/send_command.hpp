@@ -1,0 +1,56 @@
+// `mailoauth send` and sendmail mode as plain functions over option structs,
+// so main.cpp is only the command line. Both end in deliver(): pick the
+// account (named, by sender address, or the default), get its token from the
+// store (renewed once if the server refuses it), send by SMTP or Microsoft
+// Graph — or SMTP first and Graph when the tenant refuses SMTP AUTH — and
+// print what the server said. A message that could not be sent is never
+// dropped: it is written to the state directory's failed/ folder (0600) and
+// the path is printed, so a cron job's mail can be sent again by hand.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../mailoauth/commands.hpp"
+
+namespace mailoauth::send {
+
+struct ServerOptions {
+  std::string transport;  // smtp, graph, auto; empty: the account's, else smtp
+  std::string server;
+  int port = 0;
+  std::string tls;  // implicit, starttls, none
+  bool allow_plaintext_auth = false;
+  std::string ca_file;
+  bool insecure = false;       // TLS without verification: loud
+  std::string auth_mechanism;  // xoauth2, oauthbearer, plain, login
+  std::string user;            // with --password-file: no account, Basic AUTH
+  std::string password_file;
+  std::string helo;
+  std::string graph_url;
+  int timeout_seconds = 0;  // 0: the client's defaults
+};
+
+struct SendOptions {
+  std::string account;
+  std::string from;
+  std::vector<std::string> to, cc, bcc, reply_to;
+  std::string subject;
+  std::optional<std::string> body;
+  std::string body_file;  // "-": stdin
+  std::string html_file;
+  std::vector<std::string> attachments;
+  std::string raw;  // a ready message: a file or "-"
+  std::string envelope_from;
+  bool dry_run = false;
+  ServerOptions server;
+};
+
+int send_command(const app::GlobalOptions& global, const SendOptions& options);
+
+// Sendmail mode: the arguments after the program name (or after "sendmail"),
+// parsed the way sendmail(8)/Postfix's sendmail do; the message on stdin.
+int sendmail_command(const app::GlobalOptions& global, const std::vector<std::string>& args);
+
+}  // namespace mailoauth::send

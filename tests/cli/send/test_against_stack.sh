@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# `mailoauth send` and sendmail mode as a user runs them, against the real
+# stack: an app-only account sends through Dovecot submission (STARTTLS,
+# XOAUTH2) and the message is then read back over IMAPS with the right
+# headers (UTF-8 subject, attachment, no Bcc) and body; -v shows the dialogue
+# with the token redacted; a refused recipient exits 69 naming it while the
+# others get the message; sendmail mode with -t (Bcc removed) and as a
+# program named sendmail with -oi -f; Microsoft Graph against the emulator
+# (which checks the token at the real OAuth2 server); --transport auto falling
+# back to Graph when an Exchange-like server refuses SMTP AUTH with 5.7.139; a
+# message that cannot be sent is kept (0600) and the exit code says "try later";
+# usage errors exit 64.
+set -u
+[ -n "${DEBUG_TEST:-}" ] && set -x
+source "$MAILOAUTH_STACK_ENV"
+m="$MAILOAUTH_BIN_DIR/mailoauth"
+tmp=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+export MAILOAUTH_CONFIG="$tmp/config.toml" MAILOAUTH_STATE_DIR="$tmp/state"
+status=0
+check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; status=1; return 1; fi; }
+show() { echo "--- $1"; cat "$1"; }
+printf '%s\n' "$CC_CLIENT_SECRET" >"$tmp/cc.secret"; chmod 600 "$tmp/cc.secret"
+printf '%s\n' "$INTROSPECT_CLIENT_SECRET" >"$tmp/introspect.secret"
+
+# The Graph emulator and the Exchange-like refusing SMTP server.
+"$NODE" "$MAILOAUTH_SOURCE_DIR/tests/graph_emulator/graph_emulator.mjs" "$OIDC_INTROSPECT_URL" \
+  "$INTROSPECT_CLIENT_ID" "$tmp/introspect.secret" "$tmp/outbox" >"$tmp/graph.log" 2>&1 &
+"$NODE" "$MAILOAUTH_SOURCE_DIR/tests/peers/exchange_smtp_refusal.mjs" >"$tmp/exchange.log" 2>&1 &
+for _ in $(seq 100); do
+  grep -q listening "$tmp/graph.log" && grep -q listening "$tmp/exchange.log" && break
+  sleep 0.1
+done
+graph_port=$(sed -n 's/^graph emulator listening on \([0-9]*\).*/\1/p' "$tmp/graph.log")
+exchange_port=$(sed -n 's/^exchange refusal listening on \([0-9]*\).*/\1/p' "$tmp/exchange.log")
+[ -n "$graph_port" ] && [ -n "$exchange_port" ] || { show "$tmp/graph.log"; show "$tmp/exchange.log"; exit 1; }
+
+cat >"$tmp/config.toml" <<EOF
+default_account = "app"
+
+[accounts.app]
+provider = "generic"
+flow = "app"
+token_url = "$OIDC_TOKEN_URL"
+client_id = "$CC_CLIENT_ID"
+client_secret_file = "$tmp/cc.secret"
+scopes = ["$MAIL_SCOPE"]
+mailbox = "$USER1"
+smtp_server = "$SMTP_HOST"
+smtp_port = $SUBMISSION_PORT
+smtp_tls = "starttls"
+ca_file = "$CA_FILE"
+graph_url = "http://127.0.0.1:$graph_port"
+
+[accounts.tenant]
+provider = "generic"
+flow = "app"
+token_url = "$OIDC_TOKEN_URL"
+client_id = "$CC_CLIENT_ID"
+client_secret_file = "$tmp/cc.secret"
+scopes = ["$MAIL_SCOPE"]
+mailbox = "$USER1"
+smtp_server = "127.0.0.1"
+smtp_port = $exchange_port
+smtp_tls = "none"
+transport = "auto"
+graph_url = "http://127.0.0.1:$graph_port"
+EOF
+chmod 600 "$tmp/config.toml"
+
+# The message with `subject` in alice's (or $2's) INBOX, over IMAPS; empty when absent.
+fetch() {
+  local user=${2:-$USER1} password=${3:-$USER1_PASSWORD} n=""
+  for _ in $(seq 50); do
+    n=$(curl -s --max-time 5 --cacert "$CA_FILE" -u "$user:$password" \
+          "imaps://$IMAP_HOST:$IMAPS_PORT/INBOX" -X "SEARCH SUBJECT $1" | sed -n 's/^\* SEARCH \([0-9]*\).*/\1/p')
+    [ -n "$n" ] && break
+    sleep 0.2
+  done
+  [ -n "$n" ] && curl -s --max-time 5 --cacert "$CA_FILE" -u "$user:$password" \
+    "imaps://$IMAP_HOST:$IMAPS_PORT/INBOX;MAILINDEX=$n"
+}
+marker() { echo "clisend$$x$RANDOM$RANDOM"; }
+
+# --- a built message over SMTP ---------------------------------------------------
+k=$(marker)
+printf 'quarterly numbers\n' >"$tmp/report.csv"
+"$m" -v send --to "Alice <$USER1>" --bcc "$USER2" --subject "Grüße $k" \
+  --body "Hallo Welt, äöü" --attach "$tmp/report.csv" >"$tmp/out" 2>"$tmp/err"; rc=$?
+token=$("$m" token get app)
+check "send exits 0 and prints the message id, the server and the queue id" \
+  '[ $rc -eq 0 ] && grep -Eq "^sent <[^>]+> to 2 recipients via smtp 127.0.0.1:$SUBMISSION_PORT \(TLS, XOAUTH2\): 250 .*queued as" "$tmp/out"' || { show "$tmp/out"; show "$tmp/err"; }
+check "-v shows the SMTP dialogue with the token redacted" \
+  'grep -q "smtp C: STARTTLS" "$tmp/err" && grep -q "smtp C: AUTH XOAUTH2 <redacted" "$tmp/err" && ! grep -qF -e "$token" "$tmp/err" && ! grep -qF -e "$(printf "user=%s\001auth=Bearer %s\001\001" "$USER1" "$token" | base64 -w0)" "$tmp/err"'
+fetch "$k" >"$tmp/alice.eml"
+check "alice got it: UTF-8 subject encoded, the attachment, the body, no Bcc" \
+  'grep -q "^Subject: =?UTF-8?" "$tmp/alice.eml" && grep -q "filename=\"\?report.csv" "$tmp/alice.eml" && grep -qi "^Content-Type: text/csv" "$tmp/alice.eml" && ! grep -qi "^Bcc" "$tmp/alice.eml" && ! grep -qF "$USER2" "$tmp/alice.eml"' || show "$tmp/alice.eml"
+fetch "$k" "$USER2" "$USER2_PASSWORD" >"$tmp/bob.eml"
+check "bob (Bcc) got it too, without a Bcc header" '[ -s "$tmp/bob.eml" ] && ! grep -qi "^Bcc" "$tmp/bob.eml"'
+
+# --- a refused recipient ------------------------------------------------------------
+k=$(marker)
+"$m" send --to "$USER1,$REFUSED_RECIPIENT" --subject "$k" --body x >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "one refused recipient: exit 69, named with the server's words; the other got it" \
+  '[ $rc -eq 69 ] && grep -q "refused recipient $REFUSED_RECIPIENT: 550 5.1.1" "$tmp/err" && [ -n "$(fetch "$k" | head -c1)" ]' || { show "$tmp/out"; show "$tmp/err"; }
+
+# --- sendmail mode --------------------------------------------------------------------
+k=$(marker)
+printf 'From: Cron Daemon <%s>\nTo: %s\nBcc: %s\nSubject: %s\n\nbody line\n.hidden dot line\n' \
+  "$USER1" "$USER1" "$USER2" "$k" | "$m" sendmail -t -i >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "mailoauth sendmail -t -i: exit 0" '[ $rc -eq 0 ]' || { show "$tmp/out"; show "$tmp/err"; }
+fetch "$k" >"$tmp/cron.eml"
+check "sendmail -t: delivered with the dot line, Bcc removed, Date and Message-ID added" \
+  'grep -q "^\.hidden dot line" "$tmp/cron.eml" && ! grep -qi "^Bcc" "$tmp/cron.eml" && grep -qi "^Message-ID: <" "$tmp/cron.eml" && grep -qi "^Date: " "$tmp/cron.eml"' || show "$tmp/cron.eml"
+check "sendmail -t: the Bcc recipient got it" '[ -n "$(fetch "$k" "$USER2" "$USER2_PASSWORD" | head -c1)" ]'
+ln -s "$(cd "$MAILOAUTH_BIN_DIR" && pwd)/mailoauth-send" "$tmp/sendmail"
+k=$(marker)
+printf 'Subject: %s\n\nfirst\n.\nafter the dot\n' "$k" | "$tmp/sendmail" -oi -f "$USER1" "$USER1" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "as /usr/sbin/sendmail with -oi -f and a recipient argument: exit 0, the line after the lone dot kept" \
+  '[ $rc -eq 0 ] && fetch "$k" | grep -q "^after the dot"' || { show "$tmp/out"; show "$tmp/err"; }
+k=$(marker)
+printf 'Subject: %s\n\nfirst\n.\nnot sent\n' "$k" | "$tmp/sendmail" "$USER1" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "without -i a lone dot ends the message (sendmail's rule)" \
+  '[ $rc -eq 0 ] && fetch "$k" >"$tmp/dot.eml" && grep -q "^first" "$tmp/dot.eml" && ! grep -q "not sent" "$tmp/dot.eml"'
+"$m" sendmail -bp </dev/null >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "sendmail -bp: exit 64, says sendmail mode only sends" '[ $rc -eq 64 ] && grep -q "only sends" "$tmp/err"'
+
+# --- Microsoft Graph ---------------------------------------------------------------------
+k=$(marker)
+"$m" send --transport graph --to "$USER2" --subject "$k" --body "via Graph" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "--transport graph: exit 0, 202 from the emulator, the message in its outbox" \
+  '[ $rc -eq 0 ] && grep -q "via graph http://127.0.0.1:$graph_port (mailbox $USER1): 202 Accepted" "$tmp/out" && grep -rlq "$k" "$tmp/outbox"' || { show "$tmp/out"; show "$tmp/err"; }
+k=$(marker)
+"$m" send --account tenant --allow-plaintext-auth --to "$USER2" --subject "$k" --body "auto" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "--transport auto: 5.7.139 from SMTP, then Graph, saying so" \
+  '[ $rc -eq 0 ] && grep -q "5.7.139" "$tmp/err" && grep -q "trying Microsoft Graph instead" "$tmp/err" && grep -q "via graph" "$tmp/out" && grep -rlq "$k" "$tmp/outbox"' || { show "$tmp/out"; show "$tmp/err"; }
+"$m" send --account tenant --transport smtp --allow-plaintext-auth --to "$USER2" --subject x --body y >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "--transport smtp against the same server: exit 69 with the Set-CASMailbox remedy" \
+  '[ $rc -eq 69 ] && grep -q "SmtpClientAuthentication" "$tmp/err" && grep -q "Set-TransportConfig\|Set-CASMailbox" "$tmp/err"' || show "$tmp/err"
+
+# --- failures -------------------------------------------------------------------------------
+"$m" send --server 127.0.0.1 --port 1 --to "$USER1" --subject kept --body "keep me" >"$tmp/out" 2>"$tmp/err"; rc=$?
+kept=$(sed -n 's/^mailoauth: the message was kept in //p' "$tmp/err")
+check "connection refused: exit 75 (try later), the message kept 0600" \
+  '[ $rc -eq 75 ] && [ -f "$kept" ] && [ "$(stat -c %a "$kept")" = 600 ] && grep -q "keep me" "$kept" && grep -q "^X-Mailoauth-Envelope-To: $USER1" "$kept"' || show "$tmp/err"
+"$m" send --tls none --to "$USER1" --subject x --body y >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "no AUTH over plain text: exit 78 naming --tls" '[ $rc -eq 78 ] && grep -q "unencrypted" "$tmp/err"' || show "$tmp/err"
+"$m" send --to "$USER1" --subject x --body y --bogus >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "unknown option: exit 64" '[ $rc -eq 64 ]'
+"$m" send --account nosuch --to "$USER1" --body y >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "unknown account: exit 78, the known ones named" '[ $rc -eq 78 ] && grep -q "app" "$tmp/err"'
+"$m" send --server 127.0.0.1 --port 1 --dry-run --to "Bob <$USER2>" --bcc "$USER1" --subject "dry" --body z >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "--dry-run prints the envelope and the message, connects to nothing" \
+  '[ $rc -eq 0 ] && grep -q "^envelope to:   <$USER1>" "$tmp/out" && grep -q "^Subject: dry" "$tmp/out" && ! grep -qi "^Bcc" "$tmp/out"' || show "$tmp/out"
+"$m" send --help >"$tmp/out" 2>&1
+check "send --help explains the account defaults and exit codes" 'grep -q "smtp.office365.com:587" "$tmp/out" && grep -q "Exit codes" "$tmp/out"'
+exit $status
