@@ -1,4 +1,5 @@
-// SMTP DATA framing, byte by byte with two bits of state; see dot_stuffing.hpp.
+// SMTP DATA framing, a run of bytes at a time with two bits of state; see
+// dot_stuffing.hpp.
 #include "mailoauth/smtp/dot_stuffing.hpp"
 
 #include <algorithm>
@@ -7,23 +8,32 @@ namespace mailoauth::smtp {
 
 void DotStuffer::feed(std::string_view chunk, std::string& out) {
   out.reserve(out.size() + chunk.size() + chunk.size() / 64 + 8);
-  for (char c : chunk) {
+  std::size_t at = 0;
+  while (at < chunk.size()) {
     if (after_cr_) {
       after_cr_ = false;
-      if (c == '\n') continue;  // the LF of a CRLF already written
+      if (chunk[at] == '\n') {  // the LF of a CRLF already written
+        ++at;
+        continue;
+      }
     }
-    if (c == '\r' || c == '\n') {
-      out += "\r\n";
-      after_cr_ = c == '\r';
-      at_line_start_ = true;
-      longest_line_ = std::max(longest_line_, line_length_);
-      line_length_ = 0;
+    // A run of ordinary bytes up to the next line end, appended at once.
+    std::size_t end = chunk.find_first_of("\r\n", at);
+    if (end == std::string_view::npos) end = chunk.size();
+    if (end > at) {
+      if (at_line_start_ && chunk[at] == '.') out += '.';
+      at_line_start_ = false;
+      out.append(chunk.data() + at, end - at);
+      line_length_ += end - at;
+      at = end;
       continue;
     }
-    if (at_line_start_ && c == '.') out += '.';
-    at_line_start_ = false;
-    out += c;
-    ++line_length_;
+    out += "\r\n";
+    after_cr_ = chunk[at] == '\r';
+    at_line_start_ = true;
+    longest_line_ = std::max(longest_line_, line_length_);
+    line_length_ = 0;
+    ++at;
   }
 }
 
