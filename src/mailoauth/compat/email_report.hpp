@@ -8,7 +8,8 @@
 //            sections after it; subjects cleaned as check-mail does.
 //   json:    one document: {"account","generated","summary":[{"folder","count"}],
 //            "messages":[{"folder","subject","date"}...],"total"}, subjects as
-//            decoded (no Textile cleaning), escaped, invalid UTF-8 as U+FFFD.
+//            decoded (no Textile cleaning), escaped as Go's encoding/json
+//            (go_json_string: invalid UTF-8 as \ufffd).
 //   csv:     RFC 4180: header folder,subject,date, CRLF line ends, fields with
 //            `,` `"` CR or LF quoted and quotes doubled.
 // Also: check-mail's file names and its subject cleaning. No I/O.

@@ -1,4 +1,4 @@
-// Go's UTF-8 decoding, %q and IsSpace, from the Go specification and the
+// Go's UTF-8 decoding, %q, JSON string escaping and IsSpace, from the Go specification and the
 // strconv/unicode/utf8 package documentation.
 #include "mailoauth/compat/go_text.hpp"
 
@@ -125,6 +125,50 @@ std::string go_quote(std::string_view text) {
       out += fmt::format("\\u{:04x}", static_cast<unsigned>(r.rune));
     } else {
       out += fmt::format("\\U{:08x}", static_cast<unsigned>(r.rune));
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string go_json_string(std::string_view text) {
+  std::string out = "\"";
+  for (std::size_t i = 0; i < text.size();) {
+    const GoRune r = decode_go_rune(text, i);
+    i += r.width;
+    if (!r.valid) {
+      out += "\\ufffd";
+      continue;
+    }
+    switch (r.rune) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '<':
+      case '>':
+      case '&':
+      case 0x2028:
+      case 0x2029:
+        out += fmt::format("\\u{:04x}", static_cast<unsigned>(r.rune));
+        break;
+      default:
+        if (r.rune < 0x20) {
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(r.rune));
+        } else {
+          append_utf8(out, r.rune);
+        }
     }
   }
   out += '"';

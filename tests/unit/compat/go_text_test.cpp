@@ -36,6 +36,15 @@ TEST(GoTextTest, Quote) {
   EXPECT_EQ(go_quote("\xF3\xB0\x80\x80"), "\"\\U000f0000\"");
 }
 
+// encoding/json's escaping (encode.go appendString).
+TEST(GoTextTest, JsonString) {
+  EXPECT_EQ(go_json_string("plain"), "\"plain\"");
+  EXPECT_EQ(go_json_string("a\"b\\c\n\r\t"), "\"a\\\"b\\\\c\\n\\r\\t\"");
+  EXPECT_EQ(go_json_string("\x01\x08\x7f"), "\"\\u0001\\u0008\x7f\"");
+  EXPECT_EQ(go_json_string("<a&b>"), "\"\\u003ca\\u0026b\\u003e\"");
+  EXPECT_EQ(go_json_string("\xE2\x80\xA8\xFF\xC3\xA9"), "\"\\u2028\\ufffd\xC3\xA9\"");
+}
+
 TEST(GoTextTest, TrimSpace) {
   EXPECT_EQ(go_trim_space(" \t a b \r\n"), "a b");
   EXPECT_EQ(go_trim_space("\xC2\xA0x\xE3\x80\x80"), "x");
