@@ -106,6 +106,53 @@ TEST(AccountTest, MistakesAreNamedWithTheirLineAndARemedy) {
   EXPECT_NE(parse_error("default_account = \"nope\"\n").find("default_account"), std::string::npos);
 }
 
+TEST(AccountTest, MailServerAndTransportKeys) {
+  const auto config = parse(R"(
+[accounts.printer]
+provider = "microsoft"
+flow = "app"
+tenant = "contoso.com"
+client_id = "c"
+client_secret_env = "S"
+preset = "smtp"
+mailbox = "scanner@contoso.com"
+smtp_server = "smtp.example.net"
+smtp_port = 2525
+smtp_tls = "none"
+imap_server = "imap.example.net"
+imap_port = 143
+imap_tls = "starttls"
+auth_mechanisms = ["OAUTHBEARER", "XOAUTH2"]
+transport = "auto"
+graph_url = "https://graph.microsoft.us"
+graph_account = "printer-graph"
+)");
+  const Account& account = *config.find("printer").value();
+  EXPECT_EQ(account.smtp_server, "smtp.example.net");
+  EXPECT_EQ(account.smtp_port, 2525);
+  EXPECT_EQ(account.smtp_tls, "none");
+  EXPECT_EQ(account.imap_server, "imap.example.net");
+  EXPECT_EQ(account.imap_port, 143);
+  EXPECT_EQ(account.imap_tls, "starttls");
+  EXPECT_EQ(account.auth_mechanisms, (std::vector<std::string>{"OAUTHBEARER", "XOAUTH2"}));
+  EXPECT_EQ(account.transport, "auto");
+  EXPECT_EQ(account.graph_url, "https://graph.microsoft.us");
+  EXPECT_EQ(account.graph_account, "printer-graph");
+}
+
+TEST(AccountTest, BadMailServerKeysAreNamedWithTheirLine) {
+  const std::string head = "[accounts.a]\nprovider = \"google\"\nclient_id = \"c\"\n";
+  std::string error = parse_error(head + "smtp_tls = \"ssl3\"\n");
+  EXPECT_NE(error.find("config.toml:4"), std::string::npos) << error;
+  EXPECT_NE(error.find("starttls"), std::string::npos) << error;
+  error = parse_error(head + "transport = \"pigeon\"\n");
+  EXPECT_NE(error.find("unknown transport \"pigeon\""), std::string::npos) << error;
+  error = parse_error(head + "auth_mechanisms = [\"CRAM-MD5\"]\n");
+  EXPECT_NE(error.find("unknown SASL mechanism \"CRAM-MD5\""), std::string::npos) << error;
+  error = parse_error(head + "smtp_port = 70000\n");
+  EXPECT_NE(error.find("smtp_port"), std::string::npos) << error;
+}
+
 TEST(AccountTest, UnknownAccountListsTheKnownOnes) {
   const auto config =
       parse("[accounts.a]\nprovider = \"google\"\nclient_id = \"x\"\npreset = \"mail\"\n");
