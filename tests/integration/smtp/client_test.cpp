@@ -55,14 +55,16 @@ std::string trace_text() {
   return text;
 }
 
-core::Secret cc_token() {
+// A client-credentials token from the stack's OAuth2 server; `prefix` picks
+// the client ("CC" or "CC_SHORT", whose tokens live CC_SHORT_TOKEN_TTL s).
+core::Secret cc_token(const std::string& prefix = "CC") {
   const auto& env = StackEnv::get();
   oauth2::HttpClient http;
   oauth2::RealSleeper sleeper;
   oauth2::ClientCredentialsGrant grant;
   grant.token_url = env["OIDC_TOKEN_URL"];
-  grant.client_id = env["CC_CLIENT_ID"];
-  grant.client_secret = core::Secret(env["CC_CLIENT_SECRET"]);
+  grant.client_id = env[prefix + "_CLIENT_ID"];
+  grant.client_secret = core::Secret(env[prefix + "_CLIENT_SECRET"]);
   grant.scopes = {env["MAIL_SCOPE"]};
   auto token = oauth2::request_client_credentials(http, grant, {}, sleeper);
   if (!token) throw std::runtime_error(token.error().describe());
@@ -280,6 +282,27 @@ TEST(SmtpClientTest, BadTokenAnswersTheFailureChallengeAndEndsIn535) {
     // The failure challenge (334 + JSON) was answered, not left hanging.
     EXPECT_NE(trace_text().find("S: 334 "), std::string::npos) << trace_text();
   }
+}
+
+TEST(SmtpClientTest, ExpiredTokenIsRefusedThenRenewed) {
+  core::Secret expired = cc_token("CC_SHORT");
+  std::this_thread::sleep_for(
+      std::chrono::seconds(std::stoi(StackEnv::get()["CC_SHORT_TOKEN_TTL"]) + 1));
+  auto shared = std::make_shared<core::Secret>(std::move(expired));
+  SubmitAuth auth = token_auth(sasl::Mechanism::OAuthBearer);
+  auth.secret = [shared](bool renew) -> core::Result<core::Secret> {
+    if (!renew) return shared->clone();
+    return cc_token("CC_SHORT");
+  };
+  const std::string marker = unique_marker();
+  std::vector<Outgoing> messages;
+  messages.push_back(simple_message(marker, {StackEnv::get()["USER1"]}));
+  auto result = submit(stack_settings(), std::move(auth), std::move(messages));
+  ASSERT_TRUE(result.has_value()) << result.error().describe() << "\n" << trace_text();
+  EXPECT_TRUE(result->token_renewed);
+  // The expired token was refused with a 535 after the failure challenge.
+  EXPECT_NE(trace_text().find("S: 535 "), std::string::npos) << trace_text();
+  EXPECT_TRUE(result->reports[0]->delivered());
 }
 
 TEST(SmtpClientTest, RefusedTokenIsRenewedOnce) {
