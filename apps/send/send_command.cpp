@@ -226,6 +226,16 @@ struct Delivery {
   std::vector<std::string> refused;  // "addr: 550 5.1.1 ..."
 };
 
+// A password read from its file when AUTH needs it (never kept longer).
+std::function<Result<core::Secret>(bool)> password_from_file(std::string path) {
+  return [path = std::move(path)](bool) -> Result<core::Secret> {
+    oauth2::SecretSource source;
+    source.kind = oauth2::SecretSource::Kind::File;
+    source.where = path;
+    return oauth2::read_secret_source(source);
+  };
+}
+
 Result<Delivery> via_smtp(app::AppContext& context, const ServerOptions& server,
                           const oauth2::Account* account, const mime::Message& message,
                           bool verbose) {
@@ -243,13 +253,7 @@ Result<Delivery> via_smtp(app::AppContext& context, const ServerOptions& server,
   auth.mechanisms = *mechanisms;
   if (account == nullptr) {
     auth.user = server.user;
-    const std::string password_file = server.password_file;
-    auth.secret = [password_file](bool) -> Result<core::Secret> {
-      oauth2::SecretSource source;
-      source.kind = oauth2::SecretSource::Kind::File;
-      source.where = password_file;
-      return oauth2::read_secret_source(source);
-    };
+    auth.secret = password_from_file(server.password_file);
   } else {
     auth.user = !server.user.empty() ? server.user : account->user();
     if (std::any_of(mechanisms->begin(), mechanisms->end(),
@@ -261,13 +265,7 @@ Result<Delivery> via_smtp(app::AppContext& context, const ServerOptions& server,
                         "use --auth-mechanism xoauth2");
     }
     if (!server.password_file.empty()) {
-      const std::string password_file = server.password_file;
-      auth.secret = [password_file](bool) -> Result<core::Secret> {
-        oauth2::SecretSource source;
-        source.kind = oauth2::SecretSource::Kind::File;
-        source.where = password_file;
-        return oauth2::read_secret_source(source);
-      };
+      auth.secret = password_from_file(server.password_file);
     } else {
       auto engine = context.engine(*account);
       if (!engine) return core::fail(engine.error());

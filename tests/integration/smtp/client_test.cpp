@@ -284,40 +284,37 @@ TEST(SmtpClientTest, BadTokenAnswersTheFailureChallengeAndEndsIn535) {
   }
 }
 
+// Sends one message with `first` refused by the server and a fresh token on
+// renewal; the message must go through on the renewed token.
+void expect_delivery_after_renewal(sasl::Mechanism mechanism, core::Secret first,
+                                   std::string renew_prefix) {
+  auto refused = std::make_shared<core::Secret>(std::move(first));
+  SubmitAuth auth = token_auth(mechanism);
+  auth.secret = [refused, renew_prefix](bool renew) -> core::Result<core::Secret> {
+    if (!renew) return refused->clone();
+    return cc_token(renew_prefix);
+  };
+  const std::string marker = unique_marker();
+  std::vector<Outgoing> messages;
+  messages.push_back(simple_message(marker, {StackEnv::get()["USER1"]}));
+  auto result = submit(stack_settings(), std::move(auth), std::move(messages));
+  ASSERT_TRUE(result.has_value()) << result.error().describe() << "\n" << trace_text();
+  EXPECT_TRUE(result->token_renewed);
+  // The first token was refused with a 535 after the failure challenge.
+  EXPECT_NE(trace_text().find("S: 535 "), std::string::npos) << trace_text();
+  ASSERT_TRUE(result->reports[0].has_value());
+  EXPECT_TRUE(result->reports[0]->delivered());
+}
+
 TEST(SmtpClientTest, ExpiredTokenIsRefusedThenRenewed) {
   core::Secret expired = cc_token("CC_SHORT");
   std::this_thread::sleep_for(
       std::chrono::seconds(std::stoi(StackEnv::get()["CC_SHORT_TOKEN_TTL"]) + 1));
-  auto shared = std::make_shared<core::Secret>(std::move(expired));
-  SubmitAuth auth = token_auth(sasl::Mechanism::OAuthBearer);
-  auth.secret = [shared](bool renew) -> core::Result<core::Secret> {
-    if (!renew) return shared->clone();
-    return cc_token("CC_SHORT");
-  };
-  const std::string marker = unique_marker();
-  std::vector<Outgoing> messages;
-  messages.push_back(simple_message(marker, {StackEnv::get()["USER1"]}));
-  auto result = submit(stack_settings(), std::move(auth), std::move(messages));
-  ASSERT_TRUE(result.has_value()) << result.error().describe() << "\n" << trace_text();
-  EXPECT_TRUE(result->token_renewed);
-  // The expired token was refused with a 535 after the failure challenge.
-  EXPECT_NE(trace_text().find("S: 535 "), std::string::npos) << trace_text();
-  EXPECT_TRUE(result->reports[0]->delivered());
+  expect_delivery_after_renewal(sasl::Mechanism::OAuthBearer, std::move(expired), "CC_SHORT");
 }
 
-TEST(SmtpClientTest, RefusedTokenIsRenewedOnce) {
-  SubmitAuth auth = token_auth(sasl::Mechanism::XOAuth2);
-  auth.secret = [](bool renew) -> core::Result<core::Secret> {
-    if (!renew) return core::Secret("revoked-token");
-    return cc_token();
-  };
-  const std::string marker = unique_marker();
-  std::vector<Outgoing> messages;
-  messages.push_back(simple_message(marker, {StackEnv::get()["USER1"]}));
-  auto result = submit(stack_settings(), std::move(auth), std::move(messages));
-  ASSERT_TRUE(result.has_value()) << result.error().describe() << "\n" << trace_text();
-  EXPECT_TRUE(result->token_renewed);
-  EXPECT_TRUE(result->reports[0]->delivered());
+TEST(SmtpClientTest, RevokedTokenIsRenewedOnce) {
+  expect_delivery_after_renewal(sasl::Mechanism::XOAuth2, core::Secret("revoked-token"), "CC");
 }
 
 TEST(SmtpClientTest, ResponseLongerThanTheCommandLineTakesTwoSteps) {
