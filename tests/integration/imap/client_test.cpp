@@ -11,9 +11,14 @@
 #include <chrono>
 #include <mutex>
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "mailoauth/imap/command_error.hpp"
 #include "mailoauth/imap/date_time.hpp"
@@ -485,6 +490,71 @@ class TinyPeer {
   testing::LocalPeer peer_;  // last: its thread stops before the members it uses go
 };
 
+// A TLS peer: `openssl s_server` with the stack's certificate, sending
+// `greeting` to the one client it accepts (what Dovecot cannot be made to
+// say on 127.0.0.1, e.g. LOGINDISABLED). Ended by its PID.
+class TlsGreeter {
+ public:
+  explicit TlsGreeter(const std::string& greeting) {
+    {  // a free port: bind to 0, read it, let go (s_server binds it next)
+      testing::LocalPeer probe([](int) {});
+      port_ = probe.port();
+    }
+    int input[2];
+    int output[2];
+    if (::pipe2(input, O_CLOEXEC) != 0 || ::pipe2(output, O_CLOEXEC) != 0) return;
+    const std::string dir = StackEnv::get()["STACK_DIR"];
+    const std::string accept = "127.0.0.1:" + std::to_string(port_);
+    const std::string certificate = dir + "/tls/server.crt";
+    const std::string key = dir + "/tls/server.key";
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(input[0], 0);
+      ::dup2(output[1], 1);
+      ::dup2(output[1], 2);
+      ::execlp("openssl", "openssl", "s_server", "-naccept", "1", "-accept", accept.c_str(),
+               "-cert", certificate.c_str(), "-key", key.c_str(), nullptr);
+      ::_exit(127);
+    }
+    ::close(input[0]);
+    ::close(output[1]);
+    input_ = input[1];
+    output_ = output[0];
+    (void)!::write(input_, greeting.data(), greeting.size());
+    // Ready once it says ACCEPT (bounded: 5 s).
+    std::string said;
+    const auto give_up = Clock::now() + 5s;
+    while (said.find("ACCEPT") == std::string::npos && Clock::now() < give_up) {
+      pollfd ready{output_, POLLIN, 0};
+      if (::poll(&ready, 1, 100) <= 0) continue;
+      char buffer[256];
+      const ssize_t n = ::read(output_, buffer, sizeof buffer);
+      if (n <= 0) break;
+      said.append(buffer, static_cast<std::size_t>(n));
+    }
+    ready_ = said.find("ACCEPT") != std::string::npos;
+  }
+  TlsGreeter(const TlsGreeter&) = delete;
+  TlsGreeter& operator=(const TlsGreeter&) = delete;
+  ~TlsGreeter() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (input_ >= 0) ::close(input_);
+    if (output_ >= 0) ::close(output_);
+  }
+  bool ready() const { return ready_; }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+  int input_ = -1;
+  int output_ = -1;
+  bool ready_ = false;
+};
+
 ClientSettings peer_settings(std::uint16_t port, TlsMode mode) {
   ClientSettings settings;
   settings.host = "127.0.0.1";
@@ -493,6 +563,27 @@ ClientSettings peer_settings(std::uint16_t port, TlsMode mode) {
   settings.connect_timeout = 2s;
   settings.command_timeout = 2s;
   return settings;
+}
+
+TEST(ImapClientTest, LoginDisabledIsRefusedBeforeThePasswordIsSent) {
+  TlsGreeter peer("* OK [CAPABILITY IMAP4rev1 SASL-IR LOGINDISABLED AUTH=XOAUTH2] OAuth2 only\r\n");
+  ASSERT_TRUE(peer.ready()) << "openssl s_server did not start";
+  Trace trace;
+  ClientSettings settings = peer_settings(peer.port(), TlsMode::Implicit);
+  settings.tls.ca_file = StackEnv::get()["CA_FILE"];
+  settings.trace = [&trace](WireDirection direction, std::string_view line) {
+    trace.lines.push_back((direction == WireDirection::Sent ? "C: " : "S: ") + std::string(line));
+  };
+  SyncClient client(std::move(settings));
+  auto connected = client.connect();
+  ASSERT_TRUE(connected.has_value()) << connected.error().describe();
+  EXPECT_TRUE(client.capabilities().login_disabled());
+  auto login = client.login("alice@example.test", core::Secret("basic-password"));
+  ASSERT_FALSE(login.has_value());
+  EXPECT_EQ(login.error().code(), "imap.login_disabled");
+  EXPECT_EQ(login.error().error_class(), core::ErrorClass::Config);
+  EXPECT_NE(login.error().remedy().find("XOAUTH2"), std::string::npos) << login.error().remedy();
+  for (const auto& line : trace.lines) EXPECT_FALSE(line.starts_with("C: ")) << line;
 }
 
 TEST(ImapClientTest, StartTlsNotOfferedIsRefusedBeforeAnythingIsSent) {
