@@ -56,7 +56,8 @@ constexpr std::array<KnownError, 12> kErrors{{
      "Graph refused the access token (expired, wrong audience or malformed)",
      "the token must be for https://graph.microsoft.com (app-only scope "
      "https://graph.microsoft.com/.default, delegated Mail.Send); check with `mailoauth token "
-     "inspect`"},
+     "inspect`; with transport = \"auto\", name a Graph account in graph_account (Microsoft "
+     "gives one token per resource)"},
     {"ErrorItemNotFound", "", ErrorClass::Permanent, "no mailbox with this id or address",
      "check the mailbox (user principal name or object id)"},
     {"ApplicationThrottled", "", ErrorClass::Temporary, "Graph is throttling this app",
