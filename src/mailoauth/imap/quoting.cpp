@@ -62,6 +62,12 @@ core::Result<Astring> quote_astring(std::string_view text) {
   return Astring{AstringForm::Literal, fmt::format("{{{}+}}\r\n{}", text.size(), text)};
 }
 
+core::Result<SecretAstring> quote_secret_astring(const core::Secret& text) {
+  auto quoted = quote_astring(text.reveal());
+  if (!quoted) return core::fail(quoted.error());
+  return SecretAstring{quoted->form, core::Secret::take(std::move(quoted->wire))};
+}
+
 core::Result<Astring> quote_mailbox(std::string_view utf8_name) {
   auto encoded = encode_modified_utf7(utf8_name);
   if (!encoded) return core::fail(encoded.error());

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "mailoauth/core/error.hpp"
+#include "mailoauth/core/secret.hpp"
 
 namespace mailoauth::imap {
 
@@ -23,6 +24,15 @@ struct Astring {
 };
 
 core::Result<Astring> quote_astring(std::string_view text);
+
+// The same for a password (LOGIN): the quoted form stays a Secret, so the
+// password is wiped with it and can only reach a log through redaction.
+struct SecretAstring {
+  AstringForm form = AstringForm::Atom;
+  core::Secret wire;
+};
+
+core::Result<SecretAstring> quote_secret_astring(const core::Secret& text);
 
 // A mailbox name typed in UTF-8, encoded in modified UTF-7 and quoted for a
 // command: quote_astring(encode_modified_utf7(name)).

@@ -30,25 +30,11 @@
 
 #include "mailoauth/core/clock.hpp"
 #include "mailoauth/core/error.hpp"
+#include "mailoauth/net/connection_settings.hpp"
 
 namespace mailoauth::net {
 
 namespace asio = boost::asio;
-
-enum class NetType { Auto, Tcp4, Tcp6 };
-enum class TlsVersion { Tls10, Tls11, Tls12, Tls13 };
-
-// check-mail's spellings: auto|tcp4|tcp6 and tls10|tls11|tls12|tls13.
-core::Result<NetType> parse_net_type(std::string_view text);
-core::Result<TlsVersion> parse_tls_version(std::string_view text);
-std::string_view to_string(TlsVersion version);
-
-struct TlsSettings {
-  TlsVersion minimum = TlsVersion::Tls12;
-  std::string ca_file;      // empty: the system's trust store
-  bool verify = true;       // false only by explicit user choice
-  std::string server_name;  // empty: the host connected to
-};
 
 struct PeerCertificate {
   std::string subject;

@@ -6,15 +6,12 @@
 
 #include "mailoauth/imap/response_parser.hpp"
 
+#include "parse_response.hpp"
+
 namespace mailoauth::imap {
 namespace {
 
-Response parse(std::string_view line) {
-  ResponseParser parser;
-  auto outcome = parser.feed(line);
-  EXPECT_TRUE(outcome && *outcome) << line;
-  return outcome && *outcome ? **outcome : Response();
-}
+using testing::parse;
 
 TEST(CapabilitiesTest, DovecotGreeting) {
   auto capabilities = capabilities_from(

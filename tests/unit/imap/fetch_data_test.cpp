@@ -6,15 +6,12 @@
 
 #include "mailoauth/imap/response_parser.hpp"
 
+#include "parse_response.hpp"
+
 namespace mailoauth::imap {
 namespace {
 
-Response parse(std::string_view bytes) {
-  ResponseParser parser;
-  auto outcome = parser.feed(bytes);
-  EXPECT_TRUE(outcome && *outcome) << bytes;
-  return outcome && *outcome ? **outcome : Response();
-}
+using testing::parse;
 
 TEST(FetchDataTest, Rfc3501Fetch) {
   auto fetch = parse_fetch(

@@ -7,15 +7,12 @@
 
 #include "mailoauth/imap/response_parser.hpp"
 
+#include "parse_response.hpp"
+
 namespace mailoauth::imap {
 namespace {
 
-Response parse(std::string_view bytes) {
-  ResponseParser parser;
-  auto outcome = parser.feed(bytes);
-  EXPECT_TRUE(outcome && *outcome) << bytes;
-  return outcome && *outcome ? **outcome : Response();
-}
+using testing::parse;
 
 TEST(MailboxDataTest, ListEntries) {
   auto junk = parse_list(parse("* LIST (\\HasNoChildren \\Junk) \"/\" \"Junk Email\"\r\n"));

@@ -53,5 +53,20 @@ TEST(QuotingTest, MailboxNamesAreEncodedThenQuoted) {
   EXPECT_FALSE(quote_mailbox("\xff").has_value());
 }
 
+TEST(QuotingTest, SecretVariantKeepsTheFormAndTheBytes) {
+  auto atom = quote_secret_astring(core::Secret("hunter2"));
+  ASSERT_TRUE(atom.has_value());
+  EXPECT_EQ(atom->form, AstringForm::Atom);
+  EXPECT_EQ(atom->wire.reveal(), "hunter2");
+  EXPECT_EQ(quote_secret_astring(core::Secret("a \"b"))->wire.reveal(), "\"a \\\"b\"");
+  auto literal = quote_secret_astring(core::Secret("p\xc3\xa4ss"));
+  EXPECT_EQ(literal->form, AstringForm::Literal);
+  EXPECT_EQ(literal->wire.reveal(), "{5+}\r\np\xc3\xa4ss");
+  const std::string with_nul("a\0b", 3);
+  auto nul = quote_secret_astring(core::Secret(with_nul));
+  ASSERT_FALSE(nul.has_value());
+  EXPECT_EQ(nul.error().code(), "imap.nul_in_argument");
+}
+
 }  // namespace
 }  // namespace mailoauth::imap

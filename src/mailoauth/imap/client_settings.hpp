@@ -1,0 +1,71 @@
+// How the IMAP client connects and how long it may take, as plain data (no
+// Asio), shared by the coroutine Client and the synchronous SyncClient:
+// the server, implicit TLS (993) or STARTTLS (143), the network settings of
+// net/, three deadlines, the parser's limits, and an optional wire trace.
+//
+// Deadlines: `connect_timeout` bounds DNS + TCP + TLS handshake + greeting;
+// `command_timeout` bounds each command from sending it to its tagged answer
+// (for UID FETCH: the wait for each next message, so a long stream of data
+// is not cut while a silent server still is); `session_timeout`, counted from
+// connect(), bounds everything, so a plugin's -t is kept whatever the server
+// does. Zero means "no session deadline", never "no deadline" for the others.
+//
+// The trace sees every line sent and received after core::redact_wire_line:
+// LOGIN passwords, AUTHENTICATE initial responses and SASL continuation
+// answers arrive as `<redacted N bytes>`, never as their bytes.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "mailoauth/imap/response_parser.hpp"
+#include "mailoauth/net/connection_settings.hpp"
+
+namespace mailoauth::imap {
+
+enum class TlsMode {
+  Implicit,  // TLS from the first byte (port 993)
+  StartTls,  // plain TCP, then STARTTLS, refused if the server does not offer it (port 143)
+};
+
+enum class WireDirection { Sent, Received };
+
+// One redacted line (without CRLF) per call.
+using WireTrace = std::function<void(WireDirection direction, std::string_view line)>;
+
+// Longest command line (tag to CRLF) the client sends with an inline SASL
+// initial response (SASL-IR); a longer AUTHENTICATE goes in the continuation
+// form. RFC 7162 asks servers to accept 8192-octet lines; Dovecot takes 64 KiB,
+// but the uncertain lower limits seen elsewhere are near 8 KB (FACTS.md 1).
+inline constexpr std::size_t kMaxInlineCommandLine = 8192;
+
+struct ClientSettings {
+  std::string host;
+  std::uint16_t port = 993;
+  TlsMode tls_mode = TlsMode::Implicit;
+  net::NetType net_type = net::NetType::Auto;
+  net::TlsSettings tls;  // minimum version, CA file, verification (on), server name
+
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds command_timeout{30'000};
+  std::chrono::milliseconds session_timeout{0};  // 0: none beyond the other two
+
+  ParserLimits limits;
+  // Without ESEARCH, UID SEARCH runs over windows of this many UIDs, so the
+  // answer stays under the parser's line limit (5000 UIDs of up to 10 digits
+  // is at most 55 KB, under 64 KiB) whatever the folder's size.
+  std::uint64_t search_window = 5000;
+  // Tests turn these off to exercise the plain forms against a server that
+  // has the extensions: ESEARCH, LITERAL+/LITERAL- and SASL-IR.
+  bool use_esearch = true;
+  bool use_literal_plus = true;
+  bool use_sasl_ir = true;
+
+  WireTrace trace;  // empty: no trace
+};
+
+}  // namespace mailoauth::imap

@@ -1,0 +1,44 @@
+// What a server's refusal means: a tagged NO or BAD, or an untagged BYE,
+// turned into an Error whose code a caller can branch on and whose message
+// quotes the server's own words. The response codes of RFC 5530 and RFC 3501
+// decide the code and the class ([AUTHENTICATIONFAILED] Permanent,
+// [UNAVAILABLE] Temporary, [NONEXISTENT]/[TRYCREATE] "mailbox not found", ...);
+// servers that send no code (Exchange Online) are matched on their text where
+// it is known, most notably "User is authenticated but not connected"
+// (FACTS.md section 3), which only shows at the command after a successful
+// AUTHENTICATE. Pure: no I/O, unit-tested against real servers' lines.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "mailoauth/core/error.hpp"
+#include "mailoauth/imap/response.hpp"
+
+namespace mailoauth::imap {
+
+// Stable error codes of the IMAP client (also used by client.cpp).
+namespace error_code {
+inline constexpr std::string_view kMailboxNotFound = "imap.mailbox_not_found";
+inline constexpr std::string_view kAuthenticationFailed = "imap.authentication_failed";
+inline constexpr std::string_view kAuthorizationFailed = "imap.authorization_failed";
+inline constexpr std::string_view kCredentialsExpired = "imap.credentials_expired";
+inline constexpr std::string_view kPrivacyRequired = "imap.privacy_required";
+inline constexpr std::string_view kAuthenticatedNotConnected = "imap.authenticated_not_connected";
+inline constexpr std::string_view kNoPermission = "imap.no_permission";
+inline constexpr std::string_view kOverQuota = "imap.over_quota";
+inline constexpr std::string_view kUnavailable = "imap.unavailable";
+inline constexpr std::string_view kBye = "imap.bye";
+inline constexpr std::string_view kNo = "imap.no";
+inline constexpr std::string_view kBad = "imap.bad";
+}  // namespace error_code
+
+// `command` is what was refused, for the message ("STATUS", "AUTHENTICATE
+// XOAUTH2"); `mailbox` (UTF-8) the mailbox it was about, when it was about one.
+core::Error command_error(std::string_view command, const Response& response,
+                          std::string_view mailbox = {});
+
+// "NO [NONEXISTENT] Mailbox doesn't exist: Junk", control characters escaped.
+std::string server_words(const Response& response);
+
+}  // namespace mailoauth::imap
