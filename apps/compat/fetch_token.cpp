@@ -13,37 +13,19 @@
 // certificate (a signed client assertion, Entra's certificate credentials);
 // the cache then keys the token by the certificate's thumbprint.
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <sys/stat.h>
 
 #include "mailoauth/compat/check_mail_app.hpp"
+#include "mailoauth/compat/client_credentials_token.hpp"
 #include "mailoauth/compat/go_token.hpp"
 #include "mailoauth/core/file_write.hpp"
 #include "mailoauth/oauth2/client_assertion.hpp"
 #include "mailoauth/oauth2/client_credentials.hpp"
 #include "mailoauth/oauth2/token_cache.hpp"
 
-namespace {
-
 using namespace mailoauth;
-
-core::Result<core::Secret> read_secret_file(const std::string& path) {
-  std::ifstream stream(path, std::ios::binary);
-  if (!stream) {
-    return core::fail(core::ErrorClass::Config, "fetch_token.secret_file",
-                      fmt::format("cannot read the client secret file {}", path));
-  }
-  std::ostringstream buffer;
-  buffer << stream.rdbuf();
-  std::string text = buffer.str();
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  return core::Secret::take(std::move(text));
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   compat::CheckMailApp app("fetch-token", argv[0]);
@@ -96,7 +78,7 @@ int main(int argc, char** argv) {
 
   core::Secret client_secret = core::Secret::take(std::move(client_secret_text));
   if (!client_secret_file.empty()) {
-    auto secret = read_secret_file(client_secret_file);
+    auto secret = compat::read_secret_file(client_secret_file);
     if (!secret) return app.configuration_error(secret.error().message());
     client_secret = std::move(*secret);
   }
@@ -128,49 +110,23 @@ int main(int argc, char** argv) {
   oauth2::HttpSettings settings;
   settings.ca_file = ca_file;
   oauth2::HttpClient http(settings, &app.logger());
-  oauth2::RealSleeper sleeper;
   oauth2::ClientCredentialsGrant grant;
   grant.token_url = token_url;
   grant.client_id = client_id;
   grant.client_secret = std::move(client_secret);
   grant.scopes = scopes;
   if (!certificate_file.empty()) {
-    auto credentials = oauth2::AssertionCredentials::load(
-        certificate_file, private_key_file.empty() ? certificate_file : private_key_file);
-    if (!credentials) return app.configuration_error(credentials.error().describe());
-    grant.authentication = oauth2::ClientAuthentication::PrivateKeyJwt;
-    grant.assertion = std::make_shared<const oauth2::AssertionCredentials>(std::move(*credentials));
+    auto loaded = compat::use_certificate(grant, certificate_file, private_key_file);
+    if (!loaded) return app.configuration_error(loaded.error().describe());
   }
   const oauth2::RetryPolicy policy{static_cast<int>(std::min<std::int64_t>(max_attempts, 100))};
-  oauth2::StoredTokens token;
-  if (no_cache) {
-    const auto requested_at = core::system_clock().now();
-    auto response = oauth2::request_client_credentials(http, grant, policy, sleeper);
-    if (!response) {
-      app.logger().error("Failed to retrieve token", {{"error", response.error().describe()}});
-      return 1;
-    }
-    token.access_token = std::move(response->access_token);
-    token.token_type = response->token_type;
-    token.refresh_token = std::move(response->refresh_token);
-    if (response->expires_in) token.access_expires_at = requested_at + *response->expires_in;
-  } else {
-    auto state = oauth2::default_state_directory();
-    auto store = state ? oauth2::open_default_store(*state)
-                       : core::Result<oauth2::TokenStore>(core::fail(state.error()));
-    if (!store) {
-      app.logger().error("Failed to open the token cache (use -no-cache to go without)",
-                         {{"error", store.error().describe()}});
-      return 1;
-    }
-    auto cached = oauth2::cached_client_credentials(
-        *store, http, grant, std::chrono::seconds(refresh_margin), policy, sleeper);
-    if (!cached) {
-      app.logger().error("Failed to retrieve token", {{"error", cached.error().describe()}});
-      return 1;
-    }
-    token = std::move(*cached);
+  auto fetched = compat::client_credentials_token(http, grant, no_cache,
+                                                  std::chrono::seconds(refresh_margin), policy);
+  if (!fetched) {
+    app.logger().error("Failed to retrieve token", {{"error", fetched.error().describe()}});
+    return 1;
   }
+  oauth2::StoredTokens token = std::move(*fetched);
 
   core::Secret output;
   if (json_output) {
