@@ -39,6 +39,7 @@ int CheckMailApp::plugin_error(const std::string& error) {
       std::chrono::steady_clock::now() - started_);
   std::fputs(monitor::render(initialization_error_output(error, elapsed)).c_str(), stdout);
   std::fflush(stdout);
+  logger_->error("Error initializing application", {{"error", error}});  // as check-mail, on stderr
   return kExitPluginUnknown;
 }
 
