@@ -8,11 +8,9 @@
 #include "mailoauth/imap/sync_client.hpp"
 
 namespace mailoauth::compat {
-namespace {
 
-// "1:5,9,12:20" pieces of at most `batch` UIDs each.
-std::vector<std::string> uid_batches(const std::vector<imap::NumberRange>& ranges,
-                                     std::size_t batch) {
+std::vector<std::string> uid_set_batches(const std::vector<imap::NumberRange>& ranges,
+                                         std::size_t batch) {
   std::vector<std::string> sets;
   std::string current;
   std::size_t in_current = 0;
@@ -36,8 +34,6 @@ std::vector<std::string> uid_batches(const std::vector<imap::NumberRange>& range
   if (!current.empty()) sets.push_back(std::move(current));
   return sets;
 }
-
-}  // namespace
 
 core::Result<std::uint64_t> list_account_emails(const EmailListingRequest& request,
                                                 EmailReportWriter& writer,
@@ -91,7 +87,8 @@ core::Result<std::uint64_t> list_account_emails(const EmailListingRequest& reque
     if (auto examined = client.examine(folder.count.name); !examined) {
       return core::fail(examined.error());
     }
-    for (const auto& uid_set : uid_batches(folder.uids, std::max<std::size_t>(request.batch, 1))) {
+    for (const auto& uid_set :
+         uid_set_batches(folder.uids, std::max<std::size_t>(request.batch, 1))) {
       auto fetched =
           client.uid_fetch(uid_set, fetch, [&](imap::FetchedMessage message) -> core::Result<void> {
             ReportMessage row;

@@ -15,6 +15,7 @@
 #include "mailoauth/compat/email_report.hpp"
 #include "mailoauth/core/error.hpp"
 #include "mailoauth/imap/client_settings.hpp"
+#include "mailoauth/imap/mailbox_data.hpp"
 
 namespace mailoauth::imap {
 class SyncClient;
@@ -31,6 +32,11 @@ struct EmailListingRequest {
   // Called after each batch: messages written so far, messages in all.
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };
+
+// UID sets ("1:5,9,12:20") of at most `batch` UIDs each, in order: one
+// UID FETCH each, so a fetch's answer stays bounded whatever the folder's size.
+std::vector<std::string> uid_set_batches(const std::vector<imap::NumberRange>& ranges,
+                                         std::size_t batch);
 
 // The number of messages written.
 core::Result<std::uint64_t> list_account_emails(const EmailListingRequest& request,
