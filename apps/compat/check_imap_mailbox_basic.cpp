@@ -4,13 +4,10 @@
 // check-mail; mailoauth's optional additions (thresholds, age, --unseen,
 // perfdata, sample, -t, --starttls, --ca-file) come from MailboxCheckFlags
 // and the check itself from compat::run_mailbox_check.
-#include <cstdio>
-
 #include "mailoauth/compat/check_mail_app.hpp"
 #include "mailoauth/compat/mailbox_check.hpp"
 #include "mailoauth/compat/mailbox_check_flags.hpp"
 #include "mailoauth/imap/sync_client.hpp"
-#include "mailoauth/monitor/plugin_output.hpp"
 
 using namespace mailoauth;
 
@@ -36,9 +33,6 @@ int main(int argc, char** argv) {
   request->authenticate = [&](imap::SyncClient& client) {
     return client.login(username, password.clone());
   };
-  compat::OutputContext context;
-  if (common.branding()) context.branding = compat::branding_line(app.version_line());
-  const auto output = compat::run_mailbox_check(*request, context, app.started());
-  std::fputs(monitor::render(output).c_str(), stdout);
-  return output.exit_code();
+  return compat::check_and_print(*request, common.branding() ? app.version_line() : "",
+                                 app.started());
 }

@@ -21,42 +21,17 @@
 #include "mailoauth/compat/client_credentials_token.hpp"
 #include "mailoauth/compat/go_token.hpp"
 #include "mailoauth/core/file_write.hpp"
-#include "mailoauth/oauth2/client_assertion.hpp"
-#include "mailoauth/oauth2/client_credentials.hpp"
-#include "mailoauth/oauth2/token_cache.hpp"
 
 using namespace mailoauth;
 
 int main(int argc, char** argv) {
   compat::CheckMailApp app("fetch-token", argv[0]);
-  std::vector<std::string> scopes;
-  std::string client_id, client_secret_text, client_secret_file, token_url, filename, ca_file;
-  std::string certificate_file, private_key_file;
+  compat::ClientCredentialsFlags credentials;
+  std::string filename, ca_file;
   bool json_output = false;
-  bool no_cache = false;
   std::int64_t max_attempts = 3;
-  std::int64_t refresh_margin = 300;
   auto& flags = app.flags();
-  flags.add_list("scopes", &scopes,
-                 "One or more scopes requested from the authorization server. E.g., "
-                 "\"https://outlook.office365.com/.default\" for O365.");
-  flags.add_string("client-id", &client_id, "",
-                   "Application (client) ID created during app registration.");
-  flags.add_string("client-secret", &client_secret_text, "",
-                   "Client secret (aka, \"app\" password).");
-  flags.add_string("client-secret-file", &client_secret_file, "",
-                   "Read the client secret from `file` instead of -client-secret (keeps it out of "
-                   "ps). mailoauth only.");
-  flags.add_string("certificate-file", &certificate_file, "",
-                   "Authenticate with the PEM certificate in `file` (uploaded to the app "
-                   "registration) instead of a client secret. mailoauth only.");
-  flags.add_string("private-key-file", &private_key_file, "",
-                   "The certificate's private key, PEM, not encrypted (default: in "
-                   "-certificate-file). mailoauth only.");
-  flags.add_string("token-url", &token_url, "",
-                   "The OAuth2 provider's token endpoint URL. E.g., "
-                   "\"https://accounts.google.com/o/oauth2/token\" for Google. See example INI "
-                   "file for O365 example.");
+  credentials.add_to(flags);
   flags.add_bool("json-output", &json_output, false,
                  "Emit retrieved token in JSON format. Defaults to emitting the access token field "
                  "from retrieved payload.");
@@ -67,61 +42,22 @@ int main(int argc, char** argv) {
   flags.add_int("max-attempts", &max_attempts, 3, "Max token retrieval attempts.");
   flags.add_string("ca-file", &ca_file, "",
                    "Trust the CA certificates in `file` for the token endpoint. mailoauth only.");
-  flags.add_bool(
-      "no-cache", &no_cache, false,
-      "Ask the token endpoint on every run instead of reusing a cached token (check-mail's "
-      "behaviour). mailoauth only.");
-  flags.add_int("refresh-margin", &refresh_margin, 300,
-                "Reuse a cached token only while it stays valid for this many more seconds. "
-                "mailoauth only.");
   if (auto exit_code = app.parse(argc, argv)) return *exit_code;
 
-  core::Secret client_secret = core::Secret::take(std::move(client_secret_text));
-  if (!client_secret_file.empty()) {
-    auto secret = compat::read_secret_file(client_secret_file);
-    if (!secret) return app.configuration_error(secret.error().message());
-    client_secret = std::move(*secret);
-  }
   // check-mail's validation, in its order and words.
-  if (client_id.empty()) return app.configuration_error("client ID not provided");
-  if (!private_key_file.empty() && certificate_file.empty()) {
-    return app.configuration_error("-private-key-file needs -certificate-file");
-  }
-  if (!certificate_file.empty() && !client_secret.empty()) {
-    return app.configuration_error(
-        "give a client secret or a certificate (-certificate-file), not both");
-  }
-  if (client_secret.empty() && certificate_file.empty()) {
-    return app.configuration_error("client secret not provided");
-  }
-  if (scopes.empty()) return app.configuration_error("scopes not provided");
-  for (const auto& scope : scopes) {
-    if (scope.empty()) return app.configuration_error("empty scope provided");
-  }
-  if (token_url.empty()) return app.configuration_error("token URL not provided");
+  auto grant = credentials.grant();
+  if (!grant) return app.configuration_error(grant.error().describe());
   if (max_attempts <= 0) {
     return app.configuration_error(
         fmt::format("invalid token retrieval attempts value provided: {}", max_attempts));
-  }
-  if (refresh_margin < 0) {
-    return app.configuration_error(fmt::format("invalid refresh margin: {}", refresh_margin));
   }
 
   oauth2::HttpSettings settings;
   settings.ca_file = ca_file;
   oauth2::HttpClient http(settings, &app.logger());
-  oauth2::ClientCredentialsGrant grant;
-  grant.token_url = token_url;
-  grant.client_id = client_id;
-  grant.client_secret = std::move(client_secret);
-  grant.scopes = scopes;
-  if (!certificate_file.empty()) {
-    auto loaded = compat::use_certificate(grant, certificate_file, private_key_file);
-    if (!loaded) return app.configuration_error(loaded.error().describe());
-  }
   const oauth2::RetryPolicy policy{static_cast<int>(std::min<std::int64_t>(max_attempts, 100))};
-  auto fetched = compat::client_credentials_token(http, grant, no_cache,
-                                                  std::chrono::seconds(refresh_margin), policy);
+  auto fetched = compat::client_credentials_token(http, *grant, credentials.no_cache(),
+                                                  credentials.refresh_margin(), policy);
   if (!fetched) {
     app.logger().error("Failed to retrieve token", {{"error", fetched.error().describe()}});
     return 1;

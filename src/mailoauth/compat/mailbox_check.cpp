@@ -3,6 +3,7 @@
 #include "mailoauth/compat/mailbox_check.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -152,6 +153,17 @@ monitor::PluginOutput run_mailbox_check(const MailboxCheckRequest& request,
       result.sample.begin(), result.sample.end(),
       [](const MessageSample& a, const MessageSample& b) { return a.date.utc < b.date.utc; });
   return mailbox_check_output(result, request.options, with_elapsed(), core::system_clock().now());
+}
+
+int check_and_print(const MailboxCheckRequest& request, const std::string& version_line,
+                    std::chrono::steady_clock::time_point started) {
+  OutputContext context;
+  if (!version_line.empty()) context.branding = branding_line(version_line);
+  const auto output = run_mailbox_check(request, context, started);
+  const std::string text = monitor::render(output);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+  return output.exit_code();
 }
 
 }  // namespace mailoauth::compat

@@ -42,4 +42,9 @@ monitor::PluginOutput run_mailbox_check(const MailboxCheckRequest& request,
                                         const OutputContext& context,
                                         std::chrono::steady_clock::time_point started);
 
+// A plugin's last step: run the check, print the rendered output on stdout
+// and return its exit code. `version_line`: non-empty for --branding.
+int check_and_print(const MailboxCheckRequest& request, const std::string& version_line,
+                    std::chrono::steady_clock::time_point started);
+
 }  // namespace mailoauth::compat

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include "mailoauth/monitor/age_duration.hpp"
-#include "mailoauth/net/connection_settings.hpp"
 
 namespace mailoauth::compat {
 
@@ -12,16 +11,7 @@ void MailboxCheckFlags::add_to(cli::GoFlagSet& flags) {
   flags.add_list("folders", &folders_,
                  "Folders or IMAP \"mailboxes\" to check for mail. This value is provided as a "
                  "comma-separated list.");
-  flags.add_string("server", &server_, "", "The fully-qualified domain name of the IMAP server.");
-  flags.add_int("port", &port_, 993,
-                "TCP port used to connect to the remote mail server. This is usually the same "
-                "port used for TLS encrypted IMAP connections (993; 143 with -starttls).");
-  flags.add_string("net-type", &net_type_, "auto",
-                   "Limits network connections to remote mail servers to one of tcp4 (IPv4-only), "
-                   "tcp6 (IPv6-only) or auto (either).");
-  flags.add_string("min-tls", &min_tls_, "tls12",
-                   "Limits version of TLS used for connections to remote mail servers: tls10, "
-                   "tls11, tls12 or tls13.");
+  server_.add_to(flags);
   flags.add_bool("branding", &branding_, false,
                  "Toggles emission of branding details with plugin status details. This output is "
                  "disabled by default.");
@@ -48,17 +38,6 @@ void MailboxCheckFlags::add_to(cli::GoFlagSet& flags) {
   flags.add_int("sample", &sample_, 0,
                 "List up to this many of the messages found (date, subject) in the long output. "
                 "mailoauth only.");
-  for (const char* name : {"t", "timeout"}) {
-    flags.add_int(name, &timeout_seconds_, 10,
-                  "Seconds the whole check may take; a server that does not answer in time is "
-                  "CRITICAL. mailoauth only.");
-  }
-  flags.add_bool("starttls", &starttls_, false,
-                 "Connect in plain text and upgrade with STARTTLS (use with -port 143) instead of "
-                 "TLS from the start. mailoauth only.");
-  flags.add_string("ca-file", &ca_file_, "",
-                   "Trust the CA certificates in `file` (PEM) for the mail server (and the token "
-                   "endpoint). mailoauth only.");
 }
 
 core::Result<MailboxCheckRequest> MailboxCheckFlags::request(const cli::GoFlagSet& flags,
@@ -72,22 +51,12 @@ core::Result<MailboxCheckRequest> MailboxCheckFlags::request(const cli::GoFlagSe
     if (folder.empty()) return config_error("empty folder name provided");
   }
   request.folders = folders_;
-  if (need_server && server_.empty()) return config_error("server FQDN not provided");
-  if (port_ < 1 || port_ > 65535) {
-    return config_error(fmt::format("invalid TCP port number {} provided", port_));
-  }
-  if (timeout_seconds_ < 1 || timeout_seconds_ > 3600) {
-    return config_error(
-        fmt::format("invalid timeout {}: give 1 to 3600 seconds", timeout_seconds_));
-  }
+  auto settings = server_.settings(need_server);
+  if (!settings) return core::fail(settings.error());
+  request.settings = std::move(*settings);
   if (sample_ < 0 || sample_ > 1000) {
     return config_error(fmt::format("invalid sample size {}: give 0 to 1000", sample_));
   }
-  auto net_type = net::parse_net_type(net_type_);
-  if (!net_type) return config_error(fmt::format("invalid network type keyword: {}", net_type_));
-  auto min_tls = net::parse_tls_version(min_tls_);
-  if (!min_tls) return config_error(fmt::format("invalid TLS version keyword: {}", min_tls_));
-
   auto& options = request.options;
   options.sample_limit = static_cast<std::size_t>(sample_);
   options.folder_perfdata = perfdata_;
@@ -112,18 +81,6 @@ core::Result<MailboxCheckRequest> MailboxCheckFlags::request(const cli::GoFlagSe
     if (!age) return core::fail(age.error());
     options.age_critical = *age;
   }
-
-  auto& settings = request.settings;
-  settings.host = server_;
-  settings.port = static_cast<std::uint16_t>(port_);
-  settings.tls_mode = starttls_ ? imap::TlsMode::StartTls : imap::TlsMode::Implicit;
-  settings.net_type = *net_type;
-  settings.tls.minimum = *min_tls;
-  settings.tls.ca_file = ca_file_;
-  const std::chrono::milliseconds limit = timeout();
-  settings.connect_timeout = limit;
-  settings.command_timeout = limit;
-  settings.session_timeout = limit;
   return request;
 }
 

@@ -1,13 +1,12 @@
 // The flags both check plugins share, registered on a Go flag set, and their
 // translation into a MailboxCheckRequest: check-mail's own (--folders,
-// --server, --port, --net-type, --min-tls, --branding) and mailoauth's
-// optional additions, none of which changes check-mail's default behaviour:
-// -w/--warning and -c/--critical (Nagios ranges on the total), --age-warning
-// and --age-critical (30m, 2h, 1d), --unseen, --perfdata (per-folder and
-// 'messages' metrics), --sample N (messages listed in the long output),
-// -t/--timeout (seconds for the whole check, default 10), --starttls,
-// --ca-file. Validation messages follow check-mail's wording. Library
-// mailoauth_net (it parses the net/ spellings).
+// --branding, and ServerFlags' --server, --port, --net-type, --min-tls) and
+// mailoauth's optional additions, none of which changes check-mail's default
+// behaviour: -w/--warning and -c/--critical (Nagios ranges on the total),
+// --age-warning and --age-critical (30m, 2h, 1d), --unseen, --perfdata
+// (per-folder and 'messages' metrics), --sample N (messages listed in the
+// long output), and ServerFlags' -t/--timeout, --starttls, --ca-file.
+// Validation messages follow check-mail's wording. Library mailoauth_net.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +15,7 @@
 
 #include "mailoauth/cli/go_flags.hpp"
 #include "mailoauth/compat/mailbox_check.hpp"
+#include "mailoauth/compat/server_flags.hpp"
 #include "mailoauth/core/error.hpp"
 
 namespace mailoauth::compat {
@@ -29,25 +29,18 @@ class MailboxCheckFlags {
   // carry check-mail's sentences.
   core::Result<MailboxCheckRequest> request(const cli::GoFlagSet& flags, bool need_server) const;
 
-  std::chrono::seconds timeout() const { return std::chrono::seconds(timeout_seconds_); }
-  const std::string& server() const { return server_; }
-  const std::string& ca_file() const { return ca_file_; }
+  std::chrono::seconds timeout() const { return server_.timeout(); }
+  const std::string& ca_file() const { return server_.ca_file(); }
   bool branding() const { return branding_; }
 
  private:
+  ServerFlags server_;
   std::vector<std::string> folders_;
-  std::string server_;
-  std::int64_t port_ = 993;
-  std::string net_type_ = "auto";
-  std::string min_tls_ = "tls12";
   bool branding_ = false;
   std::string warning_, critical_, age_warning_, age_critical_;
   bool unseen_ = false;
   bool perfdata_ = false;
   std::int64_t sample_ = 0;
-  std::int64_t timeout_seconds_ = 10;
-  bool starttls_ = false;
-  std::string ca_file_;
 };
 
 }  // namespace mailoauth::compat
