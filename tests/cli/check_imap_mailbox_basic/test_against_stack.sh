@@ -70,8 +70,12 @@ run -perfdata -sample 5
 check "--perfdata: one metric per folder" "grep -q \"'$folder'=2;;;0;\" \"\$tmp/out\""
 check "--sample: decoded subjects in the long output, oldest first" \
   'grep -q "^Messages (2 of 2): $" "$tmp/out" && grep -A1 "^Messages" "$tmp/out" | grep -q "Grüße two hours"'
+curl -s --max-time 5 --cacert "$CA_FILE" -u "$USER2:$USER2_PASSWORD" "imaps://$IMAP_HOST:$IMAPS_PORT/$folder" \
+  -X 'STORE 1 +FLAGS (\Seen)' >/dev/null
 run -unseen
-check "--unseen counts unseen messages (all are)" '[ $rc -eq 1 ] && line | grep -q "2 messages found"'
+check "--unseen counts unseen messages only (one of two was marked seen)" '[ $rc -eq 1 ] && line | grep -q "1 messages found: $folder(1)"'
+run -unseen -age-warning 1h
+check "--unseen with an age: the oldest unseen one (1 min) does not warn" '[ $rc -eq 0 ]'
 
 run -port "$IMAP_PORT" -starttls
 check "STARTTLS on the plain port" '[ $rc -eq 1 ] && line | grep -q "2 messages found"'
