@@ -13,68 +13,25 @@
 // certificate (a signed client assertion, Entra's certificate credentials);
 // the cache then keys the token by the certificate's thumbprint.
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <sys/stat.h>
 
 #include "mailoauth/compat/check_mail_app.hpp"
+#include "mailoauth/compat/client_credentials_token.hpp"
 #include "mailoauth/compat/go_token.hpp"
 #include "mailoauth/core/file_write.hpp"
-#include "mailoauth/oauth2/client_assertion.hpp"
-#include "mailoauth/oauth2/client_credentials.hpp"
-#include "mailoauth/oauth2/token_cache.hpp"
-
-namespace {
 
 using namespace mailoauth;
 
-core::Result<core::Secret> read_secret_file(const std::string& path) {
-  std::ifstream stream(path, std::ios::binary);
-  if (!stream) {
-    return core::fail(core::ErrorClass::Config, "fetch_token.secret_file",
-                      fmt::format("cannot read the client secret file {}", path));
-  }
-  std::ostringstream buffer;
-  buffer << stream.rdbuf();
-  std::string text = buffer.str();
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  return core::Secret::take(std::move(text));
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   compat::CheckMailApp app("fetch-token", argv[0]);
-  std::vector<std::string> scopes;
-  std::string client_id, client_secret_text, client_secret_file, token_url, filename, ca_file;
-  std::string certificate_file, private_key_file;
+  compat::ClientCredentialsFlags credentials;
+  std::string filename, ca_file;
   bool json_output = false;
-  bool no_cache = false;
   std::int64_t max_attempts = 3;
-  std::int64_t refresh_margin = 300;
   auto& flags = app.flags();
-  flags.add_list("scopes", &scopes,
-                 "One or more scopes requested from the authorization server. E.g., "
-                 "\"https://outlook.office365.com/.default\" for O365.");
-  flags.add_string("client-id", &client_id, "",
-                   "Application (client) ID created during app registration.");
-  flags.add_string("client-secret", &client_secret_text, "",
-                   "Client secret (aka, \"app\" password).");
-  flags.add_string("client-secret-file", &client_secret_file, "",
-                   "Read the client secret from `file` instead of -client-secret (keeps it out of "
-                   "ps). mailoauth only.");
-  flags.add_string("certificate-file", &certificate_file, "",
-                   "Authenticate with the PEM certificate in `file` (uploaded to the app "
-                   "registration) instead of a client secret. mailoauth only.");
-  flags.add_string("private-key-file", &private_key_file, "",
-                   "The certificate's private key, PEM, not encrypted (default: in "
-                   "-certificate-file). mailoauth only.");
-  flags.add_string("token-url", &token_url, "",
-                   "The OAuth2 provider's token endpoint URL. E.g., "
-                   "\"https://accounts.google.com/o/oauth2/token\" for Google. See example INI "
-                   "file for O365 example.");
+  credentials.add_to(flags);
   flags.add_bool("json-output", &json_output, false,
                  "Emit retrieved token in JSON format. Defaults to emitting the access token field "
                  "from retrieved payload.");
@@ -85,92 +42,27 @@ int main(int argc, char** argv) {
   flags.add_int("max-attempts", &max_attempts, 3, "Max token retrieval attempts.");
   flags.add_string("ca-file", &ca_file, "",
                    "Trust the CA certificates in `file` for the token endpoint. mailoauth only.");
-  flags.add_bool(
-      "no-cache", &no_cache, false,
-      "Ask the token endpoint on every run instead of reusing a cached token (check-mail's "
-      "behaviour). mailoauth only.");
-  flags.add_int("refresh-margin", &refresh_margin, 300,
-                "Reuse a cached token only while it stays valid for this many more seconds. "
-                "mailoauth only.");
   if (auto exit_code = app.parse(argc, argv)) return *exit_code;
 
-  core::Secret client_secret = core::Secret::take(std::move(client_secret_text));
-  if (!client_secret_file.empty()) {
-    auto secret = read_secret_file(client_secret_file);
-    if (!secret) return app.configuration_error(secret.error().message());
-    client_secret = std::move(*secret);
-  }
   // check-mail's validation, in its order and words.
-  if (client_id.empty()) return app.configuration_error("client ID not provided");
-  if (!private_key_file.empty() && certificate_file.empty()) {
-    return app.configuration_error("-private-key-file needs -certificate-file");
-  }
-  if (!certificate_file.empty() && !client_secret.empty()) {
-    return app.configuration_error(
-        "give a client secret or a certificate (-certificate-file), not both");
-  }
-  if (client_secret.empty() && certificate_file.empty()) {
-    return app.configuration_error("client secret not provided");
-  }
-  if (scopes.empty()) return app.configuration_error("scopes not provided");
-  for (const auto& scope : scopes) {
-    if (scope.empty()) return app.configuration_error("empty scope provided");
-  }
-  if (token_url.empty()) return app.configuration_error("token URL not provided");
+  auto grant = credentials.grant();
+  if (!grant) return app.configuration_error(grant.error().describe());
   if (max_attempts <= 0) {
     return app.configuration_error(
         fmt::format("invalid token retrieval attempts value provided: {}", max_attempts));
-  }
-  if (refresh_margin < 0) {
-    return app.configuration_error(fmt::format("invalid refresh margin: {}", refresh_margin));
   }
 
   oauth2::HttpSettings settings;
   settings.ca_file = ca_file;
   oauth2::HttpClient http(settings, &app.logger());
-  oauth2::RealSleeper sleeper;
-  oauth2::ClientCredentialsGrant grant;
-  grant.token_url = token_url;
-  grant.client_id = client_id;
-  grant.client_secret = std::move(client_secret);
-  grant.scopes = scopes;
-  if (!certificate_file.empty()) {
-    auto credentials = oauth2::AssertionCredentials::load(
-        certificate_file, private_key_file.empty() ? certificate_file : private_key_file);
-    if (!credentials) return app.configuration_error(credentials.error().describe());
-    grant.authentication = oauth2::ClientAuthentication::PrivateKeyJwt;
-    grant.assertion = std::make_shared<const oauth2::AssertionCredentials>(std::move(*credentials));
-  }
   const oauth2::RetryPolicy policy{static_cast<int>(std::min<std::int64_t>(max_attempts, 100))};
-  oauth2::StoredTokens token;
-  if (no_cache) {
-    const auto requested_at = core::system_clock().now();
-    auto response = oauth2::request_client_credentials(http, grant, policy, sleeper);
-    if (!response) {
-      app.logger().error("Failed to retrieve token", {{"error", response.error().describe()}});
-      return 1;
-    }
-    token.access_token = std::move(response->access_token);
-    token.token_type = response->token_type;
-    token.refresh_token = std::move(response->refresh_token);
-    if (response->expires_in) token.access_expires_at = requested_at + *response->expires_in;
-  } else {
-    auto state = oauth2::default_state_directory();
-    auto store = state ? oauth2::open_default_store(*state)
-                       : core::Result<oauth2::TokenStore>(core::fail(state.error()));
-    if (!store) {
-      app.logger().error("Failed to open the token cache (use -no-cache to go without)",
-                         {{"error", store.error().describe()}});
-      return 1;
-    }
-    auto cached = oauth2::cached_client_credentials(
-        *store, http, grant, std::chrono::seconds(refresh_margin), policy, sleeper);
-    if (!cached) {
-      app.logger().error("Failed to retrieve token", {{"error", cached.error().describe()}});
-      return 1;
-    }
-    token = std::move(*cached);
+  auto fetched = compat::client_credentials_token(http, *grant, credentials.no_cache(),
+                                                  credentials.refresh_margin(), policy);
+  if (!fetched) {
+    app.logger().error("Failed to retrieve token", {{"error", fetched.error().describe()}});
+    return 1;
   }
+  oauth2::StoredTokens token = std::move(*fetched);
 
   core::Secret output;
   if (json_output) {

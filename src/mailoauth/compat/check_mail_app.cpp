@@ -6,7 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "mailoauth/compat/mailbox_check_output.hpp"
 #include "mailoauth/core/version.hpp"
+#include "mailoauth/monitor/plugin_output.hpp"
 
 namespace mailoauth::compat {
 
@@ -32,7 +34,17 @@ std::string CheckMailApp::help_text() const {
                      flags_.defaults());
 }
 
+int CheckMailApp::plugin_error(const std::string& error) {
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started_);
+  std::fputs(monitor::render(initialization_error_output(error, elapsed)).c_str(), stdout);
+  std::fflush(stdout);
+  logger_->error("Error initializing application", {{"error", error}});  // as check-mail, on stderr
+  return kExitPluginUnknown;
+}
+
 int CheckMailApp::configuration_error(const std::string& message) {
+  if (plugin_) return plugin_error(fmt::format("configuration validation failed: {}", message));
   logger_->error("Error initializing application",
                  {{"error", fmt::format("configuration validation failed: {}", message)}});
   return kExitBadConfiguration;
@@ -41,6 +53,11 @@ int CheckMailApp::configuration_error(const std::string& message) {
 std::optional<int> CheckMailApp::parse(int argc, char** argv) {
   const std::vector<std::string> arguments(argv + 1, argv + argc);
   auto parsed = flags_.parse(arguments);
+  if (!parsed && plugin_) {
+    // Nagios reads the first line: the UNKNOWN status, not Go's usage text.
+    return plugin_error(
+        fmt::format("failed to set flags configuration: {}", parsed.error().message()));
+  }
   if (!parsed) {
     // Go's ContinueOnError: the message and the usage on the flag set's output (stdout).
     std::fputs(fmt::format("{}\n{}", parsed.error().message(), help_text()).c_str(), stdout);

@@ -130,6 +130,7 @@ struct Client::Impl {
   std::optional<net::Stream> stream;
   ResponseParser parser;
   Capabilities capabilities;
+  Capabilities capabilities_before_tls;  // what the plain connection said (STARTTLS only)
   bool have_capabilities = false;
   bool authenticated = false;
   bool logging_out = false;
@@ -473,7 +474,9 @@ asio::awaitable<core::Result<void>> connect_session(Client::Impl& impl) {
     if (!left) co_return core::fail(impl.transport_error(left.error(), "the TLS handshake"));
     auto tls = co_await impl.stream->start_tls(settings.tls, *left);
     if (!tls) co_return core::fail(impl.transport_error(tls.error(), "the TLS handshake"));
-    // What was said before TLS may have been forged by anyone in between.
+    // What was said before TLS may have been forged by anyone in between: kept
+    // for display (lsimap) only, never used.
+    impl.capabilities_before_tls = std::move(impl.capabilities);
     impl.capabilities = {};
     impl.have_capabilities = false;
   }
@@ -1052,6 +1055,9 @@ asio::awaitable<core::Result<void>> Client::logout() {
 
 const Capabilities& Client::capabilities() const {
   return impl_->capabilities;
+}
+const Capabilities& Client::capabilities_before_tls() const {
+  return impl_->capabilities_before_tls;
 }
 bool Client::connected() const {
   return impl_->stream.has_value();

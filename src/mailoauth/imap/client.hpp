@@ -89,6 +89,8 @@ class Client {
 
   // The current capabilities (after TLS; refreshed after login).
   const Capabilities& capabilities() const;
+  // With STARTTLS: what the plain connection announced (for display only; empty otherwise).
+  const Capabilities& capabilities_before_tls() const;
   bool connected() const;
   bool authenticated() const;
   // The mailbox last examined, or nullptr.

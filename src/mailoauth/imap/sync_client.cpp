@@ -78,6 +78,9 @@ core::Result<void> SyncClient::logout() {
 const Capabilities& SyncClient::capabilities() const {
   return impl_->client.capabilities();
 }
+const Capabilities& SyncClient::capabilities_before_tls() const {
+  return impl_->client.capabilities_before_tls();
+}
 bool SyncClient::connected() const {
   return impl_->client.connected();
 }

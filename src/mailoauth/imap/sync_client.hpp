@@ -58,6 +58,7 @@ class SyncClient {
   core::Result<void> logout();
 
   const Capabilities& capabilities() const;
+  const Capabilities& capabilities_before_tls() const;  // STARTTLS only: for display
   bool connected() const;
   bool authenticated() const;
   const SelectedMailbox* selected() const;

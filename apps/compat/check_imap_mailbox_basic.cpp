@@ -1,0 +1,38 @@
+// `check_imap_mailbox_basic`: check-mail's Nagios plugin that logs in with a
+// user name and password (IMAP LOGIN over TLS) and warns when any of the
+// folders holds mail. Same flags, lines, perfdata and exit codes as
+// check-mail; mailoauth's optional additions (thresholds, age, --unseen,
+// perfdata, sample, -t, --starttls, --ca-file) come from MailboxCheckFlags
+// and the check itself from compat::run_mailbox_check.
+#include "mailoauth/compat/check_mail_app.hpp"
+#include "mailoauth/compat/mailbox_check.hpp"
+#include "mailoauth/compat/mailbox_check_flags.hpp"
+#include "mailoauth/imap/sync_client.hpp"
+
+using namespace mailoauth;
+
+int main(int argc, char** argv) {
+  compat::CheckMailApp app("check_imap_mailbox_basic", argv[0]);
+  app.report_as_plugin();
+  compat::MailboxCheckFlags common;
+  common.add_to(app.flags());
+  std::string username, password_text;
+  app.flags().add_string("username", &username, "",
+                         "The account used to login to the remote mail server. This is often in "
+                         "the form of an email address.");
+  app.flags().add_string("password", &password_text, "",
+                         "The remote mail server account password.");
+  if (auto exit_code = app.parse(argc, argv)) return *exit_code;
+  core::Secret password = core::Secret::take(std::move(password_text));
+
+  auto request = common.request(app.flags(), true);
+  if (!request) return app.configuration_error(request.error().message());
+  if (username.empty()) return app.configuration_error("username not provided");
+  if (password.empty()) return app.configuration_error("password not provided");
+  request->mailbox = username;
+  request->authenticate = [&](imap::SyncClient& client) {
+    return client.login(username, password.clone());
+  };
+  return compat::check_and_print(*request, common.branding() ? app.version_line() : "",
+                                 app.started());
+}
