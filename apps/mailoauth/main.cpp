@@ -41,6 +41,8 @@ Start here:
 Sending (a program of its own, mailoauth-send; see `mailoauth send --help`):
   send       build or take a message and send it by SMTP or Microsoft Graph
   sendmail   sendmail(8)-compatible: the message on stdin (-t, -f, -i, -oi)
+Mailboxes (mailoauth-imap; see `mailoauth imap --help`):
+  imap caps|check|list ACCOUNT   capabilities, a Nagios check, folder counts
 
 Exit codes: 0 ok, 64 usage, 69 refused for good, 70 internal error,
 75 temporary failure (try again), 78 configuration (fix and retry).)";
@@ -55,24 +57,24 @@ Client secrets never go on the command line: use --client-secret-file,
 Presets (provider flow use -> scopes):
 )";
 
-// `send` and `sendmail` run mailoauth-send (next to this program, else on
-// PATH) with the same arguments; this program never links libssl or GMime.
-void exec_send_program(char** argv) {
+// `send` and `sendmail` run mailoauth-send, `imap` runs mailoauth-imap (next
+// to this program, else on PATH) with the same arguments; this program never
+// links libssl or GMime.
+void exec_program(char** argv, const char* program) {
   std::string self(4096, '\0');
   const ssize_t length = ::readlink("/proc/self/exe", self.data(), self.size() - 1);
-  std::string sibling = "mailoauth-send";
+  std::string sibling = program;
   if (length > 0) {
     self.resize(static_cast<std::size_t>(length));
-    sibling = self.substr(0, self.rfind('/') + 1) + "mailoauth-send";
+    sibling = self.substr(0, self.rfind('/') + 1) + program;
   }
   std::vector<char*> args(argv, argv + 1);
   for (char** arg = argv + 1; *arg != nullptr; ++arg) args.push_back(*arg);
   args.push_back(nullptr);
-  args[0] = const_cast<char*>("mailoauth-send");
+  args[0] = const_cast<char*>(program);
   ::execv(sibling.c_str(), args.data());
-  ::execvp("mailoauth-send", args.data());
-  fmt::print(stderr,
-             "mailoauth: cannot run mailoauth-send ({}): it is installed next to mailoauth\n",
+  ::execvp(program, args.data());
+  fmt::print(stderr, "mailoauth: cannot run {} ({}): it is installed next to mailoauth\n", program,
              std::strerror(errno));
   std::exit(core::kExitConfig);
 }
@@ -96,8 +98,9 @@ std::string_view command_word(int argc, char** argv) {
 int main(int argc, char** argv) {
   if (const std::string_view word = command_word(argc, argv);
       word == "send" || word == "sendmail") {
-    exec_send_program(argv);
+    exec_program(argv, "mailoauth-send");
   }
+  if (command_word(argc, argv) == "imap") exec_program(argv, "mailoauth-imap");
   CLI::App cli{std::string(kDescription), "mailoauth"};
   cli.require_subcommand(1);
   cli.set_version_flag("-V,--version", fmt::format("mailoauth {}", core::version()));
