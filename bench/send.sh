@@ -15,12 +15,8 @@ if ! command -v msmtp >/dev/null; then
   echo "installing msmtp (the peer of this benchmark)" >&2
   ${SUDO:-$( [ "$(id -u)" = 0 ] || echo sudo )} apt-get install -y msmtp >/dev/null
 fi
-export MAILOAUTH_STACK_DIR=$build/bench-stack
-tmp=$(mktemp -d)
-cleanup() { "$here/tests/stack/stop" >/dev/null 2>&1 || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-"$here/tests/stack/start" >/dev/null
-source "$MAILOAUTH_STACK_DIR/stack.env"
+source "$here/bench/lib.sh"
+bench_start_stack
 export MAILOAUTH_STATE_DIR=$tmp/state MAILOAUTH_CONFIG=$tmp/config.toml
 m=$build/apps/mailoauth
 printf '%s' "$CC_CLIENT_SECRET" >"$tmp/secret"
@@ -76,19 +72,16 @@ declare -A times
 for _ in $(seq "$runs"); do
   for f in send_mailoauth send_msmtp send_curl; do times[$f]+="$(time_us $f) "; done
 done
-median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {printf "%d\n", (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-ours=$(echo "${times[send_mailoauth]}" | median)
+ours=$(echo "${times[send_mailoauth]}" | tr ' ' '\n' | grep . | median)
 row() {
-  local t; t=$(echo "${times[$2]}" | median)
+  local t; t=$(echo "${times[$2]}" | tr ' ' '\n' | grep . | median)
   printf '| %s | %d.%d ms | %s |\n' "$1" $((t / 1000)) $((t % 1000 / 100)) \
     "$(awk -v a="$t" -v b="$ours" 'BEGIN { printf "%.2f", a / b }')"
 }
 {
   echo "# Benchmark: sending one message (whole process)"
   echo
-  echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-  echo "- commit: $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo none)"
+  bench_machine_lines
   echo "- command: \`RUNS=$runs bench/send.sh\`"
   echo "- server: the stack's Dovecot submission on 127.0.0.1 (STARTTLS, AUTH XOAUTH2), relaying to Postfix"
   echo "- peers: $(msmtp --version | head -1), $(curl --version | head -1 | cut -d' ' -f1-2)"
