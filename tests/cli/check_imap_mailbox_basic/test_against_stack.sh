@@ -120,6 +120,34 @@ echo "silent server with -t 2: answered after ${elapsed_ms} ms"
 check "a server that never answers: CRITICAL within -t 2 (<3 s)" \
   '[ $rc -eq 2 ] && [ $elapsed_ms -lt 3000 ] && [ $elapsed_ms -ge 1900 ] && line | grep -q "^CRITICAL: Error connecting"'
 
+# A TLS peer (the stack's certificate) announcing LOGINDISABLED: the password is never sent.
+python3 -c '
+import socket, ssl, sys
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(sys.argv[1] + "/tls/server.crt", sys.argv[1] + "/tls/server.key")
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept()
+t = context.wrap_socket(c, server_side=True)
+t.sendall(b"* OK [CAPABILITY IMAP4rev1 LOGINDISABLED AUTH=PLAIN] no passwords here\r\n")
+t.settimeout(3)
+received = b""
+try:
+    while True:
+        chunk = t.recv(4096)
+        if not chunk: break
+        received += chunk
+        if b"LOGOUT" in received.upper(): break
+except Exception:
+    pass
+open(sys.argv[2], "wb").write(received)
+' "$STACK_DIR" "$tmp/peer.received" >"$tmp/tls-peer.port" &
+for _ in $(seq 50); do [ -s "$tmp/tls-peer.port" ] && break; sleep 0.1; done
+run -port "$(cat "$tmp/tls-peer.port")" -t 3
+wait $! 2>/dev/null
+check "LOGINDISABLED: CRITICAL Login error, and no LOGIN (nor the password) sent" \
+  '[ $rc -eq 2 ] && [ "$(line)" = "CRITICAL: Login error occurred " ] && grep -q LOGINDISABLED "$tmp/out" && ! grep -qi "LOGIN " "$tmp/peer.received" && ! grep -qF "$USER2_PASSWORD" "$tmp/peer.received"'
+
 "$plugin" -folders "$folder" -bogus >"$tmp/out"; rc=$?
 check "unknown flag: UNKNOWN exit 3" '[ $rc -eq 3 ] && [ "$(line)" = "UNKNOWN: Error initializing application " ] && grep -q "flag provided but not defined: -bogus" "$tmp/out"'
 "$plugin" -username u -password p -server s >"$tmp/out"; rc=$?
