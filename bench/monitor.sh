@@ -15,22 +15,18 @@ count=${COUNT:-10000}
 runs=${RUNS:-30}
 source "$here/bench/lib.sh"
 bench_start_stack
+source "$here/tests/stack/app_account.sh"
 apps=$build/apps
 export MAILOAUTH_CONFIG=$tmp/config.toml MAILOAUTH_STATE_DIR=$tmp/state
 printf '%s\n' "$CC_CLIENT_SECRET" >"$tmp/cc.secret"
-cat >"$tmp/config.toml" <<CONF
-[accounts.bench]
-provider = "generic"
-flow = "app"
-token_url = "$OIDC_TOKEN_URL"
-client_id = "$CC_CLIENT_ID"
-client_secret_file = "$tmp/cc.secret"
-scopes = ["$MAIL_SCOPE"]
-mailbox = "$USER1"
+{
+stack_app_account bench "$tmp/cc.secret"
+cat <<CONF
 imap_server = "$IMAP_HOST"
 imap_port = $IMAPS_PORT
 ca_file = "$CA_FILE"
 CONF
+} >"$tmp/config.toml"
 chmod 600 "$tmp/config.toml"
 "$apps/mailoauth" imap check bench -f INBOX >/dev/null || true  # creates the Maildir, caches the token
 bench_fill_folder "$USER1" Bench "$count"

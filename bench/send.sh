@@ -17,23 +17,19 @@ if ! command -v msmtp >/dev/null; then
 fi
 source "$here/bench/lib.sh"
 bench_start_stack
+source "$here/tests/stack/app_account.sh"
 export MAILOAUTH_STATE_DIR=$tmp/state MAILOAUTH_CONFIG=$tmp/config.toml
 m=$build/apps/mailoauth
 printf '%s' "$CC_CLIENT_SECRET" >"$tmp/secret"
-cat >"$tmp/config.toml" <<CONF
-[accounts.bench]
-provider = "generic"
-flow = "app"
-token_url = "$OIDC_TOKEN_URL"
-client_id = "$CC_CLIENT_ID"
-client_secret_file = "$tmp/secret"
-scopes = ["$MAIL_SCOPE"]
-mailbox = "$USER1"
+{
+stack_app_account bench "$tmp/secret"
+cat <<CONF
 smtp_server = "$SMTP_HOST"
 smtp_port = $SUBMISSION_PORT
 smtp_tls = "starttls"
 ca_file = "$CA_FILE"
 CONF
+} >"$tmp/config.toml"
 chmod 600 "$tmp/config.toml"
 cat >"$tmp/msmtprc" <<CONF
 account bench

@@ -8,6 +8,7 @@
 set -u
 [ -n "${DEBUG_TEST:-}" ] && set -x
 source "$MAILOAUTH_STACK_ENV"
+source "$MAILOAUTH_SOURCE_DIR/tests/stack/app_account.sh"
 m="$MAILOAUTH_BIN_DIR/mailoauth"
 append="$MAILOAUTH_TEST_TOOLS/imap_append_tool"
 tmp=$(mktemp -d)
@@ -19,20 +20,15 @@ status=0
 check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; status=1; return 1; fi; }
 show() { echo "--- $1"; cat "$1"; }
 printf '%s\n' "$CC_CLIENT_SECRET" >"$tmp/cc.secret"
-cat >"$tmp/config.toml" <<CONF
-[accounts.box]
-provider = "generic"
-flow = "app"
-token_url = "$OIDC_TOKEN_URL"
-client_id = "$CC_CLIENT_ID"
-client_secret_file = "$tmp/cc.secret"
-scopes = ["$MAIL_SCOPE"]
-mailbox = "$USER1"
+{
+stack_app_account box "$tmp/cc.secret"
+cat <<CONF
 imap_server = "$IMAP_HOST"
 imap_port = $IMAP_PORT
 imap_tls = "starttls"
 ca_file = "$CA_FILE"
 CONF
+} >"$tmp/config.toml"
 chmod 600 "$tmp/config.toml"
 imap "CREATE $folder" >/dev/null
 

@@ -13,6 +13,7 @@
 set -u
 [ -n "${DEBUG_TEST:-}" ] && set -x
 source "$MAILOAUTH_STACK_ENV"
+source "$MAILOAUTH_SOURCE_DIR/tests/stack/app_account.sh"
 m="$MAILOAUTH_BIN_DIR/mailoauth"
 tmp=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
 export MAILOAUTH_CONFIG="$tmp/config.toml" MAILOAUTH_STATE_DIR="$tmp/state"
@@ -34,37 +35,26 @@ graph_port=$(sed -n 's/^graph emulator listening on \([0-9]*\).*/\1/p' "$tmp/gra
 exchange_port=$(sed -n 's/^exchange refusal listening on \([0-9]*\).*/\1/p' "$tmp/exchange.log")
 [ -n "$graph_port" ] && [ -n "$exchange_port" ] || { show "$tmp/graph.log"; show "$tmp/exchange.log"; exit 1; }
 
-cat >"$tmp/config.toml" <<EOF
-default_account = "app"
-
-[accounts.app]
-provider = "generic"
-flow = "app"
-token_url = "$OIDC_TOKEN_URL"
-client_id = "$CC_CLIENT_ID"
-client_secret_file = "$tmp/cc.secret"
-scopes = ["$MAIL_SCOPE"]
-mailbox = "$USER1"
+{
+echo 'default_account = "app"'
+stack_app_account app "$tmp/cc.secret"
+cat <<EOF
 smtp_server = "$SMTP_HOST"
 smtp_port = $SUBMISSION_PORT
 smtp_tls = "starttls"
 ca_file = "$CA_FILE"
 graph_url = "http://127.0.0.1:$graph_port"
 
-[accounts.tenant]
-provider = "generic"
-flow = "app"
-token_url = "$OIDC_TOKEN_URL"
-client_id = "$CC_CLIENT_ID"
-client_secret_file = "$tmp/cc.secret"
-scopes = ["$MAIL_SCOPE"]
-mailbox = "$USER1"
+EOF
+stack_app_account tenant "$tmp/cc.secret"
+cat <<EOF
 smtp_server = "127.0.0.1"
 smtp_port = $exchange_port
 smtp_tls = "none"
 transport = "auto"
 graph_url = "http://127.0.0.1:$graph_port"
 EOF
+} >"$tmp/config.toml"
 chmod 600 "$tmp/config.toml"
 
 # The message with `subject` in alice's (or $2's) INBOX, over IMAPS; empty when absent.
