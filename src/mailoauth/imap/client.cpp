@@ -767,6 +767,19 @@ asio::awaitable<core::Result<MailboxStatus>> status_session(Client::Impl& impl,
   co_return std::move(*found);
 }
 
+// CREATE or DELETE of one mailbox (tests and tools make folders of their own).
+asio::awaitable<core::Result<void>> mailbox_session(Client::Impl& impl, std::string verb,
+                                                    std::string mailbox) {
+  CommandBuilder command = impl.builder();
+  command.text(verb + " ");
+  auto quoted = command.mailbox(mailbox);
+  if (!quoted) co_return core::fail(quoted.error());
+  auto handler = [](const Response&) -> core::Result<void> { return {}; };
+  auto answer = co_await run_command(impl, verb, command.finish(), handler, mailbox, false);
+  if (!answer) co_return core::fail(answer.error());
+  co_return core::Result<void>();
+}
+
 asio::awaitable<core::Result<SelectedMailbox>> examine_session(Client::Impl& impl,
                                                                std::string mailbox) {
   CommandBuilder command = impl.builder();
@@ -1019,6 +1032,16 @@ asio::awaitable<core::Result<std::vector<ListEntry>>> Client::list(std::string r
 
 asio::awaitable<core::Result<MailboxStatus>> Client::status(std::string mailbox) {
   auto result = co_await status_session(*impl_, std::move(mailbox));
+  co_return result;
+}
+
+asio::awaitable<core::Result<void>> Client::create(std::string mailbox) {
+  auto result = co_await mailbox_session(*impl_, "CREATE", std::move(mailbox));
+  co_return result;
+}
+
+asio::awaitable<core::Result<void>> Client::delete_mailbox(std::string mailbox) {
+  auto result = co_await mailbox_session(*impl_, "DELETE", std::move(mailbox));
   co_return result;
 }
 

@@ -14,7 +14,8 @@
 //                   continuation form; a bearer failure challenge is answered
 //                   and its JSON status/scope put into the error
 //   capability(), id(), list(), status(), examine(), uid_search(),
-//   uid_fetch() (streamed to a callback), append(), logout()
+//   uid_fetch() (streamed to a callback), append(), create(), delete_mailbox(),
+//   logout()
 //
 // Every refusal is an Error built by command_error.hpp (mailbox not found,
 // authentication failed, "authenticated but not connected", ...); a timeout,
@@ -68,6 +69,8 @@ class Client {
                                                              std::string pattern);
   // STATUS mailbox (MESSAGES UNSEEN UIDNEXT UIDVALIDITY).
   asio::awaitable<core::Result<MailboxStatus>> status(std::string mailbox);
+  asio::awaitable<core::Result<void>> create(std::string mailbox);
+  asio::awaitable<core::Result<void>> delete_mailbox(std::string mailbox);
   // Opens the mailbox read-only; the answer stays available as selected().
   asio::awaitable<core::Result<SelectedMailbox>> examine(std::string mailbox);
   // In the examined mailbox. `criteria` is IMAP search syntax sent as given

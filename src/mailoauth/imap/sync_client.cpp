@@ -55,6 +55,14 @@ core::Result<std::vector<ListEntry>> SyncClient::list(std::string reference, std
 core::Result<MailboxStatus> SyncClient::status(std::string mailbox) {
   return impl_->run(impl_->client.status(std::move(mailbox)));
 }
+
+core::Result<void> SyncClient::create(std::string mailbox) {
+  return impl_->run(impl_->client.create(std::move(mailbox)));
+}
+
+core::Result<void> SyncClient::delete_mailbox(std::string mailbox) {
+  return impl_->run(impl_->client.delete_mailbox(std::move(mailbox)));
+}
 core::Result<SelectedMailbox> SyncClient::examine(std::string mailbox) {
   return impl_->run(impl_->client.examine(std::move(mailbox)));
 }

@@ -49,6 +49,8 @@ class SyncClient {
   core::Result<void> authenticate(sasl::Mechanism mechanism, sasl::ClientCredentials credentials);
   core::Result<std::vector<ListEntry>> list(std::string reference, std::string pattern);
   core::Result<MailboxStatus> status(std::string mailbox);
+  core::Result<void> create(std::string mailbox);
+  core::Result<void> delete_mailbox(std::string mailbox);
   core::Result<SelectedMailbox> examine(std::string mailbox);
   core::Result<SearchResult> uid_search(std::string criteria, bool want_uids = false);
   core::Result<std::uint64_t> uid_fetch(std::string uid_set, FetchRequest request,

@@ -343,15 +343,24 @@ std::string message_with(std::string_view subject) {
       subject, subject);
 }
 
-// Appends three messages with known dates to bob's INBOX (the mailbox is
-// shared with other runs, so counts are checked as differences), then reads
+// Appends three messages with known dates to a folder of bob's made for the
+// run (then deleted; counts are still checked as differences), then reads
 // them back every way a check does.
 void append_and_read_back(ClientSettings settings) {
   const auto& env = StackEnv::get();
   SyncClient client(std::move(settings));
   ASSERT_TRUE(client.connect().has_value());
   ASSERT_TRUE(client.login(env["USER2"], core::Secret(env["USER2_PASSWORD"])).has_value());
-  auto before = client.status("INBOX");
+  // A folder of this run's own: other tests deliver to bob's INBOX meanwhile.
+  const std::string folder =
+      fmt::format("Probe-{}-{}", ::getpid(), Clock::now().time_since_epoch().count());
+  ASSERT_TRUE(client.create(folder).has_value());
+  struct Cleanup {
+    SyncClient& client;
+    std::string folder;
+    ~Cleanup() { (void)client.delete_mailbox(folder); }
+  } cleanup{client, folder};
+  auto before = client.status(folder);
   ASSERT_TRUE(before.has_value()) << before.error().describe();
   ASSERT_TRUE(before->uidnext && before->messages && before->unseen);
 
@@ -363,19 +372,19 @@ void append_and_read_back(ClientSettings settings) {
     options.internal_date = core::Clock::WallTime(base + std::chrono::days(i));
     if (i == 0) options.flags = {"\\Seen"};
     auto appended =
-        client.append("INBOX", message_with(fmt::format("probe-{}-{}", run, i)), options);
+        client.append(folder, message_with(fmt::format("probe-{}-{}", run, i)), options);
     ASSERT_TRUE(appended.has_value()) << appended.error().describe();
     ASSERT_TRUE(appended->uid.has_value()) << "Dovecot has UIDPLUS";
     uids.push_back(*appended->uid);
   }
 
-  auto after = client.status("INBOX");
+  auto after = client.status(folder);
   ASSERT_TRUE(after.has_value());
   EXPECT_EQ(*after->messages, *before->messages + 3);
   EXPECT_EQ(*after->unseen, *before->unseen + 2);
   EXPECT_EQ(after->uidvalidity, before->uidvalidity);
 
-  auto examined = client.examine("INBOX");
+  auto examined = client.examine(folder);
   ASSERT_TRUE(examined.has_value()) << examined.error().describe();
   EXPECT_EQ(examined->exists, *after->messages);
   EXPECT_EQ(examined->uidvalidity, after->uidvalidity);
@@ -441,7 +450,7 @@ void append_and_read_back(ClientSettings settings) {
   ASSERT_FALSE(stopped.has_value());
   EXPECT_EQ(stopped.error().code(), "test.stop");
   EXPECT_EQ(calls, 1);
-  EXPECT_TRUE(client.status("INBOX").has_value()) << "the session survives a stopped fetch";
+  EXPECT_TRUE(client.status(folder).has_value()) << "the session survives a stopped fetch";
   EXPECT_TRUE(client.logout().has_value());
 }
 
