@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "mailoauth/compat/go_text.hpp"
 #include "mailoauth/compat/mailbox_check.hpp"
 #include "mailoauth/compat/server_inspection.hpp"
 #include "mailoauth/core/error.hpp"
@@ -120,11 +121,9 @@ int caps(const app::GlobalOptions& global, const Connection& options, bool json)
   if (!account) return report(context, account.error());
   auto settings = settings_for(**account, options);
   if (!settings) return report(context, settings.error());
-  auto inspection = compat::inspect_server(*settings);
-  if (!inspection) return report(context, inspection.error());
   imap::SyncClient client(*settings);
-  std::optional<imap::Capabilities> after;
   if (auto connected = client.connect(); !connected) return report(context, connected.error());
+  const compat::ServerInspection inspection = compat::inspection_of(client, *settings);
   if (auto logged_in = authenticate(context, **account, client, *settings); !logged_in) {
     return report(context, logged_in.error().context("logging in"));
   }
@@ -132,31 +131,26 @@ int caps(const app::GlobalOptions& global, const Connection& options, bool json)
   if (!capabilities) return report(context, capabilities.error());
   (void)client.logout();
   if (json) {
-    std::string text = compat::inspection_json(*inspection);
+    std::string text = compat::inspection_json(inspection);
     // The inspection's object, with the capabilities after login added.
     std::string sorted;
     for (const std::string& name : capabilities->sorted()) {
-      std::string escaped;
-      for (char c : name) {
-        if (c == '"' || c == '\\') escaped += '\\';
-        escaped += c;
-      }
-      sorted += fmt::format("{}\"{}\"", sorted.empty() ? "" : ",", escaped);
+      sorted += fmt::format("{}{}", sorted.empty() ? "" : ",", compat::go_json_string(name));
     }
     const std::size_t end = text.rfind('}');
     text = text.substr(0, end) + fmt::format(",\"capabilities_after_login\":[{}]}}\n", sorted);
     std::fwrite(text.data(), 1, text.size(), stdout);
     return core::kExitOk;
   }
-  fmt::print("server {}:{} ({})\n", inspection->server, inspection->port,
-             inspection->starttls ? "STARTTLS" : "implicit TLS");
-  if (inspection->tls) {
-    fmt::print("tls: {} {}, certificate {}\n", inspection->tls->protocol, inspection->tls->cipher,
-               inspection->tls->subject);
+  fmt::print("server {}:{} ({})\n", inspection.server, inspection.port,
+             inspection.starttls ? "STARTTLS" : "implicit TLS");
+  if (inspection.tls) {
+    fmt::print("tls: {} {}, certificate {}\n", inspection.tls->protocol, inspection.tls->cipher,
+               inspection.tls->subject);
   }
-  fmt::print("before login: {}\n", fmt::join(inspection->capabilities.sorted(), " "));
-  fmt::print("auth mechanisms: {}{}\n", fmt::join(inspection->capabilities.auth_mechanisms(), " "),
-             inspection->capabilities.login_disabled() ? " (LOGIN disabled)" : "");
+  fmt::print("before login: {}\n", fmt::join(inspection.capabilities.sorted(), " "));
+  fmt::print("auth mechanisms: {}{}\n", fmt::join(inspection.capabilities.auth_mechanisms(), " "),
+             inspection.capabilities.login_disabled() ? " (LOGIN disabled)" : "");
   fmt::print("after login as {}: {}\n", (*account)->user(), fmt::join(capabilities->sorted(), " "));
   return core::kExitOk;
 }

@@ -112,10 +112,7 @@ Result<std::vector<sasl::Mechanism>> mechanisms_for(const ServerOptions& server,
   }
   std::vector<sasl::Mechanism> mechanisms;
   for (const std::string& name : names) {
-    std::string upper = name;
-    std::transform(upper.begin(), upper.end(), upper.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    auto mechanism = sasl::parse_mechanism(upper);
+    auto mechanism = sasl::parse_mechanism(name);
     if (!mechanism) {
       return core::fail(ErrorClass::Config, "send.bad_mechanism",
                         fmt::format("unknown SASL mechanism \"{}\"", name),
@@ -124,10 +121,6 @@ Result<std::vector<sasl::Mechanism>> mechanisms_for(const ServerOptions& server,
     mechanisms.push_back(*mechanism);
   }
   return mechanisms;
-}
-
-bool is_bearer(sasl::Mechanism mechanism) {
-  return mechanism == sasl::Mechanism::XOAuth2 || mechanism == sasl::Mechanism::OAuthBearer;
 }
 
 Result<smtp::ClientSettings> smtp_settings(const ServerOptions& server,
@@ -257,7 +250,7 @@ Result<Delivery> via_smtp(app::AppContext& context, const ServerOptions& server,
   } else {
     auth.user = !server.user.empty() ? server.user : account->user();
     if (std::any_of(mechanisms->begin(), mechanisms->end(),
-                    [](sasl::Mechanism m) { return !is_bearer(m); }) &&
+                    [](sasl::Mechanism m) { return !sasl::is_bearer(m); }) &&
         server.password_file.empty()) {
       return core::fail(ErrorClass::Config, "send.no_password",
                         "PLAIN and LOGIN need a password, and a mailoauth account holds tokens",

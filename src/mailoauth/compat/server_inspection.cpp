@@ -23,6 +23,13 @@ std::string json_list(const std::vector<std::string>& items) {
 core::Result<ServerInspection> inspect_server(const imap::ClientSettings& settings) {
   imap::SyncClient client(settings);
   if (auto connected = client.connect(); !connected) return core::fail(connected.error());
+  ServerInspection inspection = inspection_of(client, settings);
+  (void)client.logout();  // what we came for is known
+  return inspection;
+}
+
+ServerInspection inspection_of(const imap::SyncClient& client,
+                               const imap::ClientSettings& settings) {
   ServerInspection inspection;
   inspection.server = settings.host;
   inspection.port = settings.port;
@@ -31,7 +38,6 @@ core::Result<ServerInspection> inspect_server(const imap::ClientSettings& settin
   inspection.capabilities = client.capabilities();
   if (inspection.starttls) inspection.before_starttls = client.capabilities_before_tls();
   inspection.tls = client.tls();
-  (void)client.logout();  // what we came for is known
   return inspection;
 }
 

@@ -28,6 +28,10 @@ struct ServerInspection {
 };
 
 core::Result<ServerInspection> inspect_server(const imap::ClientSettings& settings);
+// The same facts from a client already connected (and not yet logged in), so a
+// caller that goes on to log in needs one connection, not two.
+ServerInspection inspection_of(const imap::SyncClient& client,
+                               const imap::ClientSettings& settings);
 
 // {"server","port","starttls","greeting","capabilities":[sorted],
 //  "capabilities_before_starttls":[sorted]|null,"auth_mechanisms":[...],

@@ -48,6 +48,10 @@ std::optional<Mechanism> parse_mechanism(std::string_view name) {
   return std::nullopt;
 }
 
+bool is_bearer(Mechanism mechanism) {
+  return mechanism == Mechanism::XOAuth2 || mechanism == Mechanism::OAuthBearer;
+}
+
 core::Result<void> check_field(std::string_view what, std::string_view value) {
   for (std::size_t i = 0; i < value.size(); ++i) {
     const char c = value[i];

@@ -15,7 +15,9 @@ enum class Mechanism { XOAuth2, OAuthBearer, Plain, Login };
 
 // "XOAUTH2", "OAUTHBEARER", "PLAIN", "LOGIN".
 std::string_view wire_name(Mechanism mechanism);
-std::optional<Mechanism> parse_mechanism(std::string_view name);
+std::optional<Mechanism> parse_mechanism(std::string_view name);  // case-insensitive
+// XOAUTH2 and OAUTHBEARER: the secret is a token that can be renewed.
+bool is_bearer(Mechanism mechanism);
 
 // Largest decoded client response the server-side parsers accept by default.
 // Postfix accepts 12288 base64 octets (9216 bytes) by default; Microsoft 365

@@ -43,7 +43,6 @@ struct Session::State {
   Reply greeting;
   bool broken = false;
   bool in_transaction = false;  // MAIL sent, no final reply or RSET yet
-  bool authenticated = false;
 };
 
 namespace {
@@ -228,9 +227,9 @@ core::Error explain_auth_failure(const Reply& reply, const sasl::ClientMechanism
     if (!failure->scope.empty()) detail += fmt::format(", wanted scope \"{}\"", failure->scope);
     return core::Error(error.error_class(), error.code(), error.message() + detail,
                        error.remedy().empty()
-                           ? "get a new token (mailoauth token get --renew) and check the "
-                             "account's scopes; `mailoauth token inspect` shows what the token "
-                             "holds"
+                           ? "check the account's scopes and mailbox; `mailoauth token inspect` "
+                             "shows what the token holds (mailoauth send renews a refused "
+                             "token once before reporting this)"
                            : error.remedy());
   }
   return error;
@@ -265,10 +264,7 @@ asio::awaitable<Result<sasl::Mechanism>> run_auth(Session::State& state,
   for (int step = 0; step < kMaxAuthSteps; ++step) {
     auto reply = co_await read_reply(state, state.settings.timeouts.command);
     if (!reply) co_return core::fail(reply.error());
-    if (reply->code == 235) {
-      state.authenticated = true;
-      co_return *chosen;
-    }
+    if (reply->code == 235) co_return *chosen;
     if (reply->code != 334) co_return core::fail(explain_auth_failure(*reply, **mechanism));
     core::Secret answer;
     if (auth.deferred) {

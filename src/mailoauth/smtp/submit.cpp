@@ -9,10 +9,6 @@ namespace mailoauth::smtp {
 
 namespace {
 
-bool is_bearer(sasl::Mechanism mechanism) {
-  return mechanism == sasl::Mechanism::XOAuth2 || mechanism == sasl::Mechanism::OAuthBearer;
-}
-
 sasl::ClientCredentials credentials_for(const SubmitAuth& auth, core::Secret secret,
                                         const ClientSettings& settings) {
   sasl::ClientCredentials credentials;
@@ -42,7 +38,7 @@ asio::awaitable<core::Result<SubmitResult>> run_submit(ClientSettings settings,
         credentials_for(*auth, std::move(*secret), settings), auth->mechanisms);
     if (!authenticated && !session->broken() &&
         authenticated.error().error_class() == core::ErrorClass::Permanent &&
-        !auth->mechanisms.empty() && is_bearer(auth->mechanisms.front())) {
+        !auth->mechanisms.empty() && sasl::is_bearer(auth->mechanisms.front())) {
       auto renewed = auth->secret(true);
       if (renewed) {
         result.token_renewed = true;
