@@ -53,6 +53,12 @@ smtp_port = $exchange_port
 smtp_tls = "none"
 transport = "auto"
 graph_url = "http://127.0.0.1:$graph_port"
+
+EOF
+stack_app_account down "$tmp/cc.secret"
+cat <<EOF
+smtp_server = "127.0.0.1"
+smtp_port = 1
 EOF
 } >"$tmp/config.toml"
 chmod 600 "$tmp/config.toml"
@@ -132,6 +138,13 @@ check "--transport smtp against the same server: exit 69 with the Set-CASMailbox
 kept=$(sed -n 's/^mailoauth: the message was kept in //p' "$tmp/err")
 check "connection refused: exit 75 (try later), the message kept 0600" \
   '[ $rc -eq 75 ] && [ -f "$kept" ] && [ "$(stat -c %a "$kept")" = 600 ] && grep -q "keep me" "$kept" && grep -q "^X-Mailoauth-Envelope-To: $USER1" "$kept"' || show "$tmp/err"
+printf 'From: %s\nTo: %s\nSubject: cron output\n\nkeep me too\n' "$USER1" "$USER1" |
+  MAILOAUTH_ACCOUNT=down "$m" sendmail -t >"$tmp/out" 2>"$tmp/err"; rc=$?
+kept=$(sed -n 's/^mailoauth: the message was kept in //p' "$tmp/err")
+check "sendmail mode, server down: exit 75 and the message kept (MAILOAUTH_ACCOUNT chose the account)" \
+  '[ $rc -eq 75 ] && [ -f "$kept" ] && grep -q "keep me too" "$kept"' || show "$tmp/err"
+"$m" send --insecure --server 127.0.0.1 --port 1 --to "$USER1" --subject x --body y >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "--insecure says loudly that verification is off" 'grep -q "verification is OFF" "$tmp/err"' || show "$tmp/err"
 "$m" send --tls none --to "$USER1" --subject x --body y >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "no AUTH over plain text: exit 78 naming --tls" '[ $rc -eq 78 ] && grep -q "unencrypted" "$tmp/err"' || show "$tmp/err"
 "$m" send --to "$USER1" --subject x --body y --bogus >"$tmp/out" 2>"$tmp/err"; rc=$?
@@ -141,6 +154,10 @@ check "unknown account: exit 78, the known ones named" '[ $rc -eq 78 ] && grep -
 "$m" send --server 127.0.0.1 --port 1 --dry-run --to "Bob <$USER2>" --bcc "$USER1" --subject "dry" --body z >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "--dry-run prints the envelope and the message, connects to nothing" \
   '[ $rc -eq 0 ] && grep -q "^envelope to:   <$USER1>" "$tmp/out" && grep -q "^Subject: dry" "$tmp/out" && ! grep -qi "^Bcc" "$tmp/out"' || show "$tmp/out"
+"$m" send --dry-run --envelope-from bounces@example.test --reply-to "Help <help@example.test>" \
+  --to "$USER2" --subject r --body z >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "--envelope-from sets MAIL FROM only; --reply-to is a header" \
+  '[ $rc -eq 0 ] && grep -q "^envelope from: <bounces@example.test>" "$tmp/out" && grep -q "^From: .*$USER1" "$tmp/out" && grep -qi "^Reply-To: Help <help@example.test>" "$tmp/out"' || show "$tmp/out"
 "$m" send --help >"$tmp/out" 2>&1
 check "send --help explains the account defaults and exit codes" 'grep -q "smtp.office365.com:587" "$tmp/out" && grep -q "Exit codes" "$tmp/out"'
 exit $status
