@@ -3,9 +3,13 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
+#include <pwd.h>
 #include <sodium.h>
+#include <unistd.h>
 
 #include "mailoauth/oauth2/client_assertion.hpp"
 
@@ -47,9 +51,18 @@ core::Result<std::filesystem::path> default_state_directory() {
   if (const char* home = std::getenv("HOME"); home && *home) {
     return std::filesystem::path(home) / ".local" / "state" / "mailoauth";
   }
+  // Daemons (Debian's nagios4 and icinga2 units, cron on some systems) run
+  // programs without HOME: the user's home from the password database then.
+  std::vector<char> buffer(16384);
+  struct passwd entry {};
+  struct passwd* found = nullptr;
+  if (::getpwuid_r(::geteuid(), &entry, buffer.data(), buffer.size(), &found) == 0 && found &&
+      found->pw_dir && *found->pw_dir && std::string_view(found->pw_dir) != "/") {
+    return std::filesystem::path(found->pw_dir) / ".local" / "state" / "mailoauth";
+  }
   return core::fail(core::ErrorClass::Config, "store.no_state_directory",
-                    "no place for the token store: HOME, XDG_STATE_HOME and MAILOAUTH_STATE_DIR "
-                    "are all unset",
+                    "no place for the token store: MAILOAUTH_STATE_DIR, XDG_STATE_HOME and HOME "
+                    "are unset and this user has no home directory in the password database",
                     "set MAILOAUTH_STATE_DIR to a private directory");
 }
 

@@ -22,7 +22,8 @@ namespace mailoauth::oauth2 {
 std::string client_credentials_cache_key(const ClientCredentialsGrant& grant,
                                          std::string_view subject = {});
 
-// $MAILOAUTH_STATE_DIR, else $XDG_STATE_HOME/mailoauth, else ~/.local/state/mailoauth.
+// $MAILOAUTH_STATE_DIR, else $XDG_STATE_HOME/mailoauth, else ~/.local/state/mailoauth
+// with ~ from $HOME or, when HOME is unset (daemons), from the password database.
 core::Result<std::filesystem::path> default_state_directory();
 
 // A token valid for at least `margin`, from the store or, when there is none,
