@@ -142,9 +142,11 @@ void GoFlagSet::add_int(std::string name, std::int64_t* target, std::int64_t def
   flags_.insert_or_assign(std::move(name), std::move(flag));
 }
 
-void GoFlagSet::add_list(std::string name, std::vector<std::string>* target, std::string usage) {
+void GoFlagSet::add_list(std::string name, std::vector<std::string>* target, std::string usage,
+                         bool split) {
   Flag flag{Kind::List, std::move(usage), ""};
   flag.list_target = target;
+  flag.split = split;
   flags_.insert_or_assign(std::move(name), std::move(flag));
 }
 
@@ -169,6 +171,10 @@ core::Result<void> GoFlagSet::set(const std::string& name, Flag& flag, std::stri
       break;
     }
     case Kind::List: {
+      if (!flag.split) {
+        flag.list_target->emplace_back(value);
+        break;
+      }
       std::size_t start = 0;
       while (true) {
         const std::size_t comma = value.find(',', start);

@@ -35,7 +35,10 @@ class GoFlagSet {
   void add_int(std::string name, std::int64_t* target, std::int64_t default_value,
                std::string usage);
   // check-mail's multiValueFlag: each occurrence is split on ',' and trimmed.
-  void add_list(std::string name, std::vector<std::string>* target, std::string usage);
+  // With split = false each occurrence is one value, as given (Go's flag.Func
+  // appending): for names that may contain a comma.
+  void add_list(std::string name, std::vector<std::string>* target, std::string usage,
+                bool split = true);
 
   // Parses arguments (without the program name) and returns the positional
   // arguments left over. Errors are Config errors carrying Go's message text.
@@ -59,6 +62,7 @@ class GoFlagSet {
     bool* bool_target = nullptr;
     std::int64_t* int_target = nullptr;
     std::vector<std::string>* list_target = nullptr;
+    bool split = true;  // List: split on ',' and trim
   };
 
   core::Result<void> set(const std::string& name, Flag& flag, std::string_view value);

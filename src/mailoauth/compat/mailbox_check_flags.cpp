@@ -11,6 +11,10 @@ void MailboxCheckFlags::add_to(cli::GoFlagSet& flags) {
   flags.add_list("folders", &folders_,
                  "Folders or IMAP \"mailboxes\" to check for mail. This value is provided as a "
                  "comma-separated list.");
+  flags.add_list("folder", &folders_,
+                 "One folder to check, its name taken as given (it may contain a comma); "
+                 "repeat the flag for more. Adds to -folders. mailoauth only.",
+                 false);
   server_.add_to(flags);
   flags.add_bool("branding", &branding_, false,
                  "Toggles emission of branding details with plugin status details. This output is "

@@ -1,8 +1,8 @@
 // The flags both check plugins share, registered on a Go flag set, and their
-// translation into a MailboxCheckRequest: check-mail's own (--folders,
-// --branding, and ServerFlags' --server, --port, --net-type, --min-tls) and
-// mailoauth's optional additions, none of which changes check-mail's default
-// behaviour: -w/--warning and -c/--critical (Nagios ranges on the total),
+// translation into a MailboxCheckRequest: check-mail's own (--folders, and
+// mailoauth's --folder NAME for a name with a comma in it, --branding, and ServerFlags' --server,
+// --port, --net-type, --min-tls) and mailoauth's optional additions, none of which changes
+// check-mail's default behaviour: -w/--warning and -c/--critical (Nagios ranges on the total),
 // --age-warning and --age-critical (30m, 2h, 1d), --unseen, --perfdata
 // (per-folder and 'messages' metrics), --sample N (messages listed in the
 // long output), and ServerFlags' -t/--timeout, --starttls, --ca-file.

@@ -54,6 +54,16 @@ TEST(GoFlagsTest, ListFlagsSplitTrimAndAppend) {
   EXPECT_EQ(flags.folders, (std::vector<std::string>{"Inbox", "Junk Email", "Archive"}));
 }
 
+TEST(GoFlagsTest, UnsplitListFlagsKeepEachValueAsGiven) {
+  // A folder named "Sales, Europe" cannot go through -folders (issue 11).
+  std::vector<std::string> folder;
+  GoFlagSet set{"check_imap_mailbox_basic"};
+  set.add_list("folder", &folder, "One folder.", false);
+  ASSERT_TRUE(set.parse(std::vector<std::string>{"-folder", "Sales, Europe", "--folder= Inbox"})
+                  .has_value());
+  EXPECT_EQ(folder, (std::vector<std::string>{"Sales, Europe", " Inbox"}));
+}
+
 TEST(GoFlagsTest, LaterValuesOverride) {
   Flags flags;
   ASSERT_TRUE(flags.parse({"-port", "1", "-port", "2"}).has_value());
