@@ -8,6 +8,15 @@
 // xoauth2|oauthbearer, -account NAME (a native mailoauth account: its
 // server, mailbox and token instead of these flags), and the additions every
 // check has (MailboxCheckFlags).
+//
+// The cache is an optimisation, so it never fails a check: when it cannot be
+// used (no state directory, a store or key this user may not read, anything
+// thrown from it), the token is fetched without it and the long output says
+// "token cache not used: <why>". Monitoring daemons run plugins without HOME
+// (Debian's nagios4 and icinga2 units); that case is the one issue 11 found.
+#include <exception>
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "mailoauth/compat/check_mail_app.hpp"
@@ -20,6 +29,57 @@
 #include "../mailoauth/app_context.hpp"
 
 using namespace mailoauth;
+
+namespace {
+
+// Everything the flags' token needs, and what happened to the cache.
+struct FlagsToken {
+  const oauth2::ClientCredentialsGrant& grant;
+  const compat::ClientCredentialsFlags& credentials;
+  oauth2::HttpSettings http_settings;
+  core::Logger& logger;
+  std::optional<std::string> cache_note;  // set when the cache was skipped
+};
+
+core::Result<oauth2::StoredTokens> fetch(FlagsToken& source, bool no_cache) {
+  oauth2::HttpClient http(source.http_settings, &source.logger);
+  return compat::client_credentials_token(
+      http, source.grant, no_cache, source.credentials.refresh_margin(), oauth2::RetryPolicy{1});
+}
+
+core::Result<core::Secret> flags_token(FlagsToken& source) {
+  core::LogLevel debug = core::LogLevel::Debug;
+  const bool verbose = source.logger.enabled(debug);
+  if (!source.credentials.no_cache()) {
+    std::optional<core::Error> cache_error;
+    try {
+      auto cached = fetch(source, false);
+      if (cached) {
+        if (verbose) source.logger.debug("Token acquired", {{"source", "token cache"}});
+        return std::move(cached->access_token);
+      }
+      // Only the cache's own trouble (store.*) is worked around; the token
+      // endpoint's answer is the check's result.
+      if (!cached.error().code().starts_with("store.")) return core::fail(cached.error());
+      cache_error = cached.error();
+    } catch (const std::exception& thrown) {
+      cache_error = core::Error(core::ErrorClass::Bug, "store.exception",
+                                fmt::format("the token cache failed: {}", thrown.what()));
+    }
+    source.cache_note = fmt::format(
+        "token cache not used: {}; the token was fetched without caching (each check asks "
+        "the token endpoint until this is fixed)",
+        cache_error->describe());
+    if (verbose) source.logger.debug("Token cache not used", {{"error", cache_error->describe()}});
+  }
+  if (verbose) source.logger.debug("Acquiring fresh token", {{"url", source.grant.token_url}});
+  auto fetched = fetch(source, true);
+  if (!fetched) return core::fail(fetched.error());
+  if (verbose) source.logger.debug("Token acquired", {{"source", "token endpoint"}});
+  return std::move(fetched->access_token);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   compat::CheckMailApp app("check_imap_mailbox_oauth2", argv[0]);
@@ -59,7 +119,7 @@ int main(int argc, char** argv) {
   http_settings.ca_file = common.ca_file();
   http_settings.total_timeout = common.timeout();
   http_settings.connect_timeout = common.timeout();
-  std::unique_ptr<oauth2::HttpClient> http;
+  std::optional<FlagsToken> flags_source;
   if (native) {
     auto account = context.account(account_name);
     if (!account) return app.configuration_error(account.error().describe());
@@ -82,28 +142,33 @@ int main(int argc, char** argv) {
           fmt::format("account {} has no mailbox; set it or give -shared-mailbox", account_name));
     }
     token = [&context, &chosen]() -> core::Result<core::Secret> {
-      auto engine = context.engine(chosen);
-      if (!engine) return core::fail(engine.error());
-      auto tokens = (*engine)->access_token(chosen);
-      if (!tokens) return core::fail(tokens.error());
-      return std::move(tokens->access_token);
+      try {
+        auto engine = context.engine(chosen);
+        if (!engine) return core::fail(engine.error());
+        auto tokens = (*engine)->access_token(chosen);
+        if (!tokens) return core::fail(tokens.error());
+        return std::move(tokens->access_token);
+      } catch (const std::exception& thrown) {  // an edge: a check reports, never aborts
+        return core::fail(core::ErrorClass::Bug, "store.exception",
+                          fmt::format("the token store failed: {}", thrown.what()));
+      }
     };
   } else {
     if (shared_mailbox.empty()) return app.configuration_error("shared mailbox not provided");
     auto made = credentials.grant();
     if (!made) return app.configuration_error(made.error().describe());
     grant = std::move(*made);
-    token = [&]() -> core::Result<core::Secret> {
-      http = std::make_unique<oauth2::HttpClient>(http_settings, &app.logger());
-      auto fetched =
-          compat::client_credentials_token(*http, grant, credentials.no_cache(),
-                                           credentials.refresh_margin(), oauth2::RetryPolicy{1});
-      if (!fetched) return core::fail(fetched.error());
-      return std::move(fetched->access_token);
-    };
+    flags_source.emplace(FlagsToken{grant, credentials, http_settings, app.logger(), {}});
+    token = [&flags_source]() { return flags_token(*flags_source); };
   }
 
   request->mailbox = shared_mailbox;
+  request->logger = &app.logger();
+  request->notes = [&flags_source]() {
+    std::vector<std::string> notes;
+    if (flags_source && flags_source->cache_note) notes.push_back(*flags_source->cache_note);
+    return notes;
+  };
   request->authenticate = [&](imap::SyncClient& client) -> core::Result<void> {
     auto access_token = token();
     if (!access_token) return core::fail(access_token.error().context("getting a token"));

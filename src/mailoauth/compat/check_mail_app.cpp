@@ -39,7 +39,12 @@ int CheckMailApp::plugin_error(const std::string& error) {
       std::chrono::steady_clock::now() - started_);
   std::fputs(monitor::render(initialization_error_output(error, elapsed)).c_str(), stdout);
   std::fflush(stdout);
-  logger_->error("Error initializing application", {{"error", error}});  // as check-mail, on stderr
+  // check-mail also logs this at error level on stderr; Icinga 2 merges stderr
+  // into the plugin output, where the line would follow the perfdata. The
+  // reason is on stdout already, so stderr gets it only at -log-level debug.
+  if (logger_->enabled(core::LogLevel::Debug)) {
+    logger_->debug("Error initializing application", {{"error", error}});
+  }
   return kExitPluginUnknown;
 }
 

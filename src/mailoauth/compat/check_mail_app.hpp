@@ -8,7 +8,9 @@
 // flag errors) so a caller can tell. The check plugins call report_as_plugin():
 // their start-up errors are then a Nagios UNKNOWN (exit 3) on stdout,
 // "UNKNOWN: Error initializing application" with the reason under **ERRORS**,
-// as check-mail's plugins print them.
+// as check-mail's plugins print them; unlike check-mail they write nothing on
+// stderr unless -log-level debug or trace asks (Icinga 2 merges stderr into
+// the plugin output).
 #pragma once
 
 #include <chrono>

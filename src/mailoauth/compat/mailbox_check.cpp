@@ -97,34 +97,78 @@ core::Result<FolderFacts> check_folder(imap::SyncClient& client, const std::stri
   return facts;
 }
 
-}  // namespace
+// Logging that costs nothing without a logger.
+class StepLog {
+ public:
+  explicit StepLog(core::Logger* logger) : logger_(logger) {}
+  bool on(core::LogLevel level) const { return logger_ && logger_->enabled(level); }
+  void debug(std::string_view message, std::initializer_list<core::Field> fields = {}) {
+    if (on(core::LogLevel::Debug)) logger_->debug(message, fields);
+  }
+  // The IMAP dialogue at trace, as the client hands it over (already redacted).
+  imap::WireTrace wire_trace() const {
+    if (!on(core::LogLevel::Trace)) return {};
+    core::Logger* logger = logger_;
+    return [logger](imap::WireDirection direction, std::string_view line) {
+      logger->trace(line, {{"dir", direction == imap::WireDirection::Sent ? "C" : "S"}});
+    };
+  }
 
-monitor::PluginOutput run_mailbox_check(const MailboxCheckRequest& request,
-                                        const OutputContext& context,
-                                        std::chrono::steady_clock::time_point started) {
+ private:
+  core::Logger* logger_;
+};
+
+// The dialogue; run_mailbox_check adds the notes to whatever comes out of it.
+monitor::PluginOutput check_mailbox(const MailboxCheckRequest& request,
+                                    const OutputContext& context,
+                                    std::chrono::steady_clock::time_point started) {
   auto with_elapsed = [&]() {
     OutputContext now = context;
     now.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     return now;
   };
-  imap::SyncClient client(request.settings);
+  StepLog log(request.logger);
+  imap::ClientSettings settings = request.settings;
+  if (auto trace = log.wire_trace()) settings.trace = std::move(trace);
+  log.debug("Connecting to server",
+            {{"server", settings.host},
+             {"port", settings.port},
+             {"tls", settings.tls_mode == imap::TlsMode::StartTls ? "starttls" : "implicit"},
+             {"timeout_ms", static_cast<std::int64_t>(settings.session_timeout.count())}});
+  imap::SyncClient client(settings);
   if (auto connected = client.connect(); !connected) {
+    log.debug("Error connecting to server", {{"error", connected.error().describe()}});
     return connect_error_output(request.settings.host,
                                 "failed to connect to server: " + connected.error().describe(),
                                 with_elapsed());
   }
+  log.debug("Connection established to server");
+  if (log.on(core::LogLevel::Debug)) {
+    for (const auto& name : client.capabilities().sorted()) {
+      log.debug("Capability", {{"capability", name}});
+    }
+  }
+  log.debug("Logging in", {{"mailbox", request.mailbox}});
   if (auto logged_in = request.authenticate(client); !logged_in) {
+    log.debug("Login error occurred", {{"error", logged_in.error().describe()}});
+    if (logged_in.error().code().starts_with("store.")) {
+      return token_store_error_output(logged_in.error().describe(), with_elapsed());
+    }
     return login_error_output("login error occurred: " + logged_in.error().describe(),
                               with_elapsed());
   }
+  log.debug("Logged in");
+  log.debug("Listing mailboxes");
   auto listed = client.list("", "*");
   if (!listed) return check_error_output(listed.error().describe(), with_elapsed());
   std::vector<std::string> names;
   names.reserve(listed->size());
   for (const auto& entry : *listed) names.push_back(entry.name);
+  log.debug("Mailboxes listed", {{"count", names.size()}});
   auto folders = validate_folders(request.folders, names);
   if (!folders) {
+    log.debug("Folder check failed", {{"error", folders.error().message()}});
     // validate_folders words it `mailbox not found: "Junk"`; the folder is the first missing.
     for (const auto& folder : request.folders) {
       if (folders.error().message() == "mailbox not found: " + go_quote(folder)) {
@@ -138,21 +182,45 @@ monitor::PluginOutput run_mailbox_check(const MailboxCheckRequest& request,
   result.mailbox = request.mailbox;
   result.requested_folders = request.folders;
   for (const auto& folder : *folders) {
+    log.debug("Checking folder", {{"mailbox", folder}, {"unseen_only", request.unseen_only}});
     auto facts = check_folder(client, folder, request);
     if (!facts) {
+      log.debug("Error checking folder",
+                {{"mailbox", folder}, {"error", facts.error().describe()}});
       if (facts.error().code() == imap::error_code::kMailboxNotFound) {
         return mailbox_not_found_output(folder, with_elapsed());
       }
       return check_error_output(facts.error().describe(), with_elapsed());
     }
+    log.debug("Messages found", {{"mailbox", folder}, {"messages", facts->count.messages}});
     result.folders.push_back(std::move(facts->count));
     for (auto& sample : facts->sample) result.sample.push_back(std::move(sample));
   }
+  log.debug("Logging out");
   (void)client.logout();  // the counts are known; a failed goodbye changes nothing
   std::stable_sort(
       result.sample.begin(), result.sample.end(),
       [](const MessageSample& a, const MessageSample& b) { return a.date.utc < b.date.utc; });
   return mailbox_check_output(result, request.options, with_elapsed(), core::system_clock().now());
+}
+
+}  // namespace
+
+monitor::PluginOutput run_mailbox_check(const MailboxCheckRequest& request,
+                                        const OutputContext& context,
+                                        std::chrono::steady_clock::time_point started) {
+  monitor::PluginOutput output = check_mailbox(request, context, started);
+  if (request.notes) {
+    for (const auto& note : request.notes()) {
+      if (!output.long_output.empty()) output.long_output += monitor::kOutputLineEnd;
+      output.long_output += note;
+    }
+  }
+  if (request.logger && request.logger->enabled(core::LogLevel::Debug)) {
+    request.logger->debug("Check finished", {{"status_line", output.service_output},
+                                             {"exit_code", output.exit_code()}});
+  }
+  return output;
 }
 
 int check_and_print(const MailboxCheckRequest& request, const std::string& version_line,

@@ -9,7 +9,12 @@
 // "Error connecting to <server>", the login step → "Login error occurred",
 // a folder → "mailbox not found", anything later → "Error occurred checking
 // mail"; all CRITICAL, as the Monitoring Plugins guidelines ask (UNKNOWN is
-// the start-up's, for bad flags). Deadlines are the ClientSettings'.
+// the start-up's, for bad flags). A login step that fails in mailoauth's own
+// token store (codes store.*) is "Token store error occurred", not a login
+// error: the server never saw a login. Deadlines are the ClientSettings'.
+// With a logger, each step is logged at debug as check-mail logs it
+// (connection, login, folders, counts; never a password or token), and the
+// IMAP dialogue, redacted, at trace.
 // Library mailoauth_net (it drives imap::SyncClient).
 #pragma once
 
@@ -20,6 +25,7 @@
 
 #include "mailoauth/compat/mailbox_check_output.hpp"
 #include "mailoauth/core/error.hpp"
+#include "mailoauth/core/log.hpp"
 #include "mailoauth/imap/client_settings.hpp"
 
 namespace mailoauth::imap {
@@ -36,6 +42,11 @@ struct MailboxCheckRequest {
   bool unseen_only = false;  // --unseen: count \Seen-less messages only
   // Logs in on the connected client; its error is reported as a login error.
   std::function<core::Result<void>(imap::SyncClient& client)> authenticate;
+  // Lines for the long output, asked for once the check has run (the oauth2
+  // plugin: "token cache not used: ..."); empty: none.
+  std::function<std::vector<std::string>()> notes;
+  // Steps at debug, the IMAP dialogue at trace; null: silent.
+  core::Logger* logger = nullptr;
 };
 
 monitor::PluginOutput run_mailbox_check(const MailboxCheckRequest& request,

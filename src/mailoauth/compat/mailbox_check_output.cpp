@@ -202,6 +202,10 @@ monitor::PluginOutput login_error_output(std::string error, const OutputContext&
   return failure(NagiosState::Critical, "Login error occurred", std::move(error), context);
 }
 
+monitor::PluginOutput token_store_error_output(std::string error, const OutputContext& context) {
+  return failure(NagiosState::Critical, "Token store error occurred", std::move(error), context);
+}
+
 monitor::PluginOutput mailbox_not_found_output(std::string_view folder,
                                                const OutputContext& context) {
   std::string message = "mailbox not found: " + go_quote(folder);

@@ -5,6 +5,7 @@
 //   WARNING: <mailbox>: 3 messages found: Inbox(2), Junk Email(1)
 //   CRITICAL: Error connecting to <server>          + * <error>
 //   CRITICAL: Login error occurred                  + * <error>
+//   CRITICAL: Token store error occurred            + * <error>   (mailoauth's store)
 //   CRITICAL: mailbox not found: "Junk"             + * mailbox not found: "Junk"
 //   CRITICAL: Error occurred checking mail: <error> + * <error>
 //   UNKNOWN: Error initializing application         + * <error>
@@ -77,6 +78,8 @@ monitor::PluginOutput mailbox_check_output(const MailboxCheckResult& result,
 monitor::PluginOutput connect_error_output(std::string_view server, std::string error,
                                            const OutputContext& context);
 monitor::PluginOutput login_error_output(std::string error, const OutputContext& context);
+// mailoauth's own: the token store (or cache) failed before any login was tried.
+monitor::PluginOutput token_store_error_output(std::string error, const OutputContext& context);
 // check-mail: fmt.Errorf("mailbox not found: %q", folder), as status line and error.
 monitor::PluginOutput mailbox_not_found_output(std::string_view folder,
                                                const OutputContext& context);
