@@ -1,0 +1,311 @@
+#!/usr/bin/env bash
+# The check plugins under a real Nagios Core (Debian's nagios4-core), as
+# issue 11 ran them: a private Nagios started here as root, dropping to an
+# unprivileged user of this run (home in the temp dir) with the environment
+# Debian's nagios4 unit gives it (no HOME, no XDG_*), checks the stack's
+# mailboxes with check_imap_mailbox_basic and check_imap_mailbox_oauth2; the
+# states and outputs are read back from Nagios's status file. It proves:
+# the plugins run without HOME (the token cache falls back to the home in the
+# password database), a state directory made by root first is worked around
+# (the token fetched without the cache, said in the long output), a wrong
+# password or secret is CRITICAL, a WARNING's counts and perfdata come
+# through, a folder with a comma can be checked (-folder), -password-file and
+# a $USERn$ resource macro both carry a password, and Nagios's `\!` and `$$`
+# escapes arrive as docs/monitoring.md says. Every wait is bounded; Nagios is
+# stopped by its PID.
+set -u
+[ -n "${DEBUG_TEST:-}" ] && set -x
+source "$MAILOAUTH_STACK_ENV"
+nagios=/usr/sbin/nagios4
+append="$MAILOAUTH_TEST_TOOLS/imap_append_tool"
+[ -x "$nagios" ] || { echo "FAIL: $nagios missing (scripts/install-deps installs nagios4-core)"; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "FAIL: must run as root (Nagios drops to a user of its own)"; exit 1; }
+
+tmp=$(mktemp -d)
+chmod 755 "$tmp"
+user="mo-nagios-$$"  # a user of this run: its home (for the cache) lives in $tmp
+folder="Nagios-$$"
+comma_folder="Nagios-$$, with comma"
+nagios_pid=""
+imap() {  # imap USER PASSWORD COMMAND
+  curl -s --max-time 5 --cacert "$CA_FILE" -u "$1:$2" "imaps://$IMAP_HOST:$IMAPS_PORT/" -X "$3"
+}
+cleanup() {
+  if [ -n "$nagios_pid" ] && kill -0 "$nagios_pid" 2>/dev/null; then
+    kill -TERM "$nagios_pid" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$nagios_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$nagios_pid" 2>/dev/null  # its workers too, if it did not stop them
+  fi
+  imap "$USER2" "$USER2_PASSWORD" "DELETE \"$folder\"" >/dev/null
+  imap "$USER2" "$USER2_PASSWORD" "DELETE \"$comma_folder\"" >/dev/null
+  imap "$CC_MAILBOX" "$USER1_PASSWORD" "DELETE \"$folder\"" >/dev/null
+  id "$user" >/dev/null 2>&1 && userdel "$user" >/dev/null 2>&1
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+status=0
+check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; status=1; fi; }
+
+useradd --system --user-group --no-create-home --home-dir "$tmp/home" --shell /usr/sbin/nologin \
+  "$user" || { echo "FAIL: useradd $user"; exit 1; }
+mkdir -p "$tmp/home" "$tmp/var/spool" "$tmp/etc"
+printf '%s\n' "$USER2_PASSWORD" >"$tmp/etc/bob.password"
+printf '%s\n' "$CC_CLIENT_SECRET" >"$tmp/etc/alice.secret"
+chmod 600 "$tmp/etc/bob.password" "$tmp/etc/alice.secret"
+chown -R "$user:$user" "$tmp/home" "$tmp/var" "$tmp/etc"
+
+# The mailboxes: an empty folder (OK) and one with a comma in its name and a message (WARNING).
+imap "$USER2" "$USER2_PASSWORD" "CREATE \"$folder\"" >/dev/null
+imap "$USER2" "$USER2_PASSWORD" "CREATE \"$comma_folder\"" >/dev/null
+imap "$CC_MAILBOX" "$USER1_PASSWORD" "CREATE \"$folder\"" >/dev/null
+"$append" "$IMAP_HOST" "$IMAPS_PORT" "$CA_FILE" "$USER2" "$USER2_PASSWORD" "$comma_folder" append 60 \
+  "one" || { echo "FAIL: APPEND"; exit 1; }
+
+# A state directory root made first (root ran the plugin by hand), then used by the daemon's user.
+oauth2_args=(-server "$IMAP_HOST" -port "$IMAPS_PORT" -ca-file "$CA_FILE" -client-id "$CC_CLIENT_ID"
+             -scopes "$MAIL_SCOPE" -shared-mailbox "$CC_MAILBOX" -token-url "$OIDC_TOKEN_URL" -t 10)
+MAILOAUTH_STATE_DIR="$tmp/root-state" "$MAILOAUTH_BIN_DIR/check_imap_mailbox_oauth2" -folders "$folder" \
+  "${oauth2_args[@]}" -client-secret-file "$tmp/etc/alice.secret" >"$tmp/root-run.out" 2>&1
+check "root's own run made $tmp/root-state" '[ -e "$tmp/root-state/store.key" ]'
+
+# A probe that shows what a plugin sees of its environment.
+cat >"$tmp/etc/environment-probe" <<'EOF'
+#!/bin/sh
+echo "OK: user=$(id -un) home=${HOME-unset} xdg_state=${XDG_STATE_HOME-unset}"
+EOF
+chmod 755 "$tmp/etc/environment-probe"
+
+bin="$MAILOAUTH_BIN_DIR"
+common="-server $IMAP_HOST -port $IMAPS_PORT -ca-file $CA_FILE -t 10"
+cat >"$tmp/etc/resource.cfg" <<EOF
+\$USER1\$=$USER2_PASSWORD
+\$USER2\$=not-bobs-password
+EOF
+cat >"$tmp/etc/objects.cfg" <<EOF
+define timeperiod {
+    timeperiod_name 24x7
+    alias           always
+    sunday 00:00-24:00
+    monday 00:00-24:00
+    tuesday 00:00-24:00
+    wednesday 00:00-24:00
+    thursday 00:00-24:00
+    friday 00:00-24:00
+    saturday 00:00-24:00
+}
+define contact {
+    contact_name                  nobody
+    host_notifications_enabled    0
+    service_notifications_enabled 0
+    host_notification_period      24x7
+    service_notification_period   24x7
+    host_notification_options     n
+    service_notification_options  n
+    host_notification_commands    no-op
+    service_notification_commands no-op
+}
+define command {
+    command_name no-op
+    command_line /bin/true
+}
+define command {
+    command_name environment_probe
+    command_line $tmp/etc/environment-probe
+}
+define command {
+    command_name echo_argument
+    command_line /bin/echo 'OK: \$ARG1\$'
+}
+define command {
+    command_name check_imap_mailbox_basic
+    command_line $bin/check_imap_mailbox_basic $common -username '$USER2' \$ARG1\$
+}
+define command {
+    command_name check_imap_mailbox_oauth2
+    command_line $bin/check_imap_mailbox_oauth2 -folders '$folder' ${oauth2_args[*]} \$ARG1\$
+}
+define command {
+    command_name check_imap_mailbox_oauth2_state_dir
+    command_line /usr/bin/env MAILOAUTH_STATE_DIR=\$ARG1\$ $bin/check_imap_mailbox_oauth2 -folders '$folder' ${oauth2_args[*]} \$ARG2\$
+}
+define host {
+    host_name             stack
+    address               $IMAP_HOST
+    max_check_attempts    1
+    check_period          24x7
+    contacts              nobody
+    notifications_enabled 0
+    active_checks_enabled 0
+}
+define service {
+    name                  stack-service
+    register              0
+    host_name             stack
+    max_check_attempts    1
+    check_interval        600
+    retry_interval        600
+    check_period          24x7
+    contacts              nobody
+    notifications_enabled 0
+    notification_period   24x7
+    notification_interval 0
+}
+define service {
+    use                 stack-service
+    service_description environment
+    check_command       environment_probe
+}
+define service {
+    use                 stack-service
+    service_description escapes
+    check_command       echo_argument!pa\!ss\$\$word
+}
+define service {
+    use                 stack-service
+    service_description basic password-file
+    check_command       check_imap_mailbox_basic!-folders '$folder' -password-file $tmp/etc/bob.password
+}
+define service {
+    use                 stack-service
+    service_description basic resource macro
+    check_command       check_imap_mailbox_basic!-folders '$folder' -password '\$USER1\$'
+}
+define service {
+    use                 stack-service
+    service_description basic wrong password
+    check_command       check_imap_mailbox_basic!-folders '$folder' -password '\$USER2\$'
+}
+define service {
+    use                 stack-service
+    service_description basic comma folder
+    check_command       check_imap_mailbox_basic!-folder '$comma_folder' -password-file $tmp/etc/bob.password -perfdata
+}
+define service {
+    use                 stack-service
+    service_description oauth2 no HOME
+    check_command       check_imap_mailbox_oauth2!-client-secret-file $tmp/etc/alice.secret
+}
+define service {
+    use                 stack-service
+    service_description oauth2 root state directory
+    check_command       check_imap_mailbox_oauth2_state_dir!$tmp/root-state!-client-secret-file $tmp/etc/alice.secret
+}
+define service {
+    use                 stack-service
+    service_description oauth2 wrong secret
+    check_command       check_imap_mailbox_oauth2!-client-secret NOT-THE-SECRET
+}
+EOF
+services=("environment" "escapes" "basic password-file" "basic resource macro" "basic wrong password"
+          "basic comma folder" "oauth2 no HOME" "oauth2 root state directory" "oauth2 wrong secret")
+
+v="$tmp/var"
+cat >"$tmp/etc/nagios.cfg" <<EOF
+cfg_file=$tmp/etc/objects.cfg
+resource_file=$tmp/etc/resource.cfg
+log_file=$v/nagios.log
+object_cache_file=$v/objects.cache
+precached_object_file=$v/objects.precache
+status_file=$v/status.dat
+status_update_interval=1
+temp_file=$v/nagios.tmp
+temp_path=$v
+lock_file=$v/nagios.lock
+query_socket=$v/nagios.qh
+check_result_path=$v/spool
+check_result_reaper_frequency=1
+state_retention_file=$v/retention.dat
+retain_state_information=0
+nagios_user=$user
+nagios_group=$user
+check_external_commands=0
+use_syslog=0
+log_initial_states=1
+enable_notifications=0
+enable_event_handlers=0
+enable_flap_detection=0
+execute_service_checks=1
+execute_host_checks=0
+accept_passive_service_checks=0
+check_service_freshness=0
+service_inter_check_delay_method=n
+host_inter_check_delay_method=n
+service_interleave_factor=1
+max_concurrent_checks=0
+service_check_timeout=30
+service_check_timeout_state=u
+interval_length=1
+enable_environment_macros=0
+check_for_updates=0
+illegal_macro_output_chars=\`~\$&|'"<>
+EOF
+chown "$user:$user" "$tmp/etc/nagios.cfg" "$tmp/etc/objects.cfg" "$tmp/etc/resource.cfg"
+chmod 600 "$tmp/etc/resource.cfg"
+
+"$nagios" -v "$tmp/etc/nagios.cfg" >"$tmp/verify.out" 2>&1 ||
+  { echo "FAIL: nagios -v"; cat "$tmp/verify.out"; exit 1; }
+
+# Started as Debian's unit starts it: as root with a bare environment; it drops to $user.
+env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 setsid "$nagios" "$tmp/etc/nagios.cfg" \
+  >"$tmp/nagios.out" 2>&1 &
+nagios_pid=$!
+
+# Wait (at most 60 s) until the status file shows every service checked.
+service_field() {  # service_field DESCRIPTION FIELD: the field's value in status.dat
+  awk -v want="$1" -v field="$2" '
+    /^servicestatus \{/ { inside = 1; description = ""; value = ""; found = 0; next }
+    inside && /^\t}/ { if (description == want && found) print value; inside = 0; next }
+    inside {
+      line = $0; sub(/^\t/, "", line); key = line; sub(/=.*/, "", key); rest = substr(line, length(key) + 2)
+      if (key == "service_description") description = rest
+      if (key == field) { value = rest; found = 1 }
+    }' "$v/status.dat" 2>/dev/null
+}
+all_checked() {
+  local service
+  for service in "${services[@]}"; do
+    [ "$(service_field "$service" has_been_checked)" = 1 ] || return 1
+  done
+}
+start=$(date +%s)
+for _ in $(seq 600); do
+  all_checked && break
+  kill -0 "$nagios_pid" 2>/dev/null || break
+  sleep 0.1
+done
+echo "every service checked after $(($(date +%s) - start)) s (limit 60 s)"
+check "Nagios ran every check within 60 s" 'all_checked'
+
+state() { service_field "$1" current_state; }
+output() { service_field "$1" plugin_output; }
+long() { service_field "$1" long_plugin_output; }
+perf() { service_field "$1" performance_data; }
+
+check "the plugins run as $user without HOME or XDG_STATE_HOME (as under Debian's unit)" \
+  '[ "$(output environment)" = "OK: user=$user home=unset xdg_state=unset" ]'
+check "Nagios turns \\! and \$\$ in an argument into ! and \$" '[ "$(output escapes)" = "OK: pa!ss\$word" ]'
+check "basic, -password-file: OK" \
+  '[ "$(state "basic password-file")" = 0 ] && [ "$(output "basic password-file")" = "OK: $USER2: No messages found in folders: $folder" ]'
+check "basic, the password in a \$USERn\$ resource macro: OK" '[ "$(state "basic resource macro")" = 0 ]'
+check "basic, wrong password: CRITICAL Login error, the server's words in the long output" \
+  '[ "$(state "basic wrong password")" = 2 ] && [ "$(output "basic wrong password")" = "CRITICAL: Login error occurred" ] && long "basic wrong password" | grep -q AUTHENTICATIONFAILED'
+check "basic, -folder with a comma in the name: WARNING with its count and perfdata" \
+  '[ "$(state "basic comma folder")" = 1 ] && [ "$(output "basic comma folder")" = "WARNING: $USER2: 1 messages found: $comma_folder(1)" ] && perf "basic comma folder" | grep -q "=1;;;0;"'
+check "oauth2 without HOME: OK, the token cached in the home from the password database" \
+  '[ "$(state "oauth2 no HOME")" = 0 ] && [ "$(output "oauth2 no HOME")" = "OK: $CC_MAILBOX: No messages found in folders: $folder" ] && ! long "oauth2 no HOME" | grep -q "token cache" && [ -s "$tmp/home/.local/state/mailoauth/tokens.db" ]'
+check "oauth2 with root's state directory: OK, the cache skipped and the long output says why" \
+  '[ "$(state "oauth2 root state directory")" = 0 ] && long "oauth2 root state directory" | grep -q "token cache not used: .*root-state"'
+check "oauth2, wrong secret: CRITICAL Login error with the identity server's words" \
+  '[ "$(state "oauth2 wrong secret")" = 2 ] && [ "$(output "oauth2 wrong secret")" = "CRITICAL: Login error occurred" ] && long "oauth2 wrong secret" | grep -q invalid_client'
+check "no secret in the status file" \
+  '! grep -qF "$USER2_PASSWORD" "$v/status.dat" && ! grep -qF "$CC_CLIENT_SECRET" "$v/status.dat"'
+
+if [ $status -ne 0 ] || [ -n "${DEBUG_TEST_OUTPUT:-}" ]; then
+  for service in "${services[@]}"; do
+    echo "--- $service: state $(state "$service")"
+    echo "$(output "$service")"
+    echo "$(long "$service")"
+  done
+  echo "--- nagios.log"; tail -n 30 "$v/nagios.log" 2>/dev/null; cat "$tmp/nagios.out"
+fi
+exit $status
