@@ -85,6 +85,7 @@ int main(int argc, char** argv) {
   if (!parsed_format) return app.configuration_error(parsed_format.error().message());
   options.format = *parsed_format;
   options.progress = ::isatty(STDERR_FILENO) == 1;
+  options.logger = &app.logger();
 
   bool readable = false;
   const std::string text = read_file(config_file, &readable);

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   auto settings = server.settings(true);
   if (!settings) return app.configuration_error(settings.error().message());
 
-  auto inspection = compat::inspect_server(*settings);
+  auto inspection = compat::inspect_server(*settings, &app.logger());
   if (!inspection) {
     app.logger().error("Error connecting to server", {{"error", inspection.error().describe()}});
     return 1;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "mailoauth/compat/encoded_words.hpp"
+#include "mailoauth/compat/mailbox_check_log.hpp"
 #include "mailoauth/compat/message_date.hpp"
 #include "mailoauth/imap/sync_client.hpp"
 
@@ -38,18 +39,24 @@ std::vector<std::string> uid_set_batches(const std::vector<imap::NumberRange>& r
 core::Result<std::uint64_t> list_account_emails(const EmailListingRequest& request,
                                                 EmailReportWriter& writer,
                                                 const ZonedTime& generated) {
-  imap::SyncClient client(request.settings);
+  const StepLog log(request.logger);
+  log.connecting(request.settings);
+  imap::SyncClient client(log.traced(request.settings));
   if (auto connected = client.connect(); !connected) {
     return core::fail(
         connected.error().context(fmt::format("connecting to {}", request.settings.host)));
   }
+  log.debug("Connection established to server", {{"account", request.account}});
+  log.debug("Logging in", {{"account", request.account}});
   if (auto logged_in = request.authenticate(client); !logged_in) {
     return core::fail(logged_in.error().context("login error occurred"));
   }
+  log.debug("Logged in", {{"account", request.account}});
   auto listed = client.list("", "*");
   if (!listed) return core::fail(listed.error());
   std::vector<std::string> names;
   for (const auto& entry : *listed) names.push_back(entry.name);
+  log.debug("Mailboxes listed", {{"account", request.account}, {"count", names.size()}});
   auto folders = validate_folders(request.folders, names);
   if (!folders) return core::fail(folders.error());
 
@@ -70,6 +77,8 @@ core::Result<std::uint64_t> list_account_emails(const EmailListingRequest& reque
     entry.count.messages = search->count;
     entry.uids = std::move(search->uids);
     total += search->count;
+    log.debug("Messages found",
+              {{"account", request.account}, {"mailbox", folder}, {"messages", search->count}});
     counts.push_back(entry.count);
     found.push_back(std::move(entry));
   }
@@ -106,10 +115,15 @@ core::Result<std::uint64_t> list_account_emails(const EmailListingRequest& reque
             return writer.row(row);
           });
       if (!fetched) return core::fail(fetched.error());
+      log.debug("Envelopes fetched", {{"account", request.account},
+                                      {"mailbox", folder.count.name},
+                                      {"written", written},
+                                      {"total", total}});
       if (request.progress) request.progress(written, total);
     }
   }
   if (auto finished = writer.finish(); !finished) return core::fail(finished.error());
+  log.debug("Logging out", {{"account", request.account}});
   (void)client.logout();
   return written;
 }

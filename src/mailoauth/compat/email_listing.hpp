@@ -4,7 +4,9 @@
 // counts, then the envelopes fetched in batches of `batch` UIDs and streamed
 // to the writer row by row, so memory stays one batch whatever the folder's
 // size (check-mail fetched every envelope of a folder into memory). Subjects
-// are RFC 2047-decoded, dates read from the Date header. Library mailoauth_net.
+// are RFC 2047-decoded, dates read from the Date header. With a logger, the
+// steps at debug and the dialogue at trace (mailbox_check_log.hpp). Library
+// mailoauth_net.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +16,7 @@
 
 #include "mailoauth/compat/email_report.hpp"
 #include "mailoauth/core/error.hpp"
+#include "mailoauth/core/log.hpp"
 #include "mailoauth/imap/client_settings.hpp"
 #include "mailoauth/imap/mailbox_data.hpp"
 
@@ -31,6 +34,8 @@ struct EmailListingRequest {
   std::size_t batch = 500;
   // Called after each batch: messages written so far, messages in all.
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+  // Steps at debug, the IMAP dialogue (redacted) at trace; null: silent.
+  core::Logger* logger = nullptr;
 };
 
 // UID sets ("1:5,9,12:20") of at most `batch` UIDs each, in order: one

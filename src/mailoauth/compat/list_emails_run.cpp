@@ -31,13 +31,14 @@ core::Result<std::uint64_t> report_account(const CheckMailAccount& account,
   request.settings.tls.minimum = options.min_tls;
   request.settings.tls.ca_file = options.ca_file;
   request.settings.connect_timeout = request.settings.command_timeout = options.timeout;
+  request.logger = options.logger;
   request.authenticate = [&](imap::SyncClient& client) -> core::Result<void> {
     if (account.auth_type != "oauth2") {
       return client.login(account.username, account.password.clone());
     }
     oauth2::HttpSettings http_settings;
     http_settings.ca_file = options.ca_file;
-    oauth2::HttpClient http(http_settings);
+    oauth2::HttpClient http(http_settings, options.logger);
     oauth2::ClientCredentialsGrant grant;
     grant.token_url = account.token_url;
     grant.client_id = account.client_id;
@@ -46,6 +47,11 @@ core::Result<std::uint64_t> report_account(const CheckMailAccount& account,
     auto token = client_credentials_token(http, grant, options.no_cache, std::chrono::seconds(300),
                                           oauth2::RetryPolicy{});
     if (!token) return core::fail(token.error());
+    if (options.logger && options.logger->enabled(core::LogLevel::Debug)) {
+      options.logger->debug("Token acquired", {{"account", account.name},
+                                               {"token_type", token->token_type},
+                                               {"no_cache", options.no_cache}});
+    }
     sasl::ClientCredentials credentials;
     credentials.user = account.shared_mailbox;
     credentials.secret = std::move(token->access_token);

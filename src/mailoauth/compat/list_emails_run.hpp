@@ -18,6 +18,7 @@
 
 #include "mailoauth/compat/accounts_ini.hpp"
 #include "mailoauth/compat/email_report.hpp"
+#include "mailoauth/core/log.hpp"
 #include "mailoauth/net/connection_settings.hpp"
 
 namespace mailoauth::compat {
@@ -32,7 +33,8 @@ struct ListEmailsSettings {
   std::chrono::seconds pause{5};     // between accounts when sequential (check-mail: 5 s)
   std::size_t parallel = 1;
   bool no_cache = false;
-  bool progress = false;  // a progress line per account on stderr
+  bool progress = false;           // a progress line per account on stderr
+  core::Logger* logger = nullptr;  // each account's steps at debug, the dialogue at trace
 };
 
 // Where the run's lines go; called one at a time.

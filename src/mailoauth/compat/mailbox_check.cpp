@@ -9,6 +9,7 @@
 
 #include "mailoauth/compat/encoded_words.hpp"
 #include "mailoauth/compat/go_text.hpp"
+#include "mailoauth/compat/mailbox_check_log.hpp"
 #include "mailoauth/imap/command_error.hpp"
 #include "mailoauth/imap/sync_client.hpp"
 
@@ -97,27 +98,6 @@ core::Result<FolderFacts> check_folder(imap::SyncClient& client, const std::stri
   return facts;
 }
 
-// Logging that costs nothing without a logger.
-class StepLog {
- public:
-  explicit StepLog(core::Logger* logger) : logger_(logger) {}
-  bool on(core::LogLevel level) const { return logger_ && logger_->enabled(level); }
-  void debug(std::string_view message, std::initializer_list<core::Field> fields = {}) {
-    if (on(core::LogLevel::Debug)) logger_->debug(message, fields);
-  }
-  // The IMAP dialogue at trace, as the client hands it over (already redacted).
-  imap::WireTrace wire_trace() const {
-    if (!on(core::LogLevel::Trace)) return {};
-    core::Logger* logger = logger_;
-    return [logger](imap::WireDirection direction, std::string_view line) {
-      logger->trace(line, {{"dir", direction == imap::WireDirection::Sent ? "C" : "S"}});
-    };
-  }
-
- private:
-  core::Logger* logger_;
-};
-
 // The dialogue; run_mailbox_check adds the notes to whatever comes out of it.
 monitor::PluginOutput check_mailbox(const MailboxCheckRequest& request,
                                     const OutputContext& context,
@@ -128,15 +108,9 @@ monitor::PluginOutput check_mailbox(const MailboxCheckRequest& request,
         std::chrono::steady_clock::now() - started);
     return now;
   };
-  StepLog log(request.logger);
-  imap::ClientSettings settings = request.settings;
-  if (auto trace = log.wire_trace()) settings.trace = std::move(trace);
-  log.debug("Connecting to server",
-            {{"server", settings.host},
-             {"port", settings.port},
-             {"tls", settings.tls_mode == imap::TlsMode::StartTls ? "starttls" : "implicit"},
-             {"timeout_ms", static_cast<std::int64_t>(settings.session_timeout.count())}});
-  imap::SyncClient client(settings);
+  const StepLog log(request.logger);
+  log.connecting(request.settings);
+  imap::SyncClient client(log.traced(request.settings));
   if (auto connected = client.connect(); !connected) {
     log.debug("Error connecting to server", {{"error", connected.error().describe()}});
     return connect_error_output(request.settings.host,

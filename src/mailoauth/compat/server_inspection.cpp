@@ -5,6 +5,7 @@
 
 #include "mailoauth/compat/go_text.hpp"
 #include "mailoauth/compat/go_time.hpp"
+#include "mailoauth/compat/mailbox_check_log.hpp"
 
 namespace mailoauth::compat {
 namespace {
@@ -20,10 +21,18 @@ std::string json_list(const std::vector<std::string>& items) {
 
 }  // namespace
 
-core::Result<ServerInspection> inspect_server(const imap::ClientSettings& settings) {
-  imap::SyncClient client(settings);
+core::Result<ServerInspection> inspect_server(const imap::ClientSettings& settings,
+                                              core::Logger* logger) {
+  const StepLog log(logger);
+  log.connecting(settings);
+  imap::SyncClient client(log.traced(settings));
   if (auto connected = client.connect(); !connected) return core::fail(connected.error());
   ServerInspection inspection = inspection_of(client, settings);
+  log.debug("Connection established to server",
+            {{"greeting", inspection.greeting},
+             {"tls", inspection.tls ? inspection.tls->protocol : std::string("none")},
+             {"certificate_subject", inspection.tls ? inspection.tls->subject : std::string()}});
+  log.debug("Logging out");
   (void)client.logout();  // what we came for is known
   return inspection;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mailoauth/core/error.hpp"
+#include "mailoauth/core/log.hpp"
 #include "mailoauth/imap/capabilities.hpp"
 #include "mailoauth/imap/client_settings.hpp"
 #include "mailoauth/imap/sync_client.hpp"
@@ -27,7 +28,9 @@ struct ServerInspection {
   std::optional<imap::TlsFacts> tls;
 };
 
-core::Result<ServerInspection> inspect_server(const imap::ClientSettings& settings);
+// With a logger: the steps at debug, the dialogue (redacted) at trace.
+core::Result<ServerInspection> inspect_server(const imap::ClientSettings& settings,
+                                              core::Logger* logger = nullptr);
 // The same facts from a client already connected (and not yet logged in), so a
 // caller that goes on to log in needs one connection, not two.
 ServerInspection inspection_of(const imap::SyncClient& client,

@@ -5,7 +5,10 @@
 # reuse it from the cache (grants counted in the server's log, so this runs
 # alone: "serial"); -no-cache asks every run; OAUTHBEARER, a secret file and
 # certificate credentials work; a wrong secret and a revoked (cached) token
-# are CRITICAL with the servers' words; -account uses a native account.
+# are CRITICAL with the servers' words; -account uses a native account; an
+# unusable cache is worked around (said in the long output), an unusable
+# store of a native account is "Token store error occurred"; the trace log
+# carries neither secret nor token (no HOME: tests/cli/nagios).
 set -u
 [ -n "${DEBUG_TEST:-}" ] && set -x
 source "$MAILOAUTH_STACK_ENV"
@@ -89,5 +92,19 @@ check "-account monitor: the native account's server (STARTTLS), mailbox and tok
   '[ $rc -le 1 ] && line | grep -Eq "^(OK|WARNING): $CC_BOB_MAILBOX: "'
 "$plugin" -folders INBOX -account nosuch >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "-account with an unknown name: UNKNOWN" '[ $rc -eq 3 ] && grep -q nosuch "$tmp/out"'
+
+# The cache cannot be used (here: a store key that is not a key): the flags'
+# token is fetched without it, the check is OK and the long output says why.
+MAILOAUTH_STORE_KEY=not-a-key run -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/secret"
+check "unusable token cache: the check still works, the long output names the cache trouble" \
+  '[ $rc -eq 1 ] && line | grep -q "1 messages found" && grep -q "^token cache not used: .*MAILOAUTH_STORE_KEY" "$tmp/out" && [ ! -s "$tmp/err" ]'
+# A native account's token lives in the store: that failure is named, not a login error.
+MAILOAUTH_STORE_KEY=not-a-key "$plugin" -folders INBOX -account monitor >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "-account with an unusable store: CRITICAL Token store error occurred" \
+  '[ $rc -eq 2 ] && [ "$(line)" = "CRITICAL: Token store error occurred " ] && grep -q MAILOAUTH_STORE_KEY "$tmp/out"'
+# -log-level trace: the steps and the dialogue, never the secret or the token.
+run -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/secret" -no-cache -log-level trace
+check "-log-level trace: token, login and counts logged; no secret, no token" \
+  'grep -q "Acquiring fresh token" "$tmp/err" && grep -q "AUTHENTICATE XOAUTH2 <redacted [0-9]* bytes>" "$tmp/err" && grep -q "Messages found mailbox=$folder messages=1" "$tmp/err" && grep -q "\"access_token\":\"<redacted" "$tmp/err" && ! grep -qF "$CC_CLIENT_SECRET" "$tmp/err"'
 [ $status -eq 0 ] || { cat "$tmp/out" "$tmp/err"; }
 exit $status

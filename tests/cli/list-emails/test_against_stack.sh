@@ -5,7 +5,8 @@
 # report's name and Textile bytes are check-mail's (time masked), subjects
 # RFC 2047-decoded and cleaned (| # and a non-BMP emoji); report and log are
 # 0600 in 0700 directories and a second run appends; no report for the failed
-# account; an oauth2 accounts.ini (client credentials) and -format json/csv.
+# account; an oauth2 accounts.ini (client credentials) and -format json/csv;
+# -log-level trace logs the steps and the dialogue without the password.
 set -u
 [ -n "${DEBUG_TEST:-}" ] && set -x
 source "$MAILOAUTH_STACK_ENV"
@@ -135,6 +136,11 @@ EOF2
 "$list" -config-file oauth2.ini -ca-file "$CA_FILE" -pause 0 -report-file-dir oauth2 >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "oauth2 accounts.ini: a report for the shared mailbox, named by its local part" \
   '[ $rc -eq 0 ] && grep -qx "OK: Successfully generated reports for accounts: ${CC_MAILBOX%@*}" "$tmp/out" && grep -q "| $folder | for alice |" oauth2/shared-emails-report-*.txt'
+
+"$list" -config-file accounts.ini -ca-file "$CA_FILE" -pause 0 -report-file-dir traced -log-level trace \
+  >"$tmp/out" 2>"$tmp/err"
+check "-log-level debug/trace: each account's steps and the dialogue on stderr, LOGIN redacted" \
+  'grep -q "Connecting to server server=$IMAP_HOST port=$IMAPS_PORT" "$tmp/err" && grep -q "Messages found account=email1 mailbox=$folder messages=2" "$tmp/err" && grep -q "LOGIN $USER2 <redacted [0-9]* bytes> dir=C" "$tmp/err" && ! grep -qF "$USER2_PASSWORD" "$tmp/err"'
 
 "$list" -config-file missing.ini >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "a missing accounts.ini: non-zero exit naming it" '[ $rc -ne 0 ] && grep -q "missing.ini" "$tmp/err"'

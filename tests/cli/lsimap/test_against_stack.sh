@@ -4,7 +4,8 @@
 # curl sees); -starttls with -json on stdout: the capabilities before
 # (with STARTTLS) and after it, the mechanisms, LOGINDISABLED, TLS version
 # and the certificate's subject and expiry; an untrusted certificate and a
-# missing -server exit non-zero (check-mail exits 0).
+# missing -server exit non-zero (check-mail exits 0); -log-level trace logs
+# the connection's steps and the IMAP dialogue.
 set -u
 [ -n "${DEBUG_TEST:-}" ] && set -x
 source "$MAILOAUTH_STACK_ENV"
@@ -30,6 +31,10 @@ check "-json: auth mechanisms and LOGINDISABLED" \
   'field "\"XOAUTH2\" in d[\"auth_mechanisms\"]" | grep -qx True && field "d[\"login_disabled\"]" | grep -qx False'
 check "-json: TLS version and certificate" \
   'field "d[\"tls\"][\"version\"]" | grep -q "^TLSv1\.[23]$" && field "d[\"tls\"][\"subject\"]" | grep -q "CN=" && field "d[\"tls\"][\"not_after\"]" | grep -Eq "^20[0-9]{2}-"'
+
+"$lsimap" -server "$IMAP_HOST" -port "$IMAPS_PORT" -ca-file "$CA_FILE" -log-level trace >"$tmp/out" 2>"$tmp/err"
+check "-log-level debug/trace: the connection's steps and the dialogue on stderr" \
+  'grep -q "Connecting to server server=$IMAP_HOST port=$IMAPS_PORT tls=implicit" "$tmp/err" && grep -q "Connection established to server .*tls=TLSv1" "$tmp/err" && grep -q "LOGOUT dir=C" "$tmp/err"'
 
 "$lsimap" -server "$IMAP_HOST" -port "$IMAPS_PORT" >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "untrusted certificate: exit 1 naming it" '[ $rc -eq 1 ] && grep -q "not trusted" "$tmp/err"'
