@@ -2,7 +2,9 @@
 // called once; a failure there is a Bug (the library cannot get randomness).
 #include "mailoauth/oauth2/store_crypto.hpp"
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -10,6 +12,7 @@
 #include <fmt/format.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "mailoauth/core/base64.hpp"
 #include "mailoauth/core/file_write.hpp"
@@ -106,7 +109,7 @@ core::Result<StoreKey> load_store_key(const StoreKeySources& sources) {
     }
   }
   const auto& path = sources.key_file;
-  if (std::filesystem::exists(path)) {
+  auto read_key_file = [&path]() -> core::Result<StoreKey> {
     struct stat info {};
     if (::stat(path.c_str(), &info) == 0 && (info.st_mode & 077) != 0) {
       return core::fail(core::ErrorClass::Config, "store.key_mode",
@@ -120,20 +123,38 @@ core::Result<StoreKey> load_store_key(const StoreKeySources& sources) {
     core::secure_wipe(text->data(), text->size());
     if (!bytes) return core::fail(bytes.error());
     return make_store_key(std::move(*bytes), path.string());
-  }
-  // First use: a new random key, written durably before anything is sealed with it.
+  };
+  if (std::filesystem::exists(path)) return read_key_file();
+  // First use: a new random key, written durably before anything is sealed with
+  // it, under a name of its own, then published with link(2), which never
+  // replaces: when several processes start on an empty directory at once (Nagios
+  // runs its checks in parallel) one key wins and the others read it. Renaming
+  // each over the other left a store sealed with a key that was then replaced.
   std::error_code ignored;
   std::filesystem::create_directories(path.parent_path(), ignored);
   ::chmod(path.parent_path().c_str(), 0700);
   std::string raw(StoreKey::kSize, '\0');
   randombytes_buf(raw.data(), raw.size());
   std::string encoded = core::base64::encode(raw) + "\n";
-  auto written = core::atomic_write_file(path, encoded, 0600);
+  const std::string staging =
+      fmt::format("{}.new-{}-{:08x}", path.string(), ::getpid(), randombytes_random());
+  auto written = core::atomic_write_file(staging, encoded, 0600);
   core::secure_wipe(encoded.data(), encoded.size());
   if (!written) {
     core::secure_wipe(raw.data(), raw.size());
     return core::fail(std::move(written.error()).context("creating the token store key"));
   }
+  const int linked = ::link(staging.c_str(), path.c_str());
+  const int link_error = errno;
+  ::unlink(staging.c_str());
+  if (linked != 0) {
+    core::secure_wipe(raw.data(), raw.size());
+    if (link_error == EEXIST) return read_key_file();  // another process's key won
+    return core::fail(core::classify_errno(link_error), "store.key",
+                      fmt::format("creating the token store key {}: {}", path.string(),
+                                  std::strerror(link_error)));
+  }
+  (void)core::sync_directory(path.parent_path());
   return make_store_key(core::Secret::take(std::move(raw)), path.string());
 }
 
