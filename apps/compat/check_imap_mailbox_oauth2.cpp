@@ -16,6 +16,7 @@
 // (Debian's nagios4 and icinga2 units); that case is the one issue 11 found.
 #include <exception>
 #include <optional>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -24,6 +25,7 @@
 #include "mailoauth/compat/mailbox_check.hpp"
 #include "mailoauth/compat/mailbox_check_flags.hpp"
 #include "mailoauth/imap/sync_client.hpp"
+#include "mailoauth/oauth2/token_cache.hpp"
 #include "mailoauth/sasl/mechanism.hpp"
 
 #include "../mailoauth/app_context.hpp"
@@ -41,39 +43,55 @@ struct FlagsToken {
   std::optional<std::string> cache_note;  // set when the cache was skipped
 };
 
-core::Result<oauth2::StoredTokens> fetch(FlagsToken& source, bool no_cache) {
-  oauth2::HttpClient http(source.http_settings, &source.logger);
-  return compat::client_credentials_token(
-      http, source.grant, no_cache, source.credentials.refresh_margin(), oauth2::RetryPolicy{1});
+// A failure of the cache itself (the state directory, the key, the store)
+// rather than of the token endpoint: it is worked around, not reported.
+struct CacheTrouble {
+  core::Error error;
+};
+
+// The token through the cache. The steps are taken one by one so that only an
+// error of the token endpoint comes back as an Error: one before the endpoint
+// was asked (any code), or of the store afterwards (store.*), is CacheTrouble.
+std::variant<oauth2::StoredTokens, core::Error, CacheTrouble> through_cache(FlagsToken& source) {
+  try {
+    auto state = oauth2::default_state_directory();
+    if (!state) return CacheTrouble{state.error()};
+    auto store = oauth2::open_default_store(*state);
+    if (!store) return CacheTrouble{store.error().context("opening the token cache")};
+    oauth2::HttpClient http(source.http_settings, &source.logger);
+    oauth2::RealSleeper sleeper;
+    auto cached = oauth2::cached_client_credentials(*store, http, source.grant,
+                                                    source.credentials.refresh_margin(),
+                                                    oauth2::RetryPolicy{1}, sleeper);
+    if (cached) return std::move(*cached);
+    if (cached.error().code().starts_with("store.")) return CacheTrouble{cached.error()};
+    return cached.error();
+  } catch (const std::exception& thrown) {  // an edge: the cache is optional, the check is not
+    return CacheTrouble{core::Error(core::ErrorClass::Bug, "store.exception",
+                                    fmt::format("the token cache failed: {}", thrown.what()))};
+  }
 }
 
 core::Result<core::Secret> flags_token(FlagsToken& source) {
-  core::LogLevel debug = core::LogLevel::Debug;
-  const bool verbose = source.logger.enabled(debug);
+  const bool verbose = source.logger.enabled(core::LogLevel::Debug);
   if (!source.credentials.no_cache()) {
-    std::optional<core::Error> cache_error;
-    try {
-      auto cached = fetch(source, false);
-      if (cached) {
-        if (verbose) source.logger.debug("Token acquired", {{"source", "token cache"}});
-        return std::move(cached->access_token);
-      }
-      // Only the cache's own trouble (store.*) is worked around; the token
-      // endpoint's answer is the check's result.
-      if (!cached.error().code().starts_with("store.")) return core::fail(cached.error());
-      cache_error = cached.error();
-    } catch (const std::exception& thrown) {
-      cache_error = core::Error(core::ErrorClass::Bug, "store.exception",
-                                fmt::format("the token cache failed: {}", thrown.what()));
+    auto cached = through_cache(source);
+    if (auto* tokens = std::get_if<oauth2::StoredTokens>(&cached)) {
+      if (verbose) source.logger.debug("Token acquired", {{"source", "token cache"}});
+      return std::move(tokens->access_token);
     }
+    if (auto* error = std::get_if<core::Error>(&cached)) return core::fail(std::move(*error));
+    const core::Error& trouble = std::get<CacheTrouble>(cached).error;
     source.cache_note = fmt::format(
         "token cache not used: {}; the token was fetched without caching (each check asks "
         "the token endpoint until this is fixed)",
-        cache_error->describe());
-    if (verbose) source.logger.debug("Token cache not used", {{"error", cache_error->describe()}});
+        trouble.describe());
+    if (verbose) source.logger.debug("Token cache not used", {{"error", trouble.describe()}});
   }
   if (verbose) source.logger.debug("Acquiring fresh token", {{"url", source.grant.token_url}});
-  auto fetched = fetch(source, true);
+  oauth2::HttpClient http(source.http_settings, &source.logger);
+  auto fetched = compat::client_credentials_token(
+      http, source.grant, true, source.credentials.refresh_margin(), oauth2::RetryPolicy{1});
   if (!fetched) return core::fail(fetched.error());
   if (verbose) source.logger.debug("Token acquired", {{"source", "token endpoint"}});
   return std::move(fetched->access_token);

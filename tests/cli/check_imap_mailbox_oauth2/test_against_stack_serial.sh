@@ -3,7 +3,8 @@
 # XOAUTH2/OAUTHBEARER): the status line names the shared mailbox (check-mail
 # prints an empty account); the first run asks for a token and the next ones
 # reuse it from the cache (grants counted in the server's log, so this runs
-# alone: "serial"); -no-cache asks every run; OAUTHBEARER, a secret file and
+# alone: "serial"), also when eight start at once on an empty state
+# directory; -no-cache asks every run; OAUTHBEARER, a secret file and
 # certificate credentials work; a wrong secret and a revoked (cached) token
 # are CRITICAL with the servers' words; -account uses a native account; an
 # unusable cache is worked around (said in the long output), an unusable
@@ -40,6 +41,18 @@ for _ in 2 3 4 5; do run -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/se
 after=$(grants "$CC_CLIENT_ID")
 echo "grants for 5 runs: $((after - before))"
 check "5 runs, one grant at the server (the token is cached)" '[ $rc -eq 1 ] && [ $((after - before)) -eq 1 ]'
+
+# Eight checks at once on an empty state directory (Nagios starts its checks
+# in parallel): they agree on one store key and ask for one token between them.
+before=$(grants "$CC_CLIENT_ID")
+for n in 1 2 3 4 5 6 7 8; do
+  MAILOAUTH_STATE_DIR="$tmp/fresh" "$plugin" "${common[@]}" -client-id "$CC_CLIENT_ID" \
+    -client-secret-file "$tmp/secret" >"$tmp/fresh.$n" 2>&1 &
+done
+wait
+after=$(grants "$CC_CLIENT_ID")
+check "8 checks at once on a fresh cache: all WARNING through the cache, one grant" \
+  '[ $(grep -l "1 messages found" "$tmp"/fresh.? | wc -l) = 8 ] && ! grep -q "token cache" "$tmp"/fresh.? && [ $((after - before)) -eq 1 ]'
 
 before=$(grants "$CC_CLIENT_ID")
 run -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/secret" -no-cache

@@ -6,13 +6,16 @@
 # mailboxes with check_imap_mailbox_basic and check_imap_mailbox_oauth2; the
 # states and outputs are read back from Nagios's status file. It proves:
 # the plugins run without HOME (the token cache falls back to the home in the
-# password database), a state directory made by root first is worked around
-# (the token fetched without the cache, said in the long output), a wrong
-# password or secret is CRITICAL, a WARNING's counts and perfdata come
-# through, a folder with a comma can be checked (-folder), -password-file and
-# a $USERn$ resource macro both carry a password, and Nagios's `\!` and `$$`
-# escapes arrive as docs/monitoring.md says. Every wait is bounded; Nagios is
-# stopped by its PID.
+# password database); a state directory made by root first, or one the user
+# cannot create, is worked around (the token fetched without the cache, said
+# in the long output); six checks started at once on an empty state
+# directory agree on one store key; a wrong password or secret is CRITICAL;
+# a WARNING's counts and perfdata come through; a folder with a comma can be
+# checked (-folder); -password-file and a $USERn$ resource macro both carry a
+# password; and what docs/monitoring.md says of Nagios holds: `\!` and `$$`
+# in an argument arrive as `!` and `$`, and a variable in the daemon's
+# environment (systemd EnvironmentFile=) reaches the plugins. Every wait is
+# bounded; Nagios is stopped by its PID.
 set -u
 [ -n "${DEBUG_TEST:-}" ] && set -x
 source "$MAILOAUTH_STACK_ENV"
@@ -68,10 +71,12 @@ MAILOAUTH_STATE_DIR="$tmp/root-state" "$MAILOAUTH_BIN_DIR/check_imap_mailbox_oau
   "${oauth2_args[@]}" -client-secret-file "$tmp/etc/alice.secret" >"$tmp/root-run.out" 2>&1
 check "root's own run made $tmp/root-state" '[ -e "$tmp/root-state/store.key" ]'
 
+mkdir -m 755 "$tmp/root-only"  # the daemon's user cannot create a state directory in it
+
 # A probe that shows what a plugin sees of its environment.
 cat >"$tmp/etc/environment-probe" <<'EOF'
 #!/bin/sh
-echo "OK: user=$(id -un) home=${HOME-unset} xdg_state=${XDG_STATE_HOME-unset}"
+echo "OK: user=$(id -un) home=${HOME-unset} xdg_state=${XDG_STATE_HOME-unset} daemon_env=${MAILOAUTH_PROBE-unset}"
 EOF
 chmod 755 "$tmp/etc/environment-probe"
 
@@ -192,12 +197,31 @@ define service {
 }
 define service {
     use                 stack-service
+    service_description oauth2 uncreatable state directory
+    check_command       check_imap_mailbox_oauth2_state_dir!$tmp/root-only/state!-client-secret-file $tmp/etc/alice.secret
+}
+define service {
+    name                oauth2-shared-state
+    use                 stack-service
+    register            0
+    check_command       check_imap_mailbox_oauth2_state_dir!$tmp/var/shared-state!-client-secret-file $tmp/etc/alice.secret
+}
+EOF
+for n in 1 2 3 4 5 6; do
+  printf 'define service {\n    use oauth2-shared-state\n    service_description oauth2 first use %s\n}\n' "$n" \
+    >>"$tmp/etc/objects.cfg"
+done
+cat >>"$tmp/etc/objects.cfg" <<EOF
+define service {
+    use                 stack-service
     service_description oauth2 wrong secret
     check_command       check_imap_mailbox_oauth2!-client-secret NOT-THE-SECRET
 }
 EOF
 services=("environment" "escapes" "basic password-file" "basic resource macro" "basic wrong password"
-          "basic comma folder" "oauth2 no HOME" "oauth2 root state directory" "oauth2 wrong secret")
+          "basic comma folder" "oauth2 no HOME" "oauth2 root state directory" "oauth2 wrong secret"
+          "oauth2 uncreatable state directory" "oauth2 first use 1" "oauth2 first use 2" "oauth2 first use 3" "oauth2 first use 4"
+          "oauth2 first use 5" "oauth2 first use 6")
 
 v="$tmp/var"
 cat >"$tmp/etc/nagios.cfg" <<EOF
@@ -245,8 +269,10 @@ chmod 600 "$tmp/etc/resource.cfg"
 "$nagios" -v "$tmp/etc/nagios.cfg" >"$tmp/verify.out" 2>&1 ||
   { echo "FAIL: nagios -v"; cat "$tmp/verify.out"; exit 1; }
 
-# Started as Debian's unit starts it: as root with a bare environment; it drops to $user.
-env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 setsid "$nagios" "$tmp/etc/nagios.cfg" \
+# Started as Debian's unit starts it: as root with a bare environment (plus one
+# variable, as an EnvironmentFile= line would add); it drops to $user.
+env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 MAILOAUTH_PROBE=from-the-daemon \
+  setsid "$nagios" "$tmp/etc/nagios.cfg" \
   >"$tmp/nagios.out" 2>&1 &
 nagios_pid=$!
 
@@ -282,7 +308,7 @@ long() { service_field "$1" long_plugin_output; }
 perf() { service_field "$1" performance_data; }
 
 check "the plugins run as $user without HOME or XDG_STATE_HOME (as under Debian's unit)" \
-  '[ "$(output environment)" = "OK: user=$user home=unset xdg_state=unset" ]'
+  '[ "$(output environment)" = "OK: user=$user home=unset xdg_state=unset daemon_env=from-the-daemon" ]'
 check "Nagios turns \\! and \$\$ in an argument into ! and \$" '[ "$(output escapes)" = "OK: pa!ss\$word" ]'
 check "basic, -password-file: OK" \
   '[ "$(state "basic password-file")" = 0 ] && [ "$(output "basic password-file")" = "OK: $USER2: No messages found in folders: $folder" ]'
@@ -295,6 +321,16 @@ check "oauth2 without HOME: OK, the token cached in the home from the password d
   '[ "$(state "oauth2 no HOME")" = 0 ] && [ "$(output "oauth2 no HOME")" = "OK: $CC_MAILBOX: No messages found in folders: $folder" ] && ! long "oauth2 no HOME" | grep -q "token cache" && [ -s "$tmp/home/.local/state/mailoauth/tokens.db" ]'
 check "oauth2 with root's state directory: OK, the cache skipped and the long output says why" \
   '[ "$(state "oauth2 root state directory")" = 0 ] && long "oauth2 root state directory" | grep -q "token cache not used: .*root-state"'
+check "oauth2 with a state directory it cannot create: OK, the long output says why" \
+  '[ "$(state "oauth2 uncreatable state directory")" = 0 ] && long "oauth2 uncreatable state directory" | grep -q "token cache not used: .*root-only/state"'
+first_use_ok() {
+  local n
+  for n in 1 2 3 4 5 6; do
+    [ "$(state "oauth2 first use $n")" = 0 ] && ! long "oauth2 first use $n" | grep -q "token cache" || return 1
+  done
+}
+check "six checks started at once on an empty state directory: all OK, all through one cache" \
+  'first_use_ok && [ "$(ls "$tmp/var/shared-state")" = "$(printf "store.key\ntokens.db\ntokens.db-shm\ntokens.db-wal")" ]'
 check "oauth2, wrong secret: CRITICAL Login error with the identity server's words" \
   '[ "$(state "oauth2 wrong secret")" = 2 ] && [ "$(output "oauth2 wrong secret")" = "CRITICAL: Login error occurred" ] && long "oauth2 wrong secret" | grep -q invalid_client'
 check "no secret in the status file" \
