@@ -18,67 +18,10 @@
 # bounded; Nagios is stopped by its PID.
 set -u
 [ -n "${DEBUG_TEST:-}" ] && set -x
-source "$MAILOAUTH_STACK_ENV"
 nagios=/usr/sbin/nagios4
-append="$MAILOAUTH_TEST_TOOLS/imap_append_tool"
+daemon=nagios
 [ -x "$nagios" ] || { echo "FAIL: $nagios missing (scripts/install-deps installs nagios4-core)"; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "FAIL: must run as root (Nagios drops to a user of its own)"; exit 1; }
-
-tmp=$(mktemp -d)
-chmod 755 "$tmp"
-user="mo-nagios-$$"  # a user of this run: its home (for the cache) lives in $tmp
-folder="Nagios-$$"
-comma_folder="Nagios-$$, with comma"
-nagios_pid=""
-imap() {  # imap USER PASSWORD COMMAND
-  curl -s --max-time 5 --cacert "$CA_FILE" -u "$1:$2" "imaps://$IMAP_HOST:$IMAPS_PORT/" -X "$3"
-}
-cleanup() {
-  if [ -n "$nagios_pid" ] && kill -0 "$nagios_pid" 2>/dev/null; then
-    kill -TERM "$nagios_pid" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$nagios_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$nagios_pid" 2>/dev/null  # its workers too, if it did not stop them
-  fi
-  imap "$USER2" "$USER2_PASSWORD" "DELETE \"$folder\"" >/dev/null
-  imap "$USER2" "$USER2_PASSWORD" "DELETE \"$comma_folder\"" >/dev/null
-  imap "$CC_MAILBOX" "$USER1_PASSWORD" "DELETE \"$folder\"" >/dev/null
-  id "$user" >/dev/null 2>&1 && userdel "$user" >/dev/null 2>&1
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-status=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; status=1; fi; }
-
-useradd --system --user-group --no-create-home --home-dir "$tmp/home" --shell /usr/sbin/nologin \
-  "$user" || { echo "FAIL: useradd $user"; exit 1; }
-mkdir -p "$tmp/home" "$tmp/var/spool" "$tmp/etc"
-printf '%s\n' "$USER2_PASSWORD" >"$tmp/etc/bob.password"
-printf '%s\n' "$CC_CLIENT_SECRET" >"$tmp/etc/alice.secret"
-chmod 600 "$tmp/etc/bob.password" "$tmp/etc/alice.secret"
-chown -R "$user:$user" "$tmp/home" "$tmp/var" "$tmp/etc"
-
-# The mailboxes: an empty folder (OK) and one with a comma in its name and a message (WARNING).
-imap "$USER2" "$USER2_PASSWORD" "CREATE \"$folder\"" >/dev/null
-imap "$USER2" "$USER2_PASSWORD" "CREATE \"$comma_folder\"" >/dev/null
-imap "$CC_MAILBOX" "$USER1_PASSWORD" "CREATE \"$folder\"" >/dev/null
-"$append" "$IMAP_HOST" "$IMAPS_PORT" "$CA_FILE" "$USER2" "$USER2_PASSWORD" "$comma_folder" append 60 \
-  "one" || { echo "FAIL: APPEND"; exit 1; }
-
-# A state directory root made first (root ran the plugin by hand), then used by the daemon's user.
-oauth2_args=(-server "$IMAP_HOST" -port "$IMAPS_PORT" -ca-file "$CA_FILE" -client-id "$CC_CLIENT_ID"
-             -scopes "$MAIL_SCOPE" -shared-mailbox "$CC_MAILBOX" -token-url "$OIDC_TOKEN_URL" -t 10)
-MAILOAUTH_STATE_DIR="$tmp/root-state" "$MAILOAUTH_BIN_DIR/check_imap_mailbox_oauth2" -folders "$folder" \
-  "${oauth2_args[@]}" -client-secret-file "$tmp/etc/alice.secret" >"$tmp/root-run.out" 2>&1
-check "root's own run made $tmp/root-state" '[ -e "$tmp/root-state/store.key" ]'
-
-mkdir -m 755 "$tmp/root-only"  # the daemon's user cannot create a state directory in it
-
-# A probe that shows what a plugin sees of its environment.
-cat >"$tmp/etc/environment-probe" <<'EOF'
-#!/bin/sh
-echo "OK: user=$(id -un) home=${HOME-unset} xdg_state=${XDG_STATE_HOME-unset} daemon_env=${MAILOAUTH_PROBE-unset}"
-EOF
-chmod 755 "$tmp/etc/environment-probe"
+source "$(dirname "$0")/daemon_fixture.sh"
 
 bin="$MAILOAUTH_BIN_DIR"
 common="-server $IMAP_HOST -port $IMAPS_PORT -ca-file $CA_FILE -t 10"
@@ -274,7 +217,7 @@ chmod 600 "$tmp/etc/resource.cfg"
 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 MAILOAUTH_PROBE=from-the-daemon \
   setsid "$nagios" "$tmp/etc/nagios.cfg" \
   >"$tmp/nagios.out" 2>&1 &
-nagios_pid=$!
+daemon_pid=$!
 
 # Wait (at most 60 s) until the status file shows every service checked.
 service_field() {  # service_field DESCRIPTION FIELD: the field's value in status.dat
@@ -296,7 +239,7 @@ all_checked() {
 start=$(date +%s)
 for _ in $(seq 600); do
   all_checked && break
-  kill -0 "$nagios_pid" 2>/dev/null || break
+  kill -0 "$daemon_pid" 2>/dev/null || break
   sleep 0.1
 done
 echo "every service checked after $(($(date +%s) - start)) s (limit 60 s)"
@@ -309,6 +252,8 @@ perf() { service_field "$1" performance_data; }
 
 check "the plugins run as $user without HOME or XDG_STATE_HOME (as under Debian's unit)" \
   '[ "$(output environment)" = "OK: user=$user home=unset xdg_state=unset daemon_env=from-the-daemon" ]'
+check "Nagios keeps a plugin's stdout only (the probe's stderr line is not in the output)" \
+  '! long environment | grep -q probe'
 check "Nagios turns \\! and \$\$ in an argument into ! and \$" '[ "$(output escapes)" = "OK: pa!ss\$word" ]'
 check "basic, -password-file: OK" \
   '[ "$(state "basic password-file")" = 0 ] && [ "$(output "basic password-file")" = "OK: $USER2: No messages found in folders: $folder" ]'
