@@ -6,7 +6,8 @@
 # message), secret files owned by that user, a state directory root made
 # first, a directory the user cannot create one in, and a probe that prints
 # what a plugin sees of its environment. `daemon_pid` is stopped (TERM, then
-# KILL of its process group after 5 s) and everything removed at exit.
+# KILL of its process group after 5 s) and everything removed at exit;
+# wait_for_every_check polls the test's all_checked for at most 60 s.
 # Needs: $daemon (a name for messages), the test's environment variables.
 source "$MAILOAUTH_STACK_ENV"
 append="$MAILOAUTH_TEST_TOOLS/imap_append_tool"
@@ -69,3 +70,14 @@ echo "probe: a line on stderr" >&2
 EOF
 chmod 755 "$tmp/etc/environment-probe"
 
+wait_for_every_check() {  # wait_for_every_check NAME: at most 60 s for the test's all_checked
+  local start
+  start=$(date +%s)
+  for _ in $(seq 600); do
+    all_checked && break
+    kill -0 "$daemon_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "every service checked after $(($(date +%s) - start)) s (limit 60 s)"
+  check "$1 ran every check within 60 s" 'all_checked'
+}
