@@ -19,6 +19,14 @@ user="mo-$daemon-$$"  # a user of this run: its home (for the cache) lives in $t
 folder="$daemon-$$"
 comma_folder="$daemon-$$, with comma"
 daemon_pid=""
+retrying() {  # retrying COMMAND...: up to 20 tries 0.25 s apart (another test may hold /etc/passwd's lock)
+  local try
+  for try in $(seq 20); do
+    "$@" && return 0
+    sleep 0.25
+  done
+  return 1
+}
 imap() {  # imap USER PASSWORD COMMAND
   curl -s --max-time 5 --cacert "$CA_FILE" -u "$1:$2" "imaps://$IMAP_HOST:$IMAPS_PORT/" -X "$3"
 }
@@ -31,15 +39,15 @@ cleanup() {
   imap "$USER2" "$USER2_PASSWORD" "DELETE \"$folder\"" >/dev/null
   imap "$USER2" "$USER2_PASSWORD" "DELETE \"$comma_folder\"" >/dev/null
   imap "$CC_MAILBOX" "$USER1_PASSWORD" "DELETE \"$folder\"" >/dev/null
-  id "$user" >/dev/null 2>&1 && userdel "$user" >/dev/null 2>&1
+  id "$user" >/dev/null 2>&1 && retrying userdel "$user" >/dev/null 2>&1
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 status=0
 check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; status=1; fi; }
 
-useradd --system --user-group --no-create-home --home-dir "$tmp/home" --shell /usr/sbin/nologin \
-  "$user" || { echo "FAIL: useradd $user"; exit 1; }
+retrying useradd --system --user-group --no-create-home --home-dir "$tmp/home" \
+  --shell /usr/sbin/nologin "$user" || { echo "FAIL: useradd $user"; exit 1; }
 mkdir -p "$tmp/home" "$tmp/var/spool" "$tmp/etc"
 printf '%s\n' "$USER2_PASSWORD" >"$tmp/etc/bob.password"
 printf '%s\n' "$CC_CLIENT_SECRET" >"$tmp/etc/alice.secret"
