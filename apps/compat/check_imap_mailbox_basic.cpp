@@ -31,8 +31,9 @@ int main(int argc, char** argv) {
   if (auto exit_code = app.parse(argc, argv)) return *exit_code;
   core::Secret password = core::Secret::take(std::move(password_text));
   if (!password_file.empty()) {
-    if (!password.empty())
+    if (!password.empty()) {
       return app.configuration_error("give -password or -password-file, not both");
+    }
     oauth2::SecretSource source;
     source.kind = oauth2::SecretSource::Kind::File;
     source.where = password_file;
