@@ -17,29 +17,17 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "../../support/temporary_directory.hpp"
+
 namespace mailoauth::queue {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    std::string pattern = (fs::temp_directory_path() / "mailoauth-spool-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing::TemporaryDirectory;
 
 std::size_t count(const fs::path& directory) {
-  return static_cast<std::size_t>(std::distance(fs::directory_iterator(directory), {}));
+  return testing::entry_count(directory);
 }
 
 SpooledEnvelope envelope(std::vector<std::string> recipients = {"a@example.com", "b@example.com"}) {
