@@ -14,9 +14,7 @@
 
 namespace mailoauth::core {
 
-namespace {
-
-Error system_error(std::string_view step, const std::filesystem::path& path, int error_number) {
+Error file_error(std::string_view step, const std::filesystem::path& path, int error_number) {
   std::string remedy;
   switch (error_number) {
     case ENOSPC:
@@ -41,6 +39,8 @@ Error system_error(std::string_view step, const std::filesystem::path& path, int
                fmt::format("{} {}: {}", step, path.string(), std::strerror(error_number)),
                std::move(remedy));
 }
+
+namespace {
 
 std::string random_suffix() {
   std::array<unsigned char, 6> bytes{};
@@ -96,11 +96,11 @@ ErrorClass classify_errno(int error_number) {
 
 Result<void> sync_directory(const std::filesystem::path& directory, SystemCalls& calls) {
   const int fd = calls.open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  if (fd < 0) return fail(system_error("open_directory", directory, errno));
+  if (fd < 0) return fail(file_error("open_directory", directory, errno));
   const int result = calls.fsync(fd);
   const int saved_errno = errno;
   calls.close(fd);
-  if (result != 0) return fail(system_error("fsync_directory", directory, saved_errno));
+  if (result != 0) return fail(file_error("fsync_directory", directory, saved_errno));
   return {};
 }
 
@@ -112,26 +112,26 @@ Result<void> atomic_write_file(const std::filesystem::path& path, std::string_vi
       directory / fmt::format(".{}.tmp.{}", path.filename().string(), random_suffix());
 
   const int fd = calls.open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return fail(system_error("create", temporary, errno));
+  if (fd < 0) return fail(file_error("create", temporary, errno));
   TemporaryFile file(calls, temporary, fd);
 
   // The mode is set before the first byte, so a secret is never readable by others.
-  if (calls.fchmod(fd, mode) != 0) return fail(system_error("chmod", temporary, errno));
+  if (calls.fchmod(fd, mode) != 0) return fail(file_error("chmod", temporary, errno));
 
   std::size_t written = 0;
   while (written < contents.size()) {
     const ssize_t result = calls.write(fd, contents.data() + written, contents.size() - written);
     if (result < 0) {
       if (errno == EINTR) continue;
-      return fail(system_error("write", temporary, errno));
+      return fail(file_error("write", temporary, errno));
     }
-    if (result == 0) return fail(system_error("write", temporary, EIO));
+    if (result == 0) return fail(file_error("write", temporary, EIO));
     written += static_cast<std::size_t>(result);
   }
-  if (calls.fsync(fd) != 0) return fail(system_error("fsync", temporary, errno));
-  if (file.close() != 0) return fail(system_error("close", temporary, errno));
+  if (calls.fsync(fd) != 0) return fail(file_error("fsync", temporary, errno));
+  if (file.close() != 0) return fail(file_error("close", temporary, errno));
   if (calls.rename(temporary.c_str(), path.c_str()) != 0) {
-    return fail(system_error("rename", path, errno));
+    return fail(file_error("rename", path, errno));
   }
   file.mark_renamed();
   // The new contents are in place; the directory fsync makes the rename durable.

@@ -25,6 +25,11 @@ Result<void> atomic_write_file(const std::filesystem::path& path, std::string_vi
 Result<void> sync_directory(const std::filesystem::path& directory,
                             SystemCalls& calls = real_system_calls());
 
+// The Error for a failed file operation: code "file.<step>", the path and the
+// errno text in the message, a remedy for the usual causes (full disk,
+// permissions, missing directory, read-only file system).
+Error file_error(std::string_view step, const std::filesystem::path& path, int error_number);
+
 // The class a failed system call deserves: full disks and I/O errors are
 // Temporary (retry later, keep the data); permissions and missing directories are
 // Config (an admin must act).

@@ -1,0 +1,91 @@
+// The spool's records: round trips with every field, values that would break
+// the line format (CR, LF, spaces, '%', 8-bit) kept to the byte and never
+// turned into a second recipient, and each kind of damage refused.
+#include "mailoauth/queue/spool_record.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mailoauth::queue {
+namespace {
+
+SpooledEnvelope sample() {
+  SpooledEnvelope envelope;
+  envelope.id = "18f3a2b4c5d6e7-3fa2c1";
+  envelope.received = WallTime(std::chrono::microseconds(1'764'800'000'123'456));
+  envelope.client = "192.0.2.7:51234";
+  envelope.helo = "printer\r\nrcpt evil@example.com";
+  envelope.listener = "lan";
+  envelope.user = "";
+  envelope.route = "contoso";
+  envelope.from = "";
+  envelope.recipients = {"a@example.com", "\"x y%\"@example.com", "j\xc3\xb6rg@example.com"};
+  envelope.body = Body::EightBitMime;
+  envelope.smtputf8 = true;
+  return envelope;
+}
+
+TEST(SpoolRecordTest, EnvelopeRoundTripKeepsEveryByte) {
+  const SpooledEnvelope envelope = sample();
+  const std::string text = encode_envelope(envelope) + "content";
+  std::size_t header_size = 0;
+  auto parsed = parse_envelope(text, header_size);
+  ASSERT_TRUE(parsed) << parsed.error().describe();
+  EXPECT_EQ(text.substr(header_size), "content");
+  EXPECT_EQ(parsed->id, envelope.id);
+  EXPECT_EQ(parsed->received, envelope.received);
+  EXPECT_EQ(parsed->helo, envelope.helo);
+  EXPECT_EQ(parsed->recipients, envelope.recipients) << "the HELO's line break added no recipient";
+  EXPECT_EQ(parsed->from, "");
+  EXPECT_EQ(parsed->body, Body::EightBitMime);
+  EXPECT_TRUE(parsed->smtputf8);
+  EXPECT_EQ(text.find("\nrcpt evil"), std::string::npos);
+}
+
+TEST(SpoolRecordTest, DamagedEnvelopesAreCorrupt) {
+  const std::string good = encode_envelope(sample());
+  std::size_t header_size = 0;
+  const auto refused = [&](const std::string& text) {
+    auto parsed = parse_envelope(text, header_size);
+    return !parsed && parsed.error().code() == "queue.corrupt";
+  };
+  EXPECT_TRUE(refused(""));
+  EXPECT_TRUE(refused("something else\n\n"));
+  EXPECT_TRUE(refused(good.substr(0, good.size() - 1))) << "no blank line";
+  EXPECT_TRUE(refused("mailoauth-spool 1\nid a-1\nreceived 5\nfrom\n\n")) << "no recipient";
+  EXPECT_TRUE(refused("mailoauth-spool 1\nid a-1\nid a-2\nreceived 5\nfrom\nrcpt x@y\n\n"));
+  EXPECT_TRUE(refused("mailoauth-spool 1\nid a-1\nreceived 5\nfrom\nrcpt x@y\nwho x\n\n"));
+  EXPECT_TRUE(refused("mailoauth-spool 1\nid a-1\nreceived -5\nfrom\nrcpt x@y\n\n"));
+  EXPECT_TRUE(refused("mailoauth-spool 1\nid a-1\nreceived 5\nfrom\nrcpt x%4@y\n\n"));
+  EXPECT_TRUE(refused("mailoauth-spool 1\nid a-1\nreceived 5\nfrom\nrcpt x@y\nbody 9bit\n\n"));
+  EXPECT_TRUE(
+      refused("mailoauth-spool 1\nid a-1\nreceived 99999999999999999999\nfrom\nrcpt x@y\n\n"));
+}
+
+TEST(SpoolRecordTest, StateRoundTripAndDamage) {
+  DeliveryState state = DeliveryState::fresh(2);
+  state.hold = true;
+  state.attempts = 3;
+  state.next_attempt = WallTime(std::chrono::seconds(1'800'000'000));
+  state.recipients[0] = {RecipientStatus::Sent, 1, "250 2.0.0 Ok"};
+  state.recipients[1] = {RecipientStatus::Deferred, 3, "421 4.7.0 throttled\n"};
+  const std::string text = encode_state(state);
+  auto parsed = parse_state(text, 2);
+  ASSERT_TRUE(parsed) << parsed.error().describe();
+  EXPECT_TRUE(parsed->hold);
+  EXPECT_EQ(parsed->attempts, 3u);
+  EXPECT_EQ(parsed->next_attempt, state.next_attempt);
+  EXPECT_EQ(parsed->recipients[1].last_reply, "421 4.7.0 throttled\n");
+  EXPECT_EQ(parsed->recipients[1].status, RecipientStatus::Deferred);
+
+  EXPECT_FALSE(parse_state(text, 1)) << "an index beyond the envelope";
+  EXPECT_FALSE(parse_state(text.substr(0, text.size() - 4), 2)) << "no end line";
+  EXPECT_FALSE(parse_state("mailoauth-state 1\nrcpt 0 sent 1\nrcpt 0 sent 1\nend\n", 1));
+  EXPECT_FALSE(parse_state("mailoauth-state 1\nrcpt 0 lost 1\nend\n", 1));
+  EXPECT_FALSE(parse_state("mailoauth-state 1\nend\nhold 1\n", 1));
+  auto missing = parse_state("mailoauth-state 1\nend\n", 2);
+  ASSERT_TRUE(missing) << "recipients not named are pending";
+  EXPECT_EQ(missing->recipients[1].status, RecipientStatus::Pending);
+}
+
+}  // namespace
+}  // namespace mailoauth::queue
