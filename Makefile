@@ -9,7 +9,8 @@
 #   make bench      run the benchmarks, write bench/results/
 #   make check      clang-format check and clang-tidy over the tree
 #   make format     reformat the tree in place
-#   make fuzz       build the libFuzzer targets with clang and run each for FUZZ_SECONDS
+#   make fuzz       build the libFuzzer targets with clang and run each for FUZZ_SECONDS;
+#                   any crash or sanitizer finding fails it (tests/fuzz/README.md)
 #   make stack-up / stack-down   the test stack by hand (state in build/stack)
 #   make clean      remove the build trees
 
@@ -51,7 +52,7 @@ test-only: format-check build $(ASAN_BUILD)/build.ninja
 	@echo "== tests (unit, integration against the real stack, cli) =="
 	ctest --test-dir $(BUILD) --output-on-failure -j 2
 	@echo "== unit and network tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j 2 -L 'unit|integration-asan'
 
 demo: deps build
@@ -85,8 +86,13 @@ fuzz: deps-build
 	@for target in $(FUZZ_BUILD)/tests/fuzz_*; do \
 	  name=$${target##*/fuzz_}; mkdir -p $(FUZZ_BUILD)/corpus/$$name; \
 	  echo "== fuzzing $$name for $(FUZZ_SECONDS) s =="; \
-	  $$target -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(FUZZ_BUILD)/corpus/$$name \
-	    tests/fuzz/corpus/$$name || exit 1; \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  $$target -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/$$name- $(FUZZ_BUILD)/corpus/$$name \
+	    tests/fuzz/corpus/$$name >$(FUZZ_BUILD)/$$name.log 2>&1; status=$$?; \
+	  grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|SUMMARY)' $(FUZZ_BUILD)/$$name.log; \
+	  [ $$status -eq 0 ] || { tail -n 40 $(FUZZ_BUILD)/$$name.log; \
+	    echo "FAIL: fuzz_$$name found a problem (exit $$status): $(FUZZ_BUILD)/$$name.log"; exit 1; }; \
 	done
 
 stack-up: deps

@@ -10,6 +10,7 @@
 // compat::inspect_server and imap::SyncClient.
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,12 +21,12 @@
 #include "mailoauth/compat/mailbox_check.hpp"
 #include "mailoauth/compat/server_inspection.hpp"
 #include "mailoauth/core/error.hpp"
-#include "mailoauth/core/version.hpp"
 #include "mailoauth/imap/sync_client.hpp"
 #include "mailoauth/monitor/age_duration.hpp"
 #include "mailoauth/monitor/nagios_range.hpp"
 #include "mailoauth/oauth2/provider.hpp"
 
+#include "../common/global_options.hpp"
 #include "../mailoauth/app_context.hpp"
 
 namespace {
@@ -237,12 +238,8 @@ int check(const app::GlobalOptions& global, const Connection& options, const Che
 
 int main(int argc, char** argv) {
   CLI::App cli{"mailoauth imap - look at a mailbox with a mailoauth account's token", "mailoauth"};
-  cli.set_version_flag("-V,--version", fmt::format("mailoauth {}", core::version()));
   app::GlobalOptions global;
-  cli.add_option("--config", global.config_file, "accounts file");
-  cli.add_option("--state-dir", global.state_dir, "token store directory");
-  cli.add_option("--log-level", global.log_level, "disabled, error, warn (default), info, debug");
-  cli.add_flag("-v,--verbose", global.verbose, "show the IMAP dialogue (secrets redacted)");
+  app::add_global_options(cli, global, "show the IMAP dialogue (secrets redacted)");
   cli.require_subcommand(1);
   auto* imap_command = cli.add_subcommand("imap", "IMAP with an account's token");
   imap_command->require_subcommand(1);
@@ -265,10 +262,8 @@ int main(int argc, char** argv) {
       imap_command->add_subcommand("caps", "capabilities before and after login, TLS facts");
   add_connection(caps_command);
   caps_command->add_flag("--json", json, "one JSON object on stdout");
-  caps_command->callback([&] {
-    connection.verbose = global.verbose;
-    std::exit(caps(global, connection, json));
-  });
+  std::function<int()> run;  // the command given, run after the parse
+  caps_command->callback([&] { run = [&] { return caps(global, connection, json); }; });
 
   CheckOptions check_options;
   auto* check_command = imap_command->add_subcommand(
@@ -289,29 +284,19 @@ int main(int argc, char** argv) {
   check_command->add_flag("--perfdata", check_options.perfdata, "perfdata per folder");
   check_command->add_option("--sample", check_options.sample,
                             "list up to N messages found in the long output");
-  check_command->callback([&] {
-    connection.verbose = global.verbose;
-    std::exit(check(global, connection, check_options));
-  });
+  check_command->callback([&] { run = [&] { return check(global, connection, check_options); }; });
 
   auto* list_command =
       imap_command->add_subcommand("list", "every folder with its message and unseen counts");
   add_connection(list_command);
-  list_command->callback([&] {
-    connection.verbose = global.verbose;
-    std::exit(list(global, connection));
-  });
-  try {
-    cli.parse(argc, argv);
-  } catch (const CLI::Success& success) {
-    return cli.exit(success);
-  } catch (const CLI::ParseError& error) {
-    if (check_command->parsed()) {  // a Nagios check: bad usage is UNKNOWN
-      fmt::print("UNKNOWN: {} (run `mailoauth imap check --help`)\n", error.what());
-      return 3;
-    }
-    fmt::print(stderr, "mailoauth: {}\nRun `mailoauth imap --help`.\n", error.what());
-    return core::kExitUsage;
-  }
-  return core::kExitOk;
+  list_command->callback([&] { run = [&] { return list(global, connection); }; });
+  const auto report = [check_command](const CLI::App& command, const std::string& message) {
+    if (&command != check_command) return app::report_usage_error(command, message);
+    // A Nagios check: bad usage is UNKNOWN (3), the reason on the first line.
+    fmt::print("UNKNOWN: {} (run `mailoauth imap check --help`)\n", message);
+    return 3;
+  };
+  if (const auto finished = app::parse_command_line(cli, argc, argv, report)) return *finished;
+  connection.verbose = global.verbose;
+  return run ? run() : core::kExitUsage;
 }

@@ -10,14 +10,9 @@
 #include <string>
 #include <vector>
 
-namespace mailoauth::app {
+#include "../common/global_options.hpp"  // GlobalOptions
 
-struct GlobalOptions {
-  std::string config_file;  // empty: default_config_path()
-  std::string state_dir;    // empty: default_state_directory()
-  std::string log_level = "warn";
-  bool verbose = false;  // -v: debug level, HTTP trace with secrets redacted
-};
+namespace mailoauth::app {
 
 struct AccountAddOptions {
   std::string name, provider, flow, tenant, cloud, client_id;

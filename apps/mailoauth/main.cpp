@@ -1,10 +1,12 @@
 // The `mailoauth` command: one binary with subcommands (account, token; send,
 // imap and relay arrive with their parts). This file is the command line and
-// nothing else: CLI11 parses, the functions of commands.hpp work. Usage errors
-// exit 64 (EX_USAGE) with CLI11's message and a pointer to --help.
-#include <algorithm>
+// nothing else: CLI11 parses, the functions of commands.hpp work. A callback
+// only chooses the command; main runs it after the parse and returns its exit
+// code. Usage errors exit 64 (EX_USAGE), explained by parse_command_line
+// (apps/common/global_options.hpp).
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,9 +16,9 @@
 #include <unistd.h>
 
 #include "mailoauth/core/error.hpp"
-#include "mailoauth/core/version.hpp"
 #include "mailoauth/oauth2/provider.hpp"
 
+#include "../common/global_options.hpp"
 #include "commands.hpp"
 
 namespace {
@@ -59,8 +61,8 @@ Presets (provider flow use -> scopes):
 
 // `send` and `sendmail` run mailoauth-send, `imap` runs mailoauth-imap (next
 // to this program, else on PATH) with the same arguments; this program never
-// links libssl or GMime.
-void exec_program(char** argv, const char* program) {
+// links libssl or GMime. Returns only when neither could be run.
+int exec_program(char** argv, const char* program) {
   std::string self(4096, '\0');
   const ssize_t length = ::readlink("/proc/self/exe", self.data(), self.size() - 1);
   std::string sibling = program;
@@ -76,52 +78,32 @@ void exec_program(char** argv, const char* program) {
   ::execvp(program, args.data());
   fmt::print(stderr, "mailoauth: cannot run {} ({}): it is installed next to mailoauth\n", program,
              std::strerror(errno));
-  std::exit(core::kExitConfig);
+  return core::kExitConfig;
 }
 
-// The first word that is not a global option names the command.
-std::string_view command_word(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view word = argv[i];
-    if (word == "--config" || word == "--state-dir" || word == "--log-level") {
-      ++i;
-      continue;
-    }
-    if (word.starts_with("-")) continue;
-    return word;
-  }
-  return {};
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
-  if (const std::string_view word = command_word(argc, argv);
-      word == "send" || word == "sendmail") {
-    exec_program(argv, "mailoauth-send");
-  }
-  if (command_word(argc, argv) == "imap") exec_program(argv, "mailoauth-imap");
-  CLI::App cli{std::string(kDescription), "mailoauth"};
-  cli.require_subcommand(1);
-  cli.set_version_flag("-V,--version", fmt::format("mailoauth {}", core::version()));
+// Everything the command line fills in; it outlives the parse, since the
+// chosen command runs after it.
+struct CommandLine {
   app::GlobalOptions global;
-  cli.add_option("--config", global.config_file,
-                 "accounts file (default: $MAILOAUTH_CONFIG, $XDG_CONFIG_HOME/mailoauth/"
-                 "config.toml)");
-  cli.add_option("--state-dir", global.state_dir,
-                 "token store directory (default: $MAILOAUTH_STATE_DIR, "
-                 "$XDG_STATE_HOME/mailoauth)");
-  cli.add_option("--log-level", global.log_level,
-                 "disabled, error, warn (default), info, debug, trace (HTTP, secrets redacted)");
-  cli.add_flag("-v,--verbose", global.verbose, "same as --log-level debug");
-
-  // --- account ---------------------------------------------------------------
-  auto* account = cli.add_subcommand("account", "add, list, show, remove accounts; rotate secrets");
-  account->require_subcommand(1);
+  std::function<int()> run;  // set by the callback of the command given
   app::AccountAddOptions add;
+  std::string account_name, secret_expires;
+  bool keep_tokens = false;
+  app::TokenLoginOptions login;
+  app::TokenGetOptions get;
+  int min_valid = -1;
+  app::TokenStatusOptions status;
+  app::TokenInspectOptions inspect;
+  app::TokenRevokeOptions revoke;
+  app::TokenExportOptions export_options;
+  app::TokenImportOptions import_options;
+};
+
+void add_account_add(CLI::App& account, CommandLine& line) {
+  app::AccountAddOptions& add = line.add;
   std::string footer(kAddFooter);
-  for (const auto& line : oauth2::describe_presets()) footer += "  " + line + "\n";
-  auto* account_add = account->add_subcommand("add", "add an account to the configuration");
+  for (const auto& entry : oauth2::describe_presets()) footer += "  " + entry + "\n";
+  auto* account_add = account.add_subcommand("add", "add an account to the configuration");
   account_add->footer(footer);
   account_add->add_option("name", add.name, "account name (letters, digits, . _ -)")->required();
   account_add->add_option("--provider", add.provider, "microsoft, google or generic")->required();
@@ -146,7 +128,9 @@ int main(int argc, char** argv) {
   account_add->add_option("--service-account-file", add.service_account_file,
                           "Google service-account JSON key");
   account_add->add_option("--preset", add.preset, "smtp, imap, pop, mail (default), graph");
-  account_add->add_option("--scope", add.scopes, "an explicit scope (repeatable; no --preset)");
+  // --scopes too: the configuration's key is `scopes`.
+  account_add->add_option("--scope,--scopes", add.scopes,
+                          "an explicit scope (repeatable; no --preset)");
   account_add->add_option("--login-hint", add.login_hint, "the user who signs in");
   account_add->add_option("--mailbox", add.mailbox,
                           "the mailbox (SASL user=; app-only: the mailbox acted for)");
@@ -155,35 +139,45 @@ int main(int argc, char** argv) {
   account_add->add_option("--token-url", add.token_url, "generic: token endpoint");
   account_add->add_option("--device-url", add.device_url, "generic: device endpoint");
   account_add->add_option("--revocation-url", add.revocation_url, "generic: revocation endpoint");
-  account_add->callback([&] { std::exit(app::account_add(global, add)); });
+  account_add->callback(
+      [&line] { line.run = [&line] { return app::account_add(line.global, line.add); }; });
+}
 
-  account->add_subcommand("list", "list the configured accounts")->callback([&] {
-    std::exit(app::account_list(global));
+void add_account_commands(CLI::App& cli, CommandLine& line) {
+  auto* account = cli.add_subcommand("account", "add, list, show, remove accounts; rotate secrets");
+  account->require_subcommand(1);
+  add_account_add(*account, line);
+  account->add_subcommand("list", "list the configured accounts")->callback([&line] {
+    line.run = [&line] { return app::account_list(line.global); };
   });
-  std::string account_name;
   auto* account_show = account->add_subcommand("show", "an account's resolved settings");
-  account_show->add_option("name", account_name, "account")->required();
-  account_show->callback([&] { std::exit(app::account_show(global, account_name)); });
-  bool keep_tokens = false;
+  account_show->add_option("name", line.account_name, "account")->required();
+  account_show->callback([&line] {
+    line.run = [&line] { return app::account_show(line.global, line.account_name); };
+  });
   auto* account_remove =
       account->add_subcommand("remove", "remove an account and its stored tokens");
-  account_remove->add_option("name", account_name, "account")->required();
-  account_remove->add_flag("--keep-tokens", keep_tokens, "leave its tokens in the store");
-  account_remove->callback(
-      [&] { std::exit(app::account_remove(global, account_name, keep_tokens)); });
-  std::string secret_expires;
+  account_remove->add_option("name", line.account_name, "account")->required();
+  account_remove->add_flag("--keep-tokens", line.keep_tokens, "leave its tokens in the store");
+  account_remove->callback([&line] {
+    line.run = [&line] {
+      return app::account_remove(line.global, line.account_name, line.keep_tokens);
+    };
+  });
   auto* account_secret = account->add_subcommand(
       "secret", "store a new client secret read from stdin (the old one stays as previous)");
-  account_secret->add_option("name", account_name, "account")->required();
-  account_secret->add_option("--expires", secret_expires, "its expiry date (YYYY-MM-DD)");
-  account_secret->callback(
-      [&] { std::exit(app::account_secret(global, account_name, secret_expires)); });
+  account_secret->add_option("name", line.account_name, "account")->required();
+  account_secret->add_option("--expires", line.secret_expires, "its expiry date (YYYY-MM-DD)");
+  account_secret->callback([&line] {
+    line.run = [&line] {
+      return app::account_secret(line.global, line.account_name, line.secret_expires);
+    };
+  });
+}
 
-  // --- token -----------------------------------------------------------------
-  auto* token = cli.add_subcommand("token", "sign in, get, inspect and revoke tokens");
-  token->require_subcommand(1);
-  app::TokenLoginOptions login;
-  auto* token_login = token->add_subcommand("login", "sign in once (browser or device code)");
+void add_token_login_and_get(CLI::App& token, CommandLine& line) {
+  app::TokenLoginOptions& login = line.login;
+  auto* token_login = token.add_subcommand("login", "sign in once (browser or device code)");
   token_login->add_option("account", login.account, "account")->required();
   token_login->add_flag("--device", login.device,
                         "device code: show a code to enter on any other device");
@@ -198,16 +192,15 @@ int main(int argc, char** argv) {
       "Register http://localhost as a redirect URI (Microsoft: \"Mobile and desktop\n"
       "applications\"; it ignores the port). App-only and service accounts need no sign-in:\n"
       "login then just fetches a token to prove the setup.");
-  token_login->callback([&] { std::exit(app::token_login(global, login)); });
+  token_login->callback(
+      [&line] { line.run = [&line] { return app::token_login(line.global, line.login); }; });
 
-  app::TokenGetOptions get;
-  int min_valid = -1;
-  auto* token_get = token->add_subcommand(
+  auto* token_get = token.add_subcommand(
       "get", "print a valid access token (never interactive; for passwordeval/PassCmd)");
-  token_get->add_option("account", get.account, "account")->required();
-  token_get->add_option("--format", get.format,
+  token_get->add_option("account", line.get.account, "account")->required();
+  token_get->add_option("--format", line.get.format,
                         "raw (default), json, xoauth2, xoauth2-base64, oauthbearer-base64");
-  token_get->add_option("--min-valid", min_valid,
+  token_get->add_option("--min-valid", line.min_valid,
                         "seconds the token must stay valid (default: the account's "
                         "refresh_margin, 300)");
   token_get->footer(
@@ -215,99 +208,97 @@ int main(int argc, char** argv) {
       "mbsync: PassCmd \"mailoauth token get work\"          (AuthMechs XOAUTH2)\n"
       "mutt:   set imap_oauth_refresh_command=\"mailoauth token get work\"\n"
       "Without a usable token it exits 78 and says which `token login` to run.");
-  token_get->callback([&] {
-    if (min_valid >= 0) get.min_valid_seconds = min_valid;
-    std::exit(app::token_get(global, get));
+  token_get->callback([&line] {
+    line.run = [&line] {
+      if (line.min_valid >= 0) line.get.min_valid_seconds = line.min_valid;
+      return app::token_get(line.global, line.get);
+    };
   });
+}
 
-  app::TokenStatusOptions status;
+void add_token_status_inspect_revoke(CLI::App& token, CommandLine& line) {
   auto* token_status =
-      token->add_subcommand("status", "expiry, refresh-token age, last renewal and last error");
-  token_status->add_option("account", status.account, "account (default: all)");
-  token_status->add_flag("--json", status.json, "JSON on stdout");
-  token_status->callback([&] { std::exit(app::token_status(global, status)); });
+      token.add_subcommand("status", "expiry, refresh-token age, last renewal and last error");
+  token_status->add_option("account", line.status.account, "account (default: all)");
+  token_status->add_flag("--json", line.status.json, "JSON on stdout");
+  token_status->callback(
+      [&line] { line.run = [&line] { return app::token_status(line.global, line.status); }; });
 
-  app::TokenInspectOptions inspect;
-  auto* token_inspect = token->add_subcommand(
+  app::TokenInspectOptions& inspect = line.inspect;
+  auto* token_inspect = token.add_subcommand(
       "inspect", "decode a token's claims and say what they mean for SMTP/IMAP/Graph");
   token_inspect->add_option("account", inspect.account, "account whose stored token to inspect");
   token_inspect->add_option("--token", inspect.token,
                             "a token to inspect; - reads it from stdin (a token on the command "
                             "line is visible to other users in ps)");
-  token_inspect->callback([&] {
-    if (inspect.account.empty() == inspect.token.empty()) {
-      fmt::print(stderr, "mailoauth: give an account or --token (- reads it from stdin)\n");
-      std::exit(core::kExitUsage);
-    }
-    std::exit(app::token_inspect(global, inspect));
+  token_inspect->callback([&line] {
+    line.run = [&line] {
+      if (line.inspect.account.empty() == line.inspect.token.empty()) {
+        fmt::print(stderr, "mailoauth: give an account or --token (- reads it from stdin)\n");
+        return core::kExitUsage;
+      }
+      return app::token_inspect(line.global, line.inspect);
+    };
   });
 
-  app::TokenRevokeOptions revoke;
-  auto* token_revoke = token->add_subcommand(
+  auto* token_revoke = token.add_subcommand(
       "revoke", "revoke the refresh token at the provider and forget the tokens");
-  token_revoke->add_option("account", revoke.account, "account")->required();
-  token_revoke->add_flag("--keep-local", revoke.keep_local,
+  token_revoke->add_option("account", line.revoke.account, "account")->required();
+  token_revoke->add_flag("--keep-local", line.revoke.keep_local,
                          "revoke at the provider but keep the local copy");
-  token_revoke->callback([&] { std::exit(app::token_revoke(global, revoke)); });
+  token_revoke->callback(
+      [&line] { line.run = [&line] { return app::token_revoke(line.global, line.revoke); }; });
+}
 
-  app::TokenExportOptions export_options;
-  auto* token_export = token->add_subcommand(
+void add_token_transfer(CLI::App& token, CommandLine& line) {
+  app::TokenExportOptions& export_options = line.export_options;
+  auto* token_export = token.add_subcommand(
       "export", "write stored tokens and secrets to a passphrase-encrypted file");
   token_export->add_option("accounts", export_options.accounts, "accounts (default: all)");
   token_export->add_option("--file", export_options.file, "the file to write (0600)")->required();
   token_export->add_option("--passphrase-file", export_options.passphrase_file,
                            "read the passphrase from this file (else "
                            "MAILOAUTH_EXPORT_PASSPHRASE, else asked)");
-  token_export->callback([&] { std::exit(app::token_export(global, export_options)); });
+  token_export->callback([&line] {
+    line.run = [&line] { return app::token_export(line.global, line.export_options); };
+  });
 
-  app::TokenImportOptions import_options;
+  app::TokenImportOptions& import_options = line.import_options;
   auto* token_import =
-      token->add_subcommand("import", "read a `token export` file into this host's store");
+      token.add_subcommand("import", "read a `token export` file into this host's store");
   token_import->add_option("--file", import_options.file, "the export file")->required();
   token_import->add_option("--passphrase-file", import_options.passphrase_file,
                            "read the passphrase from this file");
   token_import->add_flag("--replace", import_options.replace,
                          "overwrite accounts that already have tokens here");
-  token_import->callback([&] { std::exit(app::token_import(global, import_options)); });
+  token_import->callback([&line] {
+    line.run = [&line] { return app::token_import(line.global, line.import_options); };
+  });
+}
 
-  try {
-    cli.parse(argc, argv);
-  } catch (const CLI::CallForHelp& help) {
-    return cli.exit(help);
-  } catch (const CLI::CallForAllHelp& help) {
-    return cli.exit(help);
-  } catch (const CLI::Success& success) {
-    return cli.exit(success);
-  } catch (const CLI::RequiredError& error) {
-    // "A subcommand is required" hides what was wrong: name the first word
-    // that is neither a subcommand nor a global option.
-    for (int i = 1; i < argc; ++i) {
-      const std::string_view word = argv[i];
-      if (word == "--config" || word == "--state-dir" || word == "--log-level") {
-        ++i;
-        continue;
-      }
-      static constexpr std::string_view kCommands[] = {"account", "token",  "add",     "list",
-                                                       "show",    "remove", "secret",  "login",
-                                                       "get",     "status", "inspect", "revoke"};
-      if (std::find(std::begin(kCommands), std::end(kCommands), word) != std::end(kCommands)) {
-        continue;
-      }
-      if (word == "-v" || word == "--verbose" || word.starts_with("--config=") ||
-          word.starts_with("--state-dir=") || word.starts_with("--log-level=")) {
-        continue;
-      }
-      fmt::print(stderr, "mailoauth: unknown command or option \"{}\"; run `mailoauth --help`\n",
-                 word);
-      return core::kExitUsage;
-    }
-    fmt::print(stderr, "mailoauth: {}\nRun `mailoauth --help` or `mailoauth COMMAND --help`.\n",
-               error.what());
-    return core::kExitUsage;
-  } catch (const CLI::ParseError& error) {
-    fmt::print(stderr, "mailoauth: {}\nRun `mailoauth --help` or `mailoauth COMMAND --help`.\n",
-               error.what());
-    return core::kExitUsage;
-  }
-  return core::kExitOk;
+void add_token_commands(CLI::App& cli, CommandLine& line) {
+  auto* token = cli.add_subcommand("token", "sign in, get, inspect and revoke tokens");
+  token->require_subcommand(1);
+  add_token_login_and_get(*token, line);
+  add_token_status_inspect_revoke(*token, line);
+  add_token_transfer(*token, line);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string_view word = app::command_word(argc, argv);
+  if (word == "send" || word == "sendmail") return exec_program(argv, "mailoauth-send");
+  if (word == "imap") return exec_program(argv, "mailoauth-imap");
+  CLI::App cli{std::string(kDescription), "mailoauth"};
+  cli.require_subcommand(1);
+  CommandLine line;
+  app::add_global_options(cli, line.global, "same as --log-level debug");
+  add_account_commands(cli, line);
+  add_token_commands(cli, line);
+  // The commands of the other programs, in the tree (so usage errors list
+  // them) but not in the help, whose description presents them.
+  for (const char* other : {"send", "sendmail", "imap"}) cli.add_subcommand(other, "")->group("");
+  if (const auto finished = app::parse_command_line(cli, argc, argv)) return *finished;
+  return line.run ? line.run() : core::kExitUsage;
 }

@@ -14,8 +14,8 @@
 #include <fmt/format.h>
 
 #include "mailoauth/core/error.hpp"
-#include "mailoauth/core/version.hpp"
 
+#include "../common/global_options.hpp"
 #include "send_command.hpp"
 
 namespace {
@@ -39,37 +39,11 @@ others got it), 75 temporary (try again), 78 configuration, 64 usage. A message
 that could not be sent is kept in $XDG_STATE_HOME/mailoauth/failed/.
 Guide: docs/sending.md.)";
 
-// Global options of `mailoauth` that may precede "sendmail".
-bool take_global(std::vector<std::string>& args, std::size_t& i, app::GlobalOptions& global) {
-  const std::string& word = args[i];
-  auto value = [&](std::string_view name, std::string& target) {
-    if (word == name && i + 1 < args.size()) {
-      target = args[++i];
-      return true;
-    }
-    if (word.starts_with(std::string(name) + "=")) {
-      target = word.substr(name.size() + 1);
-      return true;
-    }
-    return false;
-  };
-  if (word == "-v" || word == "--verbose") {
-    global.verbose = true;
-    return true;
-  }
-  return value("--config", global.config_file) || value("--state-dir", global.state_dir) ||
-         value("--log-level", global.log_level);
-}
-
 int run_send(int argc, char** argv) {
   CLI::App cli{"mailoauth send - send a message with OAuth2 (SMTP or Microsoft Graph)",
                "mailoauth"};
-  cli.set_version_flag("-V,--version", fmt::format("mailoauth {}", core::version()));
   app::GlobalOptions global;
-  cli.add_option("--config", global.config_file, "accounts file");
-  cli.add_option("--state-dir", global.state_dir, "token store directory");
-  cli.add_option("--log-level", global.log_level, "disabled, error, warn (default), info, debug");
-  cli.add_flag("-v,--verbose", global.verbose, "show the SMTP dialogue (secrets redacted)");
+  app::add_global_options(cli, global, "show the SMTP dialogue (secrets redacted)");
   cli.require_subcommand(1);
 
   send::SendOptions options;
@@ -116,19 +90,9 @@ int run_send(int argc, char** argv) {
   command->add_option("--timeout", server.timeout_seconds,
                       "seconds for connecting and each command (default 30/120)");
   command->footer(std::string(kSendFooter));
-  command->callback([&] {
-    if (*body_option) options.body = body;
-    std::exit(send::send_command(global, options));
-  });
-  try {
-    cli.parse(argc, argv);
-  } catch (const CLI::Success& success) {
-    return cli.exit(success);
-  } catch (const CLI::ParseError& error) {
-    fmt::print(stderr, "mailoauth: {}\nRun `mailoauth send --help`.\n", error.what());
-    return core::kExitUsage;
-  }
-  return core::kExitOk;
+  if (const auto finished = app::parse_command_line(cli, argc, argv)) return *finished;
+  if (*body_option) options.body = body;
+  return send::send_command(global, options);
 }
 
 }  // namespace
@@ -146,7 +110,7 @@ int main(int argc, char** argv) {
       return send::sendmail_command(
           global, std::vector<std::string>(args.begin() + static_cast<long>(i) + 1, args.end()));
     }
-    if (args[i] == "send" || !take_global(args, i, global)) break;
+    if (args[i] == "send" || !app::take_global_option(args, i, global)) break;
   }
   return run_send(argc, argv);
 }

@@ -173,17 +173,30 @@ std::vector<std::string> split_spaces(const std::string& text) {
   return words;
 }
 
+// The last second system_clock can hold: libstdc++ counts nanoseconds in 64
+// bits, so 2262-04-11T23:47:16Z. Converting a later NumericDate overflows
+// (undefined behaviour, found by fuzzing), and so would the differences
+// explain_validity takes.
+constexpr std::int64_t kLatestSeconds =
+    std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::duration::max())
+        .count();
+
 // NumericDate (RFC 7519 section 2): seconds since the epoch, maybe fractional.
-// Values outside years 1970-9999 are ignored rather than overflowing.
-std::optional<std::chrono::system_clock::time_point> date_claim(const nlohmann::json& object,
-                                                                const char* key) {
-  constexpr double kLatest = 253402300799.0;  // 9999-12-31T23:59:59Z
+// A date before 1970 or after kLatestSeconds (or no number at all: NaN, 1e300)
+// is not converted; its claim's name goes to `out_of_range` so that the
+// explanation can say so instead of "no exp claim".
+std::optional<std::chrono::system_clock::time_point> date_claim(
+    const nlohmann::json& object, const char* key, std::vector<std::string>& out_of_range) {
   const auto found = object.find(key);
   if (found == object.end() || !found->is_number()) return std::nullopt;
   const double seconds = found->get<double>();
-  if (!(seconds >= 0.0 && seconds <= kLatest)) return std::nullopt;
+  if (!(seconds >= 0.0 && seconds <= static_cast<double>(kLatestSeconds))) {
+    out_of_range.emplace_back(key);
+    return std::nullopt;
+  }
+  const auto whole = std::min(static_cast<std::int64_t>(seconds), kLatestSeconds);
   return std::chrono::system_clock::time_point(
-      std::chrono::seconds(static_cast<std::int64_t>(seconds)));
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::seconds(whole)));
 }
 
 // ---- Explaining ----------------------------------------------------------------
@@ -239,8 +252,17 @@ void explain_validity(const JwtClaims& claims, std::chrono::system_clock::time_p
         core::format_rfc3339_utc(*claims.not_before, false),
         describe_duration(duration_cast<seconds>(*claims.not_before - now))));
   }
+  for (const std::string& name : claims.dates_out_of_range) {
+    lines.push_back(
+        fmt::format("the {} claim is not a date between 1970 and 2262: the token is malformed, its "
+                    "{} ignored",
+                    name, name));
+  }
   if (!claims.expires_at) {
-    lines.emplace_back("the token states no expiry (no exp claim)");
+    if (std::find(claims.dates_out_of_range.begin(), claims.dates_out_of_range.end(), "exp") ==
+        claims.dates_out_of_range.end()) {
+      lines.emplace_back("the token states no expiry (no exp claim)");
+    }
     return;
   }
   const std::string at = core::format_rfc3339_utc(*claims.expires_at, false);
@@ -324,9 +346,9 @@ core::Result<JwtClaims> decode_jwt_claims(std::string_view token) {
   claims.issuer = string_claim(payload, "iss");
   claims.subject = string_claim(payload, "sub");
   claims.version = string_claim(payload, "ver");
-  claims.expires_at = date_claim(payload, "exp");
-  claims.not_before = date_claim(payload, "nbf");
-  claims.issued_at = date_claim(payload, "iat");
+  claims.expires_at = date_claim(payload, "exp", claims.dates_out_of_range);
+  claims.not_before = date_claim(payload, "nbf", claims.dates_out_of_range);
+  claims.issued_at = date_claim(payload, "iat", claims.dates_out_of_range);
   return claims;
 }
 

@@ -50,6 +50,9 @@ struct JwtClaims {
   std::optional<std::chrono::system_clock::time_point> expires_at;  // exp
   std::optional<std::chrono::system_clock::time_point> not_before;  // nbf
   std::optional<std::chrono::system_clock::time_point> issued_at;   // iat
+  // Names of the date claims above that were numbers outside 1970-2262 (what
+  // system_clock holds): not converted, said so by explain_claims.
+  std::vector<std::string> dates_out_of_range;
 };
 
 // Decodes `token` (surrounding whitespace ignored). An opaque token gives kind

@@ -11,7 +11,7 @@
 # store of a native account is "Token store error occurred"; the trace log
 # carries neither secret nor token (no HOME: tests/cli/nagios).
 set -u
-[ -n "${DEBUG_TEST:-}" ] && set -x
+source "${BASH_SOURCE%/*}/../common.sh"
 source "$MAILOAUTH_STACK_ENV"
 plugin="$MAILOAUTH_BIN_DIR/check_imap_mailbox_oauth2"
 append="$MAILOAUTH_TEST_TOOLS/imap_append_tool"
@@ -20,8 +20,6 @@ export MAILOAUTH_STATE_DIR="$tmp/state" MAILOAUTH_CONFIG="$tmp/config.toml"
 folder="Check-oauth2-$$"
 imap() { curl -s --max-time 5 --cacert "$CA_FILE" -u "$CC_MAILBOX:$USER1_PASSWORD" "imaps://$IMAP_HOST:$IMAPS_PORT/" -X "$1"; }
 trap 'imap "DELETE $folder" >/dev/null; rm -rf "$tmp"' EXIT
-status=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; status=1; fi; }
 grants() { grep -c "grant.success client=$1\$" "$OIDC_LOG" || true; }
 line() { head -n 1 "$tmp/out" | sed -E "s/'time'=[0-9]+ms/'time'=Nms/"; }
 printf '%s\n' "$CC_CLIENT_SECRET" >"$tmp/secret"
@@ -35,12 +33,13 @@ imap "CREATE $folder" >/dev/null
 
 before=$(grants "$CC_CLIENT_ID")
 run -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/secret"
-check "first run: WARNING naming the shared mailbox" \
-  "[ \$rc -eq 1 ] && [ \"\$(line)\" = \"WARNING: $CC_MAILBOX: 1 messages found: $folder(1) | 'time'=Nms;;;; \" ]"
+check "first run: WARNING naming the shared mailbox [1/2]" test $rc -eq 1
+check "first run: WARNING naming the shared mailbox [2/2]" test "$(line)" = "WARNING: $CC_MAILBOX: 1 messages found: $folder(1) | 'time'=Nms;;;; "
 for _ in 2 3 4 5; do run -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/secret"; done
 after=$(grants "$CC_CLIENT_ID")
 echo "grants for 5 runs: $((after - before))"
-check "5 runs, one grant at the server (the token is cached)" '[ $rc -eq 1 ] && [ $((after - before)) -eq 1 ]'
+check "5 runs, one grant at the server (the token is cached) [1/2]" test $rc -eq 1
+check "5 runs, one grant at the server (the token is cached) [2/2]" test $((after - before)) -eq 1
 
 # Eight checks at once on an empty state directory (Nagios starts its checks
 # in parallel): they agree on one store key and ask for one token between them.
@@ -58,19 +57,23 @@ before=$(grants "$CC_CLIENT_ID")
 run -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/secret" -no-cache
 run -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/secret" -no-cache
 after=$(grants "$CC_CLIENT_ID")
-check "-no-cache: one grant per run" '[ $rc -eq 1 ] && [ $((after - before)) -eq 2 ]'
+check "-no-cache: one grant per run [1/2]" test $rc -eq 1
+check "-no-cache: one grant per run [2/2]" test $((after - before)) -eq 2
 
 run -client-id "$CC_CLIENT_ID" -client-secret "$CC_CLIENT_SECRET" -auth-mechanism oauthbearer
-check "-auth-mechanism oauthbearer" '[ $rc -eq 1 ] && line | grep -q "1 messages found"'
+check "-auth-mechanism oauthbearer [1/2]" test $rc -eq 1
+check "-auth-mechanism oauthbearer [2/2]" grep -q "1 messages found" <(line)
 run -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/secret" -auth-mechanism plain
-check "-auth-mechanism plain: UNKNOWN" '[ $rc -eq 3 ]'
+check "-auth-mechanism plain: UNKNOWN" test $rc -eq 3
 
 run -client-id "$CERT_CLIENT_ID" -certificate-file "$CERT_CLIENT_CERT_FILE" -private-key-file "$CERT_CLIENT_KEY_FILE"
-check "certificate credentials" '[ $rc -eq 1 ] && line | grep -q "1 messages found"'
+check "certificate credentials [1/2]" test $rc -eq 1
+check "certificate credentials [2/2]" grep -q "1 messages found" <(line)
 
 run -client-id "$CC_CLIENT_ID" -client-secret NOT-THE-SECRET
-check "wrong secret: CRITICAL Login error with the identity server's words" \
-  '[ $rc -eq 2 ] && [ "$(line)" = "CRITICAL: Login error occurred " ] && grep -q invalid_client "$tmp/out"'
+check "wrong secret: CRITICAL Login error with the identity server's words [1/3]" test $rc -eq 2
+check "wrong secret: CRITICAL Login error with the identity server's words [2/3]" test "$(line)" = "CRITICAL: Login error occurred "
+check "wrong secret: CRITICAL Login error with the identity server's words [3/3]" grep -q invalid_client "$tmp/out"
 
 # Revoke the cached token behind the plugin's back: the next run presents it and Dovecot refuses.
 token=$("$MAILOAUTH_BIN_DIR/fetch-token" -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/secret" \
@@ -79,9 +82,11 @@ code=$(printf 'token=%s&token_type_hint=access_token&client_id=%s&client_secret=
          "$token" "$CC_CLIENT_ID" "$CC_CLIENT_SECRET" |
        curl -sS --max-time 5 -o /dev/null -w '%{http_code}' --data-binary @- "$OIDC_REVOKE_URL")
 run -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/secret"
-check "revoked token: CRITICAL Login error with Dovecot's words" \
-  '[ "$code" = 200 ] && [ $rc -eq 2 ] && [ "$(line)" = "CRITICAL: Login error occurred " ] && grep -q "AUTHENTICATIONFAILED" "$tmp/out"'
-check "the token is not in the output" '! grep -qF "$token" "$tmp/out"'
+check "revoked token: CRITICAL Login error with Dovecot's words [1/4]" test "$code" = 200
+check "revoked token: CRITICAL Login error with Dovecot's words [2/4]" test $rc -eq 2
+check "revoked token: CRITICAL Login error with Dovecot's words [3/4]" test "$(line)" = "CRITICAL: Login error occurred "
+check "revoked token: CRITICAL Login error with Dovecot's words [4/4]" grep -q "AUTHENTICATIONFAILED" "$tmp/out"
+check "the token is not in the output" not grep -qF "$token" "$tmp/out"
 
 cat >"$tmp/config.toml" <<EOC
 [accounts.monitor]
@@ -101,10 +106,11 @@ EOC
 printf '%s\n' "$CC_BOB_CLIENT_SECRET" >"$tmp/bob.secret"
 chmod 600 "$tmp/config.toml" "$tmp/bob.secret"
 "$plugin" -folders INBOX -account monitor >"$tmp/out" 2>"$tmp/err"; rc=$?
-check "-account monitor: the native account's server (STARTTLS), mailbox and token" \
-  '[ $rc -le 1 ] && line | grep -Eq "^(OK|WARNING): $CC_BOB_MAILBOX: "'
+check "-account monitor: the native account's server (STARTTLS), mailbox and token [1/2]" test $rc -le 1
+check "-account monitor: the native account's server (STARTTLS), mailbox and token [2/2]" grep -Eq "^(OK|WARNING): $CC_BOB_MAILBOX: " <(line)
 "$plugin" -folders INBOX -account nosuch >"$tmp/out" 2>"$tmp/err"; rc=$?
-check "-account with an unknown name: UNKNOWN" '[ $rc -eq 3 ] && grep -q nosuch "$tmp/out"'
+check "-account with an unknown name: UNKNOWN [1/2]" test $rc -eq 3
+check "-account with an unknown name: UNKNOWN [2/2]" grep -q nosuch "$tmp/out"
 
 # The cache cannot be used (here: a store key that is not a key): the flags'
 # token is fetched without it, the check is OK and the long output says why.
@@ -119,5 +125,5 @@ check "-account with an unusable store: CRITICAL Token store error occurred" \
 run -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/secret" -no-cache -log-level trace
 check "-log-level trace: token, login and counts logged; no secret, no token" \
   'grep -q "Acquiring fresh token" "$tmp/err" && grep -q "AUTHENTICATE XOAUTH2 <redacted [0-9]* bytes>" "$tmp/err" && grep -q "Messages found mailbox=$folder messages=1" "$tmp/err" && grep -q "\"access_token\":\"<redacted" "$tmp/err" && ! grep -qF "$CC_CLIENT_SECRET" "$tmp/err"'
-[ $status -eq 0 ] || { cat "$tmp/out" "$tmp/err"; }
-exit $status
+[ $checks_failed -eq 0 ] || { cat "$tmp/out" "$tmp/err"; }
+finish

@@ -8,7 +8,7 @@
 # account; an oauth2 accounts.ini (client credentials) and -format json/csv;
 # -log-level trace logs the steps and the dialogue without the password.
 set -u
-[ -n "${DEBUG_TEST:-}" ] && set -x
+source "${BASH_SOURCE%/*}/../common.sh"
 source "$MAILOAUTH_STACK_ENV"
 list="$MAILOAUTH_BIN_DIR/list-emails"
 append="$MAILOAUTH_TEST_TOOLS/imap_append_tool"
@@ -17,8 +17,6 @@ export TZ=UTC MAILOAUTH_STATE_DIR="$tmp/state"
 folder="Check-list-$$"
 imap() { curl -s --max-time 5 --cacert "$CA_FILE" -u "$1:$2" "imaps://$IMAP_HOST:$IMAPS_PORT/" -X "$3"; }
 trap 'imap "$USER2" "$USER2_PASSWORD" "DELETE $folder" >/dev/null; imap "$USER1" "$USER1_PASSWORD" "DELETE $folder" >/dev/null; rm -rf "$tmp"' EXIT
-status=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; status=1; fi; }
 
 imap "$USER2" "$USER2_PASSWORD" "CREATE $folder" >/dev/null
 imap "$USER1" "$USER1_PASSWORD" "CREATE $folder" >/dev/null
@@ -50,22 +48,19 @@ for _ in $(seq 15); do [ "$(date +%-S)" -lt 45 ] && break; sleep 1; done
 "$list" -config-file accounts.ini -ca-file "$CA_FILE" -pause 0 >"$tmp/out" 2>"$tmp/err"; rc=$?
 { echo "Checking account: email1"; echo "Checking account: broken"
   echo "OK: Successfully generated reports for accounts: ${USER2%@*}"; } >"$tmp/expected"
-check "stdout: check-mail's lines for both accounts, then the success line" \
-  'head -n 3 "$tmp/out" | cmp -s - "$tmp/expected"'
-check "the failed account is named with the server's words, exit 1" \
-  '[ $rc -eq 1 ] && grep -q "^ERROR: Failed to generate reports for accounts: broken (.*AUTHENTICATIONFAILED" "$tmp/out"'
-check "the password is in no output" '! grep -qF "$USER2_PASSWORD" "$tmp/out" "$tmp/err" log/*'
+check "stdout: check-mail's lines for both accounts, then the success line" cmp -s <(head -n 3 "$tmp/out") "$tmp/expected"
+check "the failed account is named with the server's words, exit 1 [1/2]" test $rc -eq 1
+check "the failed account is named with the server's words, exit 1 [2/2]" grep -q "^ERROR: Failed to generate reports for accounts: broken (.*AUTHENTICATIONFAILED" "$tmp/out"
+check "the password is in no output" not grep -qF "$USER2_PASSWORD" "$tmp/out" "$tmp/err" log/*
 
 report=$(ls output/email1-emails-report-*.txt 2>/dev/null)
-check "report name <section>-emails-report-YYYY-MM-DD-HH_MM.txt" \
-  '[[ "$report" =~ ^output/email1-emails-report-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}_[0-9]{2}\.txt$ ]]'
-check "no report for the failed account" '[ -z "$(ls output/broken-* 2>/dev/null)" ]'
-check "log name check-mail-YYYY-MM-DD-HH_MM.txt" \
-  '[[ "$(ls log)" =~ ^check-mail-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}_[0-9]{2}\.txt$ ]]'
-check "modes: directories 0700, files 0600" \
-  '[ "$(stat -c %a output log)" = "700
-700" ] && [ "$(stat -c %a "$report" log/*)" = "600
-600" ]'
+check "report name <section>-emails-report-YYYY-MM-DD-HH_MM.txt" matches "$report" '^output/email1-emails-report-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}_[0-9]{2}\.txt$'
+check "no report for the failed account" test -z "$(ls output/broken-* 2>/dev/null)"
+check "log name check-mail-YYYY-MM-DD-HH_MM.txt" matches "$(ls log)" '^check-mail-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}_[0-9]{2}\.txt$'
+check "modes: directories 0700, files 0600 [1/2]" test "$(stat -c %a output log)" = "700
+700"
+check "modes: directories 0700, files 0600 [2/2]" test "$(stat -c %a "$report" log/*)" = "600
+600"
 
 cat >"$tmp/expected" <<EOF2
 
@@ -100,24 +95,22 @@ h5. Deleted emails
 | PLACEHOLDER | PLACEHOLDER | PLACEHOLDER |
 EOF2
 sed -E 's/^\| Report generated \| [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} \|$/| Report generated | MASKED |/' "$report" >"$tmp/masked"
-check "Textile report byte for byte (time masked), subjects decoded and cleaned" 'cmp -s "$tmp/masked" "$tmp/expected"'
-[ $status -eq 0 ] && true || diff "$tmp/masked" "$tmp/expected"
+check "Textile report byte for byte (time masked), subjects decoded and cleaned" cmp -s "$tmp/masked" "$tmp/expected"
+[ $checks_failed -eq 0 ] || diff "$tmp/masked" "$tmp/expected"
 
 size=$(stat -c %s "$report")
 "$list" -config-file accounts.ini -ca-file "$CA_FILE" -pause 0 -report-file-dir output >/dev/null 2>&1
-check "a second run in the same minute appends (O_APPEND, as check-mail)" \
-  '[ "$(stat -c %s "$report")" -ge $((size * 2 - 20)) ]'
+check "a second run in the same minute appends (O_APPEND, as check-mail)" test "$(stat -c %s "$report")" -ge $((size * 2 - 20))
 
 start=$(date +%s)
 "$list" -config-file accounts.ini -ca-file "$CA_FILE" -pause 2 -report-file-dir paused >/dev/null 2>&1
-check "-pause 2 waits between the two accounts" '[ $(( $(date +%s) - start )) -ge 2 ]'
+check "-pause 2 waits between the two accounts" test $(( $(date +%s) - start )) -ge 2
 
 "$list" -config-file accounts.ini -ca-file "$CA_FILE" -pause 0 -format json -report-file-dir json >/dev/null 2>&1
-check "-format json: a .json report that parses, with the decoded subject" \
-  'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"total\"]==2; assert any(\"café\" in m[\"subject\"] for m in d[\"messages\"])" json/email1-emails-report-*.json'
+check "-format json: a .json report that parses, with the decoded subject" python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"total\"]==2; assert any(\"café\" in m[\"subject\"] for m in d[\"messages\"])" json/email1-emails-report-*.json
 "$list" -config-file accounts.ini -ca-file "$CA_FILE" -pause 0 -format csv -report-file-dir csv -parallel 2 >"$tmp/out" 2>/dev/null
-check "-format csv -parallel 2: a CSV report with a header and two rows" \
-  '[ "$(wc -l <csv/email1-emails-report-*.csv)" = 3 ] && grep -c "^Checking account" "$tmp/out" | grep -qx 2'
+check "-format csv -parallel 2: a CSV report with a header and two rows [1/2]" test "$(wc -l <csv/email1-emails-report-*.csv)" = 3
+check "-format csv -parallel 2: a CSV report with a header and two rows [2/2]" grep -qx 2 <(grep -c "^Checking account" "$tmp/out")
 
 cat >"$tmp/oauth2.ini" <<EOF2
 [DEFAULT]
@@ -134,8 +127,9 @@ folders = "$folder"
 shared_mailbox = $CC_MAILBOX
 EOF2
 "$list" -config-file oauth2.ini -ca-file "$CA_FILE" -pause 0 -report-file-dir oauth2 >"$tmp/out" 2>"$tmp/err"; rc=$?
-check "oauth2 accounts.ini: a report for the shared mailbox, named by its local part" \
-  '[ $rc -eq 0 ] && grep -qx "OK: Successfully generated reports for accounts: ${CC_MAILBOX%@*}" "$tmp/out" && grep -q "| $folder | for alice |" oauth2/shared-emails-report-*.txt'
+check "oauth2 accounts.ini: a report for the shared mailbox, named by its local part [1/3]" test $rc -eq 0
+check "oauth2 accounts.ini: a report for the shared mailbox, named by its local part [2/3]" grep -qx "OK: Successfully generated reports for accounts: ${CC_MAILBOX%@*}" "$tmp/out"
+check "oauth2 accounts.ini: a report for the shared mailbox, named by its local part [3/3]" grep -q "| $folder | for alice |" oauth2/shared-emails-report-*.txt
 
 "$list" -config-file accounts.ini -ca-file "$CA_FILE" -pause 0 -report-file-dir traced -log-level trace \
   >"$tmp/out" 2>"$tmp/err"
@@ -143,7 +137,8 @@ check "-log-level debug/trace: each account's steps and the dialogue on stderr, 
   'grep -q "Connecting to server server=$IMAP_HOST port=$IMAPS_PORT" "$tmp/err" && grep -q "Messages found account=email1 mailbox=$folder messages=2" "$tmp/err" && grep -q "LOGIN $USER2 <redacted [0-9]* bytes> dir=C" "$tmp/err" && ! grep -qF "$USER2_PASSWORD" "$tmp/err"'
 
 "$list" -config-file missing.ini >"$tmp/out" 2>"$tmp/err"; rc=$?
-check "a missing accounts.ini: non-zero exit naming it" '[ $rc -ne 0 ] && grep -q "missing.ini" "$tmp/err"'
+check "a missing accounts.ini: non-zero exit naming it [1/2]" test $rc -ne 0
+check "a missing accounts.ini: non-zero exit naming it [2/2]" grep -q "missing.ini" "$tmp/err"
 "$list" -parallel 0 >"$tmp/out" 2>"$tmp/err"; rc=$?
-check "-parallel 0: refused" '[ $rc -ne 0 ]'
-exit $status
+check "-parallel 0: refused" test $rc -ne 0
+finish

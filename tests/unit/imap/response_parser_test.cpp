@@ -446,13 +446,24 @@ TEST(ResponseParserTest, ResponseSizeLimitStopsEndlessLiteralChains) {
   EXPECT_EQ(error_code_of("* 1 FETCH (BODY[] {90}\r\n", limits), "imap.response_too_large");
 }
 
-TEST(ResponseParserTest, GarbageNeverCrashes) {
+// Bytes that are not IMAP (a NUL first, then every byte value, CR and LF
+// among them) give no response and a Permanent error; the parser then stays
+// failed and holds nothing, so the client drops the connection.
+TEST(ResponseParserTest, GarbageIsRefusedAndTheParserStaysFailed) {
   std::string garbage;
   for (int i = 0; i < 4096; ++i) garbage += static_cast<char>((i * 7919) % 256);
   ResponseParser parser;
+  std::vector<Response> responses;
   auto outcome = parser.feed(garbage);
-  while (outcome && *outcome) outcome = parser.next();
-  SUCCEED();
+  for (; outcome && *outcome; outcome = parser.next()) responses.push_back(**outcome);
+  ASSERT_FALSE(outcome.has_value()) << "garbage was taken for IMAP, or still awaits bytes";
+  EXPECT_EQ(outcome.error().error_class(), core::ErrorClass::Permanent);
+  EXPECT_FALSE(outcome.error().message().empty());
+  EXPECT_TRUE(responses.empty());
+  EXPECT_TRUE(parser.failed());
+  EXPECT_EQ(parser.buffered(), 0u);
+  auto again = parser.feed("* OK fine\r\n");
+  EXPECT_FALSE(again.has_value()) << "a failed parser must not resume";
 }
 
 }  // namespace

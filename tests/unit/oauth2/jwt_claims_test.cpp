@@ -192,5 +192,32 @@ TEST(JwtClaimsTest, HostileInputIsBoundedAndEscaped) {
   EXPECT_EQ(control->roles, std::vector<std::string>{"r"});
 }
 
+// system_clock counts nanoseconds in 64 bits: 2262-04-11T23:47:16Z is its last
+// second. A later exp (16999990000, year 2508, found by fuzzing) overflowed
+// when converted and again in explain_claims (undefined behaviour; a plain
+// build said the token had expired in the 1700s). Such dates are refused and
+// named; the last representable second is still taken.
+TEST(JwtClaimsTest, DatesBeyondWhatTheClockHoldsAreRefusedAndNamed) {
+  auto claims = decode_jwt_claims(jwt(R"({"aud":"https://outlook.office.com",
+      "exp":16999990000,"iat":9223372037,"nbf":9223372036})"));
+  ASSERT_TRUE(claims.has_value());
+  EXPECT_FALSE(claims->expires_at.has_value());
+  EXPECT_FALSE(claims->issued_at.has_value());
+  ASSERT_TRUE(claims->not_before.has_value());
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::seconds>(claims->not_before->time_since_epoch())
+                .count(),
+            9223372036);
+  EXPECT_EQ(claims->dates_out_of_range, (std::vector<std::string>{"exp", "iat"}));
+  const auto lines = explain_claims(*claims, kNow);
+  EXPECT_TRUE(any_line_has(lines, "the exp claim is not a date between 1970 and 2262"))
+      << joined(lines);
+  EXPECT_TRUE(any_line_has(lines, "the iat claim is not a date")) << joined(lines);
+  EXPECT_FALSE(any_line_has(lines, "expired")) << joined(lines);
+  EXPECT_FALSE(any_line_has(lines, "no exp claim")) << joined(lines);
+  EXPECT_TRUE(any_line_has(lines, "not valid yet")) << joined(lines);
+  EXPECT_TRUE(any_line_has(format_claims(*claims), "nbf: 2262-04-11T23:47:16Z"))
+      << joined(format_claims(*claims));
+}
+
 }  // namespace
 }  // namespace mailoauth::oauth2
