@@ -185,31 +185,39 @@ file_run() {
   rc=$?
 }
 file_run -password-file "$tmp/password"
-check "-password-file: logged in (WARNING: 2 messages)" '[ $rc -eq 1 ] && line | grep -q "2 messages found"'
+check "-password-file: logged in (WARNING: 2 messages) [1/2]" test $rc -eq 1
+check "-password-file: logged in (WARNING: 2 messages) [2/2]" grep -q "2 messages found" <(line)
 file_run -password-file "$tmp/password" -password "$USER2_PASSWORD"
-check "-password-file with -password: UNKNOWN" '[ $rc -eq 3 ] && grep -q "not both" "$tmp/out"'
+check "-password-file with -password: UNKNOWN [1/2]" test $rc -eq 3
+check "-password-file with -password: UNKNOWN [2/2]" grep -q "not both" "$tmp/out"
 file_run -password-file "$tmp/no-such-file"
-check "an unreadable -password-file: UNKNOWN naming the file" '[ $rc -eq 3 ] && grep -q "no-such-file" "$tmp/out"'
+check "an unreadable -password-file: UNKNOWN naming the file [1/2]" test $rc -eq 3
+check "an unreadable -password-file: UNKNOWN naming the file [2/2]" grep -q "no-such-file" "$tmp/out"
 
 # -folder takes one name as given, commas included (-folders splits on them).
 comma="$folder, with comma"
 imap "CREATE \"$comma\"" >/dev/null
 "$plugin" -folder "$comma" -folders "$folder-b" -username "$USER2" -password-file "$tmp/password" \
   -server "$IMAP_HOST" -port "$IMAPS_PORT" -ca-file "$CA_FILE" >"$tmp/out" 2>"$tmp/err"; rc=$?
-check "-folder with a comma in the name, next to -folders" \
-  "[ \$rc -eq 1 ] && [ \"\$(line)\" = \"WARNING: $USER2: 1 messages found: $comma(0), $folder-b(1) | 'time'=Nms;;;; \" ]"
+check "-folder with a comma in the name, next to -folders [1/2]" test $rc -eq 1
+check "-folder with a comma in the name, next to -folders [2/2]" test "$(line)" = "WARNING: $USER2: 1 messages found: $comma(0), $folder-b(1) | 'time'=Nms;;;; "
 imap "DELETE \"$comma\"" >/dev/null
 
 # Logging: nothing on stderr by default (Icinga 2 merges stderr into the output),
 # the steps at -log-level debug, the dialogue at trace, never the password.
 run -password wrong
-check "default log level: a failed check writes nothing on stderr" '[ $rc -eq 2 ] && [ ! -s "$tmp/err" ]'
+check "default log level: a failed check writes nothing on stderr [1/2]" test $rc -eq 2
+check "default log level: a failed check writes nothing on stderr [2/2]" test ! -s "$tmp/err"
 "$plugin" -folders "$folder" -bogus >"$tmp/out" 2>"$tmp/err"; rc=$?
-check "default log level: a flag error writes nothing on stderr" '[ $rc -eq 3 ] && [ ! -s "$tmp/err" ]'
+check "default log level: a flag error writes nothing on stderr [1/2]" test $rc -eq 3
+check "default log level: a flag error writes nothing on stderr [2/2]" test ! -s "$tmp/err"
 run -log-level debug
-check "-log-level debug: connection, login, folders and counts on stderr" \
-  'grep -q "Connecting to server server=$IMAP_HOST port=$IMAPS_PORT" "$tmp/err" && grep -q "Logged in" "$tmp/err" && grep -q "Messages found mailbox=$folder messages=2" "$tmp/err" && ! grep -q "dir=C" "$tmp/err"'
+check "-log-level debug: connection, login, folders and counts on stderr [1/4]" grep -q "Connecting to server server=$IMAP_HOST port=$IMAPS_PORT" "$tmp/err"
+check "-log-level debug: connection, login, folders and counts on stderr [2/4]" grep -q "Logged in" "$tmp/err"
+check "-log-level debug: connection, login, folders and counts on stderr [3/4]" grep -q "Messages found mailbox=$folder messages=2" "$tmp/err"
+check "-log-level debug: connection, login, folders and counts on stderr [4/4]" not grep -q "dir=C" "$tmp/err"
 run -log-level trace
-check "-log-level trace: the IMAP dialogue, LOGIN redacted, the password nowhere" \
-  'grep -q "LOGIN $USER2 <redacted [0-9]* bytes> dir=C" "$tmp/err" && grep -q "STATUS" "$tmp/err" && ! grep -qF "$USER2_PASSWORD" "$tmp/err"'
+check "-log-level trace: the IMAP dialogue, LOGIN redacted, the password nowhere [1/3]" grep -q "LOGIN $USER2 <redacted [0-9]* bytes> dir=C" "$tmp/err"
+check "-log-level trace: the IMAP dialogue, LOGIN redacted, the password nowhere [2/3]" grep -q "STATUS" "$tmp/err"
+check "-log-level trace: the IMAP dialogue, LOGIN redacted, the password nowhere [3/3]" not grep -qF "$USER2_PASSWORD" "$tmp/err"
 finish

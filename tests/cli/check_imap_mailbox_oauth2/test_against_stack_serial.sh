@@ -50,8 +50,9 @@ for n in 1 2 3 4 5 6 7 8; do
 done
 wait
 after=$(grants "$CC_CLIENT_ID")
-check "8 checks at once on a fresh cache: all WARNING through the cache, one grant" \
-  '[ $(grep -l "1 messages found" "$tmp"/fresh.? | wc -l) = 8 ] && ! grep -q "token cache" "$tmp"/fresh.? && [ $((after - before)) -eq 1 ]'
+check "8 checks at once on a fresh cache: all WARNING through the cache, one grant [1/3]" test "$(grep -l "1 messages found" "$tmp"/fresh.? | wc -l)" = 8
+check "8 checks at once on a fresh cache: all WARNING through the cache, one grant [2/3]" not grep -q "token cache" "$tmp"/fresh.?
+check "8 checks at once on a fresh cache: all WARNING through the cache, one grant [3/3]" test $((after - before)) -eq 1
 
 before=$(grants "$CC_CLIENT_ID")
 run -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/secret" -no-cache
@@ -115,15 +116,21 @@ check "-account with an unknown name: UNKNOWN [2/2]" grep -q nosuch "$tmp/out"
 # The cache cannot be used (here: a store key that is not a key): the flags'
 # token is fetched without it, the check is OK and the long output says why.
 MAILOAUTH_STORE_KEY=not-a-key run -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/secret"
-check "unusable token cache: the check still works, the long output names the cache trouble" \
-  '[ $rc -eq 1 ] && line | grep -q "1 messages found" && grep -q "^token cache not used: .*MAILOAUTH_STORE_KEY" "$tmp/out" && [ ! -s "$tmp/err" ]'
+check "unusable token cache: the check still works, the long output names the cache trouble [1/4]" test $rc -eq 1
+check "unusable token cache: the check still works, the long output names the cache trouble [2/4]" grep -q "1 messages found" <(line)
+check "unusable token cache: the check still works, the long output names the cache trouble [3/4]" grep -q "^token cache not used: .*MAILOAUTH_STORE_KEY" "$tmp/out"
+check "unusable token cache: the check still works, the long output names the cache trouble [4/4]" test ! -s "$tmp/err"
 # A native account's token lives in the store: that failure is named, not a login error.
 MAILOAUTH_STORE_KEY=not-a-key "$plugin" -folders INBOX -account monitor >"$tmp/out" 2>"$tmp/err"; rc=$?
-check "-account with an unusable store: CRITICAL Token store error occurred" \
-  '[ $rc -eq 2 ] && [ "$(line)" = "CRITICAL: Token store error occurred " ] && grep -q MAILOAUTH_STORE_KEY "$tmp/out"'
+check "-account with an unusable store: CRITICAL Token store error occurred [1/3]" test $rc -eq 2
+check "-account with an unusable store: CRITICAL Token store error occurred [2/3]" test "$(line)" = "CRITICAL: Token store error occurred "
+check "-account with an unusable store: CRITICAL Token store error occurred [3/3]" grep -q MAILOAUTH_STORE_KEY "$tmp/out"
 # -log-level trace: the steps and the dialogue, never the secret or the token.
 run -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/secret" -no-cache -log-level trace
-check "-log-level trace: token, login and counts logged; no secret, no token" \
-  'grep -q "Acquiring fresh token" "$tmp/err" && grep -q "AUTHENTICATE XOAUTH2 <redacted [0-9]* bytes>" "$tmp/err" && grep -q "Messages found mailbox=$folder messages=1" "$tmp/err" && grep -q "\"access_token\":\"<redacted" "$tmp/err" && ! grep -qF "$CC_CLIENT_SECRET" "$tmp/err"'
+check "-log-level trace: token, login and counts logged; no secret, no token [1/5]" grep -q "Acquiring fresh token" "$tmp/err"
+check "-log-level trace: token, login and counts logged; no secret, no token [2/5]" grep -q "AUTHENTICATE XOAUTH2 <redacted [0-9]* bytes>" "$tmp/err"
+check "-log-level trace: token, login and counts logged; no secret, no token [3/5]" grep -q "Messages found mailbox=$folder messages=1" "$tmp/err"
+check "-log-level trace: token, login and counts logged; no secret, no token [4/5]" grep -q "\"access_token\":\"<redacted" "$tmp/err"
+check "-log-level trace: token, login and counts logged; no secret, no token [5/5]" not grep -qF "$CC_CLIENT_SECRET" "$tmp/err"
 [ $checks_failed -eq 0 ] || { cat "$tmp/out" "$tmp/err"; }
 finish

@@ -133,8 +133,10 @@ check "oauth2 accounts.ini: a report for the shared mailbox, named by its local 
 
 "$list" -config-file accounts.ini -ca-file "$CA_FILE" -pause 0 -report-file-dir traced -log-level trace \
   >"$tmp/out" 2>"$tmp/err"
-check "-log-level debug/trace: each account's steps and the dialogue on stderr, LOGIN redacted" \
-  'grep -q "Connecting to server server=$IMAP_HOST port=$IMAPS_PORT" "$tmp/err" && grep -q "Messages found account=email1 mailbox=$folder messages=2" "$tmp/err" && grep -q "LOGIN $USER2 <redacted [0-9]* bytes> dir=C" "$tmp/err" && ! grep -qF "$USER2_PASSWORD" "$tmp/err"'
+check "-log-level debug/trace: each account's steps and the dialogue on stderr, LOGIN redacted [1/4]" grep -q "Connecting to server server=$IMAP_HOST port=$IMAPS_PORT" "$tmp/err"
+check "-log-level debug/trace: each account's steps and the dialogue on stderr, LOGIN redacted [2/4]" grep -q "Messages found account=email1 mailbox=$folder messages=2" "$tmp/err"
+check "-log-level debug/trace: each account's steps and the dialogue on stderr, LOGIN redacted [3/4]" grep -q "LOGIN $USER2 <redacted [0-9]* bytes> dir=C" "$tmp/err"
+check "-log-level debug/trace: each account's steps and the dialogue on stderr, LOGIN redacted [4/4]" not grep -qF "$USER2_PASSWORD" "$tmp/err"
 
 "$list" -config-file missing.ini >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "a missing accounts.ini: non-zero exit naming it [1/2]" test $rc -ne 0

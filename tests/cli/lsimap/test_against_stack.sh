@@ -35,8 +35,9 @@ check "-json: TLS version and certificate [2/3]" grep -q "CN=" <(field "d[\"tls\
 check "-json: TLS version and certificate [3/3]" grep -Eq "^20[0-9]{2}-" <(field "d[\"tls\"][\"not_after\"]")
 
 "$lsimap" -server "$IMAP_HOST" -port "$IMAPS_PORT" -ca-file "$CA_FILE" -log-level trace >"$tmp/out" 2>"$tmp/err"
-check "-log-level debug/trace: the connection's steps and the dialogue on stderr" \
-  'grep -q "Connecting to server server=$IMAP_HOST port=$IMAPS_PORT tls=implicit" "$tmp/err" && grep -q "Connection established to server .*tls=TLSv1" "$tmp/err" && grep -q "LOGOUT dir=C" "$tmp/err"'
+check "-log-level debug/trace: the connection's steps and the dialogue on stderr [1/3]" grep -q "Connecting to server server=$IMAP_HOST port=$IMAPS_PORT tls=implicit" "$tmp/err"
+check "-log-level debug/trace: the connection's steps and the dialogue on stderr [2/3]" grep -q "Connection established to server .*tls=TLSv1" "$tmp/err"
+check "-log-level debug/trace: the connection's steps and the dialogue on stderr [3/3]" grep -q "LOGOUT dir=C" "$tmp/err"
 
 "$lsimap" -server "$IMAP_HOST" -port "$IMAPS_PORT" >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "untrusted certificate: exit 1 naming it [1/2]" test $rc -eq 1

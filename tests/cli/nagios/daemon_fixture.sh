@@ -8,7 +8,8 @@
 # what a plugin sees of its environment. `daemon_pid` is stopped (TERM, then
 # KILL of its process group after 5 s) and everything removed at exit;
 # wait_for_every_check polls the test's all_checked for at most 60 s.
-# Needs: $daemon (a name for messages), the test's environment variables.
+# Needs: ../common.sh sourced first (check, finish), $daemon (a name for
+# messages), the test's environment variables.
 source "$MAILOAUTH_STACK_ENV"
 append="$MAILOAUTH_TEST_TOOLS/imap_append_tool"
 [ "$(id -u)" = 0 ] || { echo "FAIL: must run as root ($daemon drops to a user of its own)"; exit 1; }
@@ -43,8 +44,6 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-status=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; status=1; fi; }
 
 retrying useradd --system --user-group --no-create-home --home-dir "$tmp/home" \
   --shell /usr/sbin/nologin "$user" || { echo "FAIL: useradd $user"; exit 1; }
@@ -66,7 +65,7 @@ oauth2_args=(-server "$IMAP_HOST" -port "$IMAPS_PORT" -ca-file "$CA_FILE" -clien
              -scopes "$MAIL_SCOPE" -shared-mailbox "$CC_MAILBOX" -token-url "$OIDC_TOKEN_URL" -t 10)
 MAILOAUTH_STATE_DIR="$tmp/root-state" "$MAILOAUTH_BIN_DIR/check_imap_mailbox_oauth2" -folders "$folder" \
   "${oauth2_args[@]}" -client-secret-file "$tmp/etc/alice.secret" >"$tmp/root-run.out" 2>&1
-check "root's own run made $tmp/root-state" '[ -e "$tmp/root-state/store.key" ]'
+check "root's own run made $tmp/root-state" test -e "$tmp/root-state/store.key"
 
 mkdir -m 755 "$tmp/root-only"  # the daemon's user cannot create a state directory in it
 
@@ -87,5 +86,5 @@ wait_for_every_check() {  # wait_for_every_check NAME: at most 60 s for the test
     sleep 0.1
   done
   echo "every service checked after $(($(date +%s) - start)) s (limit 60 s)"
-  check "$1 ran every check within 60 s" 'all_checked'
+  check "$1 ran every check within 60 s" all_checked
 }

@@ -17,7 +17,7 @@
 # environment (systemd EnvironmentFile=) reaches the plugins. Every wait is
 # bounded; Nagios is stopped by its PID.
 set -u
-[ -n "${DEBUG_TEST:-}" ] && set -x
+source "${BASH_SOURCE%/*}/../common.sh"
 nagios=/usr/sbin/nagios4
 daemon=nagios
 [ -x "$nagios" ] || { echo "FAIL: $nagios missing (scripts/install-deps installs nagios4-core)"; exit 1; }
@@ -243,38 +243,41 @@ output() { service_field "$1" plugin_output; }
 long() { service_field "$1" long_plugin_output; }
 perf() { service_field "$1" performance_data; }
 
-check "the plugins run as $user without HOME or XDG_STATE_HOME (as under Debian's unit)" \
-  '[ "$(output environment)" = "OK: user=$user home=unset xdg_state=unset daemon_env=from-the-daemon" ]'
-check "Nagios keeps a plugin's stdout only (the probe's stderr line is not in the output)" \
-  '! long environment | grep -q probe'
-check "Nagios turns \\! and \$\$ in an argument into ! and \$" '[ "$(output escapes)" = "OK: pa!ss\$word" ]'
-check "basic, -password-file: OK" \
-  '[ "$(state "basic password-file")" = 0 ] && [ "$(output "basic password-file")" = "OK: $USER2: No messages found in folders: $folder" ]'
-check "basic, the password in a \$USERn\$ resource macro: OK" '[ "$(state "basic resource macro")" = 0 ]'
-check "basic, wrong password: CRITICAL Login error, the server's words in the long output" \
-  '[ "$(state "basic wrong password")" = 2 ] && [ "$(output "basic wrong password")" = "CRITICAL: Login error occurred" ] && long "basic wrong password" | grep -q AUTHENTICATIONFAILED'
-check "basic, -folder with a comma in the name: WARNING with its count and perfdata" \
-  '[ "$(state "basic comma folder")" = 1 ] && [ "$(output "basic comma folder")" = "WARNING: $USER2: 1 messages found: $comma_folder(1)" ] && perf "basic comma folder" | grep -q "=1;;;0;"'
-check "oauth2 without HOME: OK, the token cached in the home from the password database" \
-  '[ "$(state "oauth2 no HOME")" = 0 ] && [ "$(output "oauth2 no HOME")" = "OK: $CC_MAILBOX: No messages found in folders: $folder" ] && ! long "oauth2 no HOME" | grep -q "token cache" && [ -s "$tmp/home/.local/state/mailoauth/tokens.db" ]'
-check "oauth2 with root's state directory: OK, the cache skipped and the long output says why" \
-  '[ "$(state "oauth2 root state directory")" = 0 ] && long "oauth2 root state directory" | grep -q "token cache not used: .*root-state"'
-check "oauth2 with a state directory it cannot create: OK, the long output says why" \
-  '[ "$(state "oauth2 uncreatable state directory")" = 0 ] && long "oauth2 uncreatable state directory" | grep -q "token cache not used: .*root-only/state"'
+check "the plugins run as $user without HOME or XDG_STATE_HOME (as under Debian's unit)" test "$(output environment)" = "OK: user=$user home=unset xdg_state=unset daemon_env=from-the-daemon"
+check "Nagios keeps a plugin's stdout only (the probe's stderr line is not in the output)" not grep -q probe <(long environment)
+check "Nagios turns \\! and \$\$ in an argument into ! and \$" test "$(output escapes)" = "OK: pa!ss\$word"
+check "basic, -password-file: OK [1/2]" test "$(state "basic password-file")" = 0
+check "basic, -password-file: OK [2/2]" test "$(output "basic password-file")" = "OK: $USER2: No messages found in folders: $folder"
+check "basic, the password in a \$USERn\$ resource macro: OK" test "$(state "basic resource macro")" = 0
+check "basic, wrong password: CRITICAL Login error, the server's words in the long output [1/3]" test "$(state "basic wrong password")" = 2
+check "basic, wrong password: CRITICAL Login error, the server's words in the long output [2/3]" test "$(output "basic wrong password")" = "CRITICAL: Login error occurred"
+check "basic, wrong password: CRITICAL Login error, the server's words in the long output [3/3]" grep -q AUTHENTICATIONFAILED <(long "basic wrong password")
+check "basic, -folder with a comma in the name: WARNING with its count and perfdata [1/3]" test "$(state "basic comma folder")" = 1
+check "basic, -folder with a comma in the name: WARNING with its count and perfdata [2/3]" test "$(output "basic comma folder")" = "WARNING: $USER2: 1 messages found: $comma_folder(1)"
+check "basic, -folder with a comma in the name: WARNING with its count and perfdata [3/3]" grep -q "=1;;;0;" <(perf "basic comma folder")
+check "oauth2 without HOME: OK, the token cached in the home from the password database [1/4]" test "$(state "oauth2 no HOME")" = 0
+check "oauth2 without HOME: OK, the token cached in the home from the password database [2/4]" test "$(output "oauth2 no HOME")" = "OK: $CC_MAILBOX: No messages found in folders: $folder"
+check "oauth2 without HOME: OK, the token cached in the home from the password database [3/4]" not grep -q "token cache" <(long "oauth2 no HOME")
+check "oauth2 without HOME: OK, the token cached in the home from the password database [4/4]" test -s "$tmp/home/.local/state/mailoauth/tokens.db"
+check "oauth2 with root's state directory: OK, the cache skipped and the long output says why [1/2]" test "$(state "oauth2 root state directory")" = 0
+check "oauth2 with root's state directory: OK, the cache skipped and the long output says why [2/2]" grep -q "token cache not used: .*root-state" <(long "oauth2 root state directory")
+check "oauth2 with a state directory it cannot create: OK, the long output says why [1/2]" test "$(state "oauth2 uncreatable state directory")" = 0
+check "oauth2 with a state directory it cannot create: OK, the long output says why [2/2]" grep -q "token cache not used: .*root-only/state" <(long "oauth2 uncreatable state directory")
 first_use_ok() {
   local n
   for n in 1 2 3 4 5 6; do
     [ "$(state "oauth2 first use $n")" = 0 ] && ! long "oauth2 first use $n" | grep -q "token cache" || return 1
   done
 }
-check "six checks started at once on an empty state directory: all OK, all through one cache" \
-  'first_use_ok && [ "$(ls "$tmp/var/shared-state")" = "$(printf "store.key\ntokens.db\ntokens.db-shm\ntokens.db-wal")" ]'
-check "oauth2, wrong secret: CRITICAL Login error with the identity server's words" \
-  '[ "$(state "oauth2 wrong secret")" = 2 ] && [ "$(output "oauth2 wrong secret")" = "CRITICAL: Login error occurred" ] && long "oauth2 wrong secret" | grep -q invalid_client'
-check "no secret in the status file" \
-  '! grep -qF "$USER2_PASSWORD" "$v/status.dat" && ! grep -qF "$CC_CLIENT_SECRET" "$v/status.dat"'
+check "six checks started at once on an empty state directory: all OK, all through one cache [1/2]" first_use_ok
+check "six checks started at once on an empty state directory: all OK, all through one cache [2/2]" test "$(ls "$tmp/var/shared-state")" = "$(printf "store.key\ntokens.db\ntokens.db-shm\ntokens.db-wal")"
+check "oauth2, wrong secret: CRITICAL Login error with the identity server's words [1/3]" test "$(state "oauth2 wrong secret")" = 2
+check "oauth2, wrong secret: CRITICAL Login error with the identity server's words [2/3]" test "$(output "oauth2 wrong secret")" = "CRITICAL: Login error occurred"
+check "oauth2, wrong secret: CRITICAL Login error with the identity server's words [3/3]" grep -q invalid_client <(long "oauth2 wrong secret")
+check "no secret in the status file [1/2]" not grep -qF "$USER2_PASSWORD" "$v/status.dat"
+check "no secret in the status file [2/2]" not grep -qF "$CC_CLIENT_SECRET" "$v/status.dat"
 
-if [ $status -ne 0 ] || [ -n "${DEBUG_TEST_OUTPUT:-}" ]; then
+if [ $checks_failed -ne 0 ] || [ -n "${DEBUG_TEST_OUTPUT:-}" ]; then
   for service in "${services[@]}"; do
     echo "--- $service: state $(state "$service")"
     echo "$(output "$service")"
@@ -282,4 +285,4 @@ if [ $status -ne 0 ] || [ -n "${DEBUG_TEST_OUTPUT:-}" ]; then
   done
   echo "--- nagios.log"; tail -n 30 "$v/nagios.log" 2>/dev/null; cat "$tmp/nagios.out"
 fi
-exit $status
+finish

@@ -15,7 +15,7 @@
 # daemon's environment reaches the plugins. Every wait is bounded; Icinga 2
 # is stopped by its PID.
 set -u
-[ -n "${DEBUG_TEST:-}" ] && set -x
+source "${BASH_SOURCE%/*}/../common.sh"
 icinga2=/usr/sbin/icinga2
 daemon=icinga2
 [ -x "$icinga2" ] || { echo "FAIL: $icinga2 missing (scripts/install-deps installs icinga2-bin)"; exit 1; }
@@ -26,8 +26,8 @@ docs="$MAILOAUTH_SOURCE_DIR/docs/monitoring.md"
 awk '/^## Icinga 2/ { section = 1 } /^## / && !/^## Icinga 2/ { section = 0 }
      section && /^object CheckCommand/ { copying = 1 }
      copying { print } copying && /^}/ { copying = 0 }' "$docs" >"$tmp/etc/documented.conf"
-check "docs/monitoring.md has the oauth2 and the basic CheckCommand" \
-  'grep -q "^object CheckCommand \"imap_mailbox_oauth2\"" "$tmp/etc/documented.conf" && grep -q "^object CheckCommand \"imap_mailbox_basic\"" "$tmp/etc/documented.conf"'
+check "docs/monitoring.md has the oauth2 and the basic CheckCommand [1/2]" grep -q "^object CheckCommand \"imap_mailbox_oauth2\"" "$tmp/etc/documented.conf"
+check "docs/monitoring.md has the oauth2 and the basic CheckCommand [2/2]" grep -q "^object CheckCommand \"imap_mailbox_basic\"" "$tmp/etc/documented.conf"
 
 v="$tmp/var"
 mkdir -p "$v/data" "$v/log" "$v/cache" "$v/spool" "$v/run" "$v/perf"
@@ -140,27 +140,29 @@ state() { record "$1" | head -n 1; }
 output() { record "$1" | sed -n '2s/ *$//p'; }  # go-nagios ends lines in " \n"
 long() { record "$1" | tail -n +3; }
 
-check "the plugins run as $user without HOME; the daemon's environment reaches them" \
-  '[ "$(output environment)" = "OK: user=$user home=unset xdg_state=unset daemon_env=from-the-daemon" ]'
-check "Icinga 2 merges stderr into the output (the probe's stderr line is there)" \
-  'record environment | grep -qx "probe: a line on stderr"'
-check "basic, documented command: OK" \
-  '[ "$(state "basic ok")" = 0 ] && [ "$(output "basic ok")" = "OK: $USER2: No messages found in folders: $folder" ]'
-check "basic, wrong password: CRITICAL Login error, nothing of a log in the output" \
-  '[ "$(state "basic wrong password")" = 2 ] && [ "$(output "basic wrong password")" = "CRITICAL: Login error occurred" ] && ! record "basic wrong password" | grep -Eq "Z (ERROR|INFO|DEBUG) "'
-check "basic, a bad flag value: UNKNOWN, and no log line merged into the output" \
-  '[ "$(state "basic bad flag")" = 3 ] && [ "$(output "basic bad flag")" = "UNKNOWN: Error initializing application" ] && ! record "basic bad flag" | grep -Eq "Z (ERROR|INFO|DEBUG) "'
-check "oauth2 without HOME: OK, the token cached in the home from the password database" \
-  '[ "$(state "oauth2 no HOME")" = 0 ] && ! long "oauth2 no HOME" | grep -q "token cache" && [ -s "$tmp/home/.local/state/mailoauth/tokens.db" ]'
-check "oauth2, env.MAILOAUTH_STATE_DIR naming root's directory: OK, the long output says why" \
-  '[ "$(state "oauth2 root state directory")" = 0 ] && long "oauth2 root state directory" | grep -q "token cache not used: .*root-state"'
-check "oauth2, wrong secret: CRITICAL Login error with the identity server's words" \
-  '[ "$(state "oauth2 wrong secret")" = 2 ] && [ "$(output "oauth2 wrong secret")" = "CRITICAL: Login error occurred" ] && long "oauth2 wrong secret" | grep -q invalid_client'
-check "no secret in the daemon's files" \
-  '! grep -rqF "$USER2_PASSWORD" "$v" && ! grep -rqF "$CC_CLIENT_SECRET" "$v"'
+check "the plugins run as $user without HOME; the daemon's environment reaches them" test "$(output environment)" = "OK: user=$user home=unset xdg_state=unset daemon_env=from-the-daemon"
+check "Icinga 2 merges stderr into the output (the probe's stderr line is there)" grep -qx "probe: a line on stderr" <(record environment)
+check "basic, documented command: OK [1/2]" test "$(state "basic ok")" = 0
+check "basic, documented command: OK [2/2]" test "$(output "basic ok")" = "OK: $USER2: No messages found in folders: $folder"
+check "basic, wrong password: CRITICAL Login error, nothing of a log in the output [1/3]" test "$(state "basic wrong password")" = 2
+check "basic, wrong password: CRITICAL Login error, nothing of a log in the output [2/3]" test "$(output "basic wrong password")" = "CRITICAL: Login error occurred"
+check "basic, wrong password: CRITICAL Login error, nothing of a log in the output [3/3]" not grep -Eq "Z (ERROR|INFO|DEBUG) " <(record "basic wrong password")
+check "basic, a bad flag value: UNKNOWN, and no log line merged into the output [1/3]" test "$(state "basic bad flag")" = 3
+check "basic, a bad flag value: UNKNOWN, and no log line merged into the output [2/3]" test "$(output "basic bad flag")" = "UNKNOWN: Error initializing application"
+check "basic, a bad flag value: UNKNOWN, and no log line merged into the output [3/3]" not grep -Eq "Z (ERROR|INFO|DEBUG) " <(record "basic bad flag")
+check "oauth2 without HOME: OK, the token cached in the home from the password database [1/3]" test "$(state "oauth2 no HOME")" = 0
+check "oauth2 without HOME: OK, the token cached in the home from the password database [2/3]" not grep -q "token cache" <(long "oauth2 no HOME")
+check "oauth2 without HOME: OK, the token cached in the home from the password database [3/3]" test -s "$tmp/home/.local/state/mailoauth/tokens.db"
+check "oauth2, env.MAILOAUTH_STATE_DIR naming root's directory: OK, the long output says why [1/2]" test "$(state "oauth2 root state directory")" = 0
+check "oauth2, env.MAILOAUTH_STATE_DIR naming root's directory: OK, the long output says why [2/2]" grep -q "token cache not used: .*root-state" <(long "oauth2 root state directory")
+check "oauth2, wrong secret: CRITICAL Login error with the identity server's words [1/3]" test "$(state "oauth2 wrong secret")" = 2
+check "oauth2, wrong secret: CRITICAL Login error with the identity server's words [2/3]" test "$(output "oauth2 wrong secret")" = "CRITICAL: Login error occurred"
+check "oauth2, wrong secret: CRITICAL Login error with the identity server's words [3/3]" grep -q invalid_client <(long "oauth2 wrong secret")
+check "no secret in the daemon's files [1/2]" not grep -rqF "$USER2_PASSWORD" "$v"
+check "no secret in the daemon's files [2/2]" not grep -rqF "$CC_CLIENT_SECRET" "$v"
 
-if [ $status -ne 0 ] || [ -n "${DEBUG_TEST_OUTPUT:-}" ]; then
+if [ $checks_failed -ne 0 ] || [ -n "${DEBUG_TEST_OUTPUT:-}" ]; then
   for service in "${services[@]}"; do echo "--- $service"; record "$service"; done
   echo "--- icinga2 output"; tail -n 30 "$tmp/icinga2.out"
 fi
-exit $status
+finish
