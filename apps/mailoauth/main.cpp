@@ -129,7 +129,8 @@ int main(int argc, char** argv) {
                           "delegated (default), app, service-account, password");
   account_add->add_option("--tenant", add.tenant,
                           "Microsoft tenant: directory ID or domain (default organizations)");
-  account_add->add_option("--cloud", add.cloud, "Microsoft cloud: global (default), usgov, china");
+  account_add->add_option("--cloud", add.cloud,
+                          "Microsoft cloud: global (default), usgov, usgov-dod, china");
   account_add->add_option("--client-id", add.client_id, "application (client) ID");
   account_add->add_option("--client-secret-file", add.client_secret_file,
                           "file holding the client secret's Value");

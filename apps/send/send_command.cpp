@@ -322,6 +322,7 @@ Result<Delivery> via_graph(app::AppContext& context, const ServerOptions& server
   auto tokens = token_engine->access_token(*token_account);
   if (!tokens) return core::fail(tokens.error());
   graph::GraphSettings settings;
+  settings.logger = &context.logger();  // each answer with its request-id and client-request-id
   if (!server.graph_url.empty()) {
     settings.base_url = server.graph_url;
   } else if (!account->graph_url.empty()) {

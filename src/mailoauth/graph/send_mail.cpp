@@ -164,13 +164,15 @@ seconds backoff(int attempt) {
   return std::min(seconds(3 * (1 << std::clamp(attempt - 1, 0, 6))), seconds(180));
 }
 
+// `mailbox` empty: `what` is an explained answer that names it and the ids.
 core::Error maybe_sent(std::string_view mailbox, std::string_view what,
                        std::string_view client_request_id) {
+  const std::string prefix = mailbox.empty() ? "" : fmt::format("Graph sendMail for {}: ", mailbox);
   return core::Error(
       ErrorClass::Temporary, "graph.maybe_sent",
-      fmt::format("Graph sendMail for {}: {}; the message may have been sent, so it was not sent "
-                  "again (sendMail is not idempotent){}",
-                  mailbox, what, id_suffix({}, client_request_id)),
+      fmt::format("{}{}{}; the message may have been sent, so it was not sent again (sendMail is "
+                  "not idempotent)",
+                  prefix, what, id_suffix({}, client_request_id)),
       "look for it in the mailbox's Sent Items (or a message trace) before sending it again");
 }
 
@@ -358,7 +360,7 @@ core::Result<SendResult> send_mime(oauth2::HttpClient& http, const GraphSettings
         continue;
       }
       if (next == Next::MaybeSent) {
-        return core::fail(maybe_sent(mailbox, error->message(), {}));
+        return core::fail(maybe_sent({}, error->message(), {}));
       }
       if (next != Next::Repeat) return core::fail(std::move(*error));
       if (response->retry_after) {
