@@ -234,6 +234,25 @@ core::Result<void> check_request(std::string_view mailbox, std::size_t message_s
   return {};
 }
 
+// The POST, with a deadline that grows with the body: the client's total
+// timeout plus the upload at the slowest rate expected.
+oauth2::HttpRequest sendmail_request(const GraphSettings& settings, std::string_view mailbox,
+                                     const std::string& message,
+                                     const std::string& client_request_id,
+                                     std::chrono::milliseconds client_timeout) {
+  oauth2::HttpRequest request;
+  request.method = "POST";
+  request.url =
+      fmt::format("{}/v1.0/users/{}/sendMail", settings.base_url, oauth2::form_escape(mailbox));
+  request.content_type = "text/plain";
+  request.headers = {"client-request-id: " + client_request_id};
+  request.body = core::Secret::take(core::base64::encode(message));
+  const std::size_t rate = std::max<std::size_t>(settings.slowest_upload_bytes_per_second, 1);
+  request.total_timeout =
+      client_timeout + std::chrono::milliseconds(request.body.size() * 1000 / rate);
+  return request;
+}
+
 void log_answer(const GraphSettings& settings, std::string_view mailbox, int attempt,
                 const oauth2::HttpResponse& response, std::string_view code) {
   if (settings.logger == nullptr) return;
@@ -314,16 +333,8 @@ core::Result<SendResult> send_mime(oauth2::HttpClient& http, const GraphSettings
     settings.logger->warn("Graph also delivers to To/Cc addresses that are not in the envelope",
                           {{"mailbox", mailbox}, {"addresses", names}});
   }
-  oauth2::HttpRequest request;
-  request.method = "POST";
-  request.url =
-      fmt::format("{}/v1.0/users/{}/sendMail", settings.base_url, oauth2::form_escape(mailbox));
-  request.content_type = "text/plain";
-  request.headers = {"client-request-id: " + result.client_request_id};
-  request.body = core::Secret::take(core::base64::encode(prepared->data));
-  const std::size_t rate = std::max<std::size_t>(settings.slowest_upload_bytes_per_second, 1);
-  request.total_timeout =
-      http.settings().total_timeout + std::chrono::milliseconds(request.body.size() * 1000 / rate);
+  oauth2::HttpRequest request = sendmail_request(
+      settings, mailbox, prepared->data, result.client_request_id, http.settings().total_timeout);
   seconds waited{0};
   for (int attempt = 1;; ++attempt) {
     result.attempts = attempt;
