@@ -374,18 +374,15 @@ core::Result<SendResult> send_mime(oauth2::HttpClient& http, const GraphSettings
         return core::fail(maybe_sent({}, error->message(), {}));
       }
       if (next != Next::Repeat) return core::fail(std::move(*error));
-      if (response->retry_after) {
-        wait = *response->retry_after;
-        error->with_retry_after(wait);
-      }
+      if (response->retry_after) wait = *response->retry_after;
     }
+    error->with_retry_after(wait);  // when a caller that gives up here may try again
     if (attempt >= settings.max_attempts) {
       return core::fail(std::move(*error).context(fmt::format("after {} attempts", attempt)));
     }
     if (waited + wait > settings.max_total_wait) {
-      error->with_retry_after(wait);
       return core::fail(std::move(*error).context(
-          fmt::format("Graph asks to wait {} s, more than the {} s left of this send's waiting",
+          fmt::format("the next try is due in {} s, more than the {} s left of this send's wait",
                       wait.count(), (settings.max_total_wait - waited).count())));
     }
     sleeper.sleep(wait);
