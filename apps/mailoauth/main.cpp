@@ -111,7 +111,8 @@ void add_account_add(CLI::App& account, CommandLine& line) {
                           "delegated (default), app, service-account, password");
   account_add->add_option("--tenant", add.tenant,
                           "Microsoft tenant: directory ID or domain (default organizations)");
-  account_add->add_option("--cloud", add.cloud, "Microsoft cloud: global (default), usgov, china");
+  account_add->add_option("--cloud", add.cloud,
+                          "Microsoft cloud: global (default), usgov, usgov-dod, china");
   account_add->add_option("--client-id", add.client_id, "application (client) ID");
   account_add->add_option("--client-secret-file", add.client_secret_file,
                           "file holding the client secret's Value");

@@ -86,7 +86,7 @@ int run_send(int argc, char** argv) {
                       "a password for PLAIN/LOGIN (servers that still take one)");
   command->add_option("--helo", server.helo, "EHLO name (default: this host's name)");
   command->add_option("--graph-url", server.graph_url,
-                      "Graph base URL (default: https://graph.microsoft.com; national clouds)");
+                      "Graph base URL (default: the account's cloud's Graph host)");
   command->add_option("--timeout", server.timeout_seconds,
                       "seconds for connecting and each command (default 30/120)");
   command->footer(std::string(kSendFooter));

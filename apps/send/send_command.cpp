@@ -322,6 +322,7 @@ Result<Delivery> via_graph(app::AppContext& context, const ServerOptions& server
   auto tokens = token_engine->access_token(*token_account);
   if (!tokens) return core::fail(tokens.error());
   graph::GraphSettings settings;
+  settings.logger = &context.logger();  // each answer with its request-id and client-request-id
   if (!server.graph_url.empty()) {
     settings.base_url = server.graph_url;
   } else if (!account->graph_url.empty()) {
@@ -330,8 +331,8 @@ Result<Delivery> via_graph(app::AppContext& context, const ServerOptions& server
   oauth2::RealSleeper sleeper;
   const std::string mailbox = account->user();
   auto sent = graph::send_mime(
-      context.http(*token_account), settings, mailbox, std::move(tokens->access_token),
-      message.data, sleeper, [token_engine, token_account]() -> Result<core::Secret> {
+      context.http(*token_account), settings, mailbox, std::move(tokens->access_token), message,
+      sleeper, [token_engine, token_account]() -> Result<core::Secret> {
         auto renewed = token_engine->access_token(*token_account, std::chrono::hours(24 * 3650));
         if (!renewed) return core::fail(renewed.error());
         return std::move(renewed->access_token);

@@ -1,7 +1,8 @@
 // Fuzz target for the header-block scanner that sendmail mode and --raw run
 // over whatever a program pipes in: parse, then remove Bcc and prepend a
-// field; never crash, offsets always inside the message, and the edits keep
-// the body byte for byte.
+// field, write Graph's envelope Bcc and scan every field as an address list;
+// never crash, offsets always inside the message, and the edits keep the
+// body byte for byte.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -23,5 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!std::string_view(without).ends_with(body)) std::abort();
   const std::string with = prepend_fields(message, *block, {"Date: x"});
   if (!std::string_view(with).ends_with(message)) std::abort();
+  for (const auto& field : block->fields) (void)addresses_in(field.value);
+  auto bcc = write_envelope_bcc(message, {"blind@example.com", "to@example.com"}, 4096);
+  if (!bcc || !std::string_view(bcc->message).ends_with(body)) std::abort();
   return 0;
 }

@@ -1,74 +1,117 @@
-// The request, the retry loop and the error table. Graph's codes and their
-// meaning come from Microsoft's Graph and Exchange documentation (FACTS.md
-// section 2); the remedies are ours.
+// The request, the retry loop and the error table. Graph's behaviour comes
+// from Microsoft's pages, cited where used (docs/sending.md lists them):
+//   user-sendmail   https://learn.microsoft.com/graph/api/user-sendmail
+//   errors          https://learn.microsoft.com/graph/errors
+//   throttling      https://learn.microsoft.com/graph/throttling and
+//                   https://learn.microsoft.com/graph/throttling-limits
+//                   (Outlook: 4 concurrent requests, 10,000 per 10 minutes
+//                   per app and mailbox)
+//   send as others  https://learn.microsoft.com/graph/outlook-send-mail-from-other-user
+//   SDK retries     microsoftgraph/msgraph-sdk-design, middleware/RetryHandler.md
+//                   (Retry-After honoured; without it exponential backoff
+//                   from 3 s, at most 180 s)
+// The remedies are ours.
 #include "mailoauth/graph/send_mail.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "mailoauth/core/ascii.hpp"
 #include "mailoauth/core/base64.hpp"
-#include "mailoauth/core/log.hpp"
+#include "mailoauth/mime/header_block.hpp"
+#include "mailoauth/mime/message.hpp"
 #include "mailoauth/oauth2/form.hpp"
+#include "mailoauth/oauth2/jwt_signing.hpp"
 
 namespace mailoauth::graph {
 
 namespace {
 
 using core::ErrorClass;
+using std::chrono::seconds;
 
 struct KnownError {
   std::string_view code;
+  long status;                // 0: any
   std::string_view fragment;  // in the message; empty: any
   ErrorClass error_class;
   std::string_view meaning;
   std::string_view remedy;
 };
 
-constexpr std::array<KnownError, 12> kErrors{{
-    {"ErrorAccessDenied", "RAOP", ErrorClass::Permanent,
+constexpr std::string_view kAccessDeniedRemedy =
+    "app-only: grant the Mail.Send application permission with admin consent, and if the tenant "
+    "limits the app to some mailboxes (RBAC for Applications, or an application access policy: "
+    "Test-ApplicationAccessPolicy), include this one; delegated: Mail.Send sends as the signed-in "
+    "user only; a shared mailbox or another user needs Mail.Send.Shared (preset \"graph\" asks "
+    "for it) and Send As or Send on Behalf on that mailbox";
+
+// The first row whose code, status and fragment match wins.
+constexpr std::array<KnownError, 14> kErrors{{
+    // The application access policy (RAOP) refusal: 403 ErrorAccessDenied;
+    // the message names the policy, but a bare 403 ErrorAccessDenied gets the
+    // same advice among the others below.
+    {"ErrorAccessDenied", 403, "AccessPolicy", ErrorClass::Permanent,
      "an application access policy of the tenant does not let this app use this mailbox",
      "add the mailbox to the app's access policy (New-ApplicationAccessPolicy / "
      "Test-ApplicationAccessPolicy), or use RBAC for Applications"},
-    {"ErrorAccessDenied", "", ErrorClass::Permanent,
-     "the token does not allow sending as this mailbox",
-     "app-only: grant the Mail.Send application permission with admin consent; delegated: "
-     "the signed-in user must be the mailbox or have Send As on it"},
-    {"MailboxNotEnabledForRESTAPI", "", ErrorClass::Permanent,
+    {"ErrorAccessDenied", 403, "RAOP", ErrorClass::Permanent,
+     "an application access policy of the tenant does not let this app use this mailbox",
+     "add the mailbox to the app's access policy (New-ApplicationAccessPolicy / "
+     "Test-ApplicationAccessPolicy), or use RBAC for Applications"},
+    {"ErrorAccessDenied", 0, "", ErrorClass::Permanent,
+     "the token does not allow sending as this mailbox (missing permission, an application "
+     "access policy, or a mailbox the signed-in user may not send from)",
+     kAccessDeniedRemedy},
+    {"MailboxNotEnabledForRESTAPI", 0, "", ErrorClass::Permanent,
      "the mailbox cannot be used through Graph (on-premises, inactive, or not licensed)",
      "use a licensed Exchange Online mailbox, or send by SMTP"},
-    {"ErrorSendAsDenied", "", ErrorClass::Permanent,
+    {"ErrorSendAsDenied", 0, "", ErrorClass::Permanent,
      "the From address differs from the mailbox and Send As is not granted",
      "grant Send As (Add-RecipientPermission) or send with From set to the mailbox"},
-    {"ErrorMimeContentInvalidBase64String", "", ErrorClass::Bug,
+    {"ErrorMimeContentInvalidBase64String", 0, "", ErrorClass::Bug,
      "Graph could not decode the message's base64", "report this: mailoauth sent bad base64"},
-    {"ErrorMimeContentInvalid", "", ErrorClass::Permanent, "Graph could not parse the message",
+    {"ErrorMimeContentInvalid", 0, "", ErrorClass::Permanent, "Graph could not parse the message",
      "check the message's headers (From, To, Date) and MIME structure"},
-    {"ErrorInvalidRecipients", "", ErrorClass::Permanent, "a recipient address was refused",
-     "check the To, Cc and Bcc addresses"},
-    {"ErrorMessageSizeExceeded", "", ErrorClass::Permanent,
+    // Bad addresses are not refused here: they bounce after the 202. This is
+    // the message with no recipient Graph can read.
+    {"ErrorInvalidRecipients", 0, "", ErrorClass::Permanent,
+     "the message has no recipients Graph can use (Graph takes them from the To, Cc and Bcc "
+     "fields only)",
+     "give the message a To, Cc or Bcc field, or give the recipients as the envelope (mailoauth "
+     "writes those into Bcc); a wrong address does not cause this: it comes back as a "
+     "non-delivery report after the 202"},
+    {"ErrorMessageSizeExceeded", 0, "", ErrorClass::Permanent,
      "the message is larger than the mailbox or tenant allows",
      "send a smaller message or share large files by link"},
-    {"ErrorQuotaExceeded", "", ErrorClass::Permanent,
+    {"ErrorQuotaExceeded", 0, "", ErrorClass::Permanent,
      "the mailbox is full (Graph saves sent mail in Sent Items)", "free space in the mailbox"},
-    {"InvalidAuthenticationToken", "", ErrorClass::Permanent,
+    {"InvalidAuthenticationToken", 0, "", ErrorClass::Permanent,
      "Graph refused the access token (expired, wrong audience or malformed)",
-     "the token must be for https://graph.microsoft.com (app-only scope "
-     "https://graph.microsoft.com/.default, delegated Mail.Send); check with `mailoauth token "
-     "inspect`; with transport = \"auto\", name a Graph account in graph_account (Microsoft "
-     "gives one token per resource)"},
-    {"ErrorItemNotFound", "", ErrorClass::Permanent, "no mailbox with this id or address",
-     "check the mailbox (user principal name or object id)"},
-    {"ApplicationThrottled", "", ErrorClass::Temporary, "Graph is throttling this app",
-     "wait: at most 4 concurrent requests and 10,000 per 10 minutes per app and mailbox"},
+     "the token must be for this cloud's Graph (https://graph.microsoft.com, graph.microsoft.us, "
+     "dod-graph.microsoft.us or microsoftgraph.chinacloudapi.cn: app-only scope "
+     "<host>/.default, delegated Mail.Send); check with `mailoauth token inspect`; with "
+     "transport = \"auto\", name a Graph account in graph_account (Microsoft gives one token per "
+     "resource)"},
+    // A mailbox that does not exist: 404 ErrorInvalidUser ("The requested user
+    // 'x' is invalid.") or ResourceNotFound.
+    {"ErrorInvalidUser", 0, "", ErrorClass::Permanent, "Graph knows no mailbox by this name",
+     "check the mailbox (user principal name or object id): it must be a licensed Exchange "
+     "Online mailbox in the token's tenant"},
+    {"ResourceNotFound", 404, "", ErrorClass::Permanent, "Graph knows no mailbox by this name",
+     "check the mailbox (user principal name or object id): it must be a licensed Exchange "
+     "Online mailbox in the token's tenant"},
+    {"ApplicationThrottled", 0, "", ErrorClass::Temporary, "Graph is throttling this app",
+     "wait: Graph allows an app 4 concurrent requests and 10,000 per 10 minutes per mailbox"},
 }};
 
 struct GraphErrorBody {
   std::string code;
   std::string message;
   std::string request_id;
-  std::string date;
 };
 
 GraphErrorBody parse_error_body(std::string_view body) {
@@ -87,47 +130,90 @@ GraphErrorBody parse_error_body(std::string_view body) {
   parsed.message = text(*error, "message");
   if (const auto inner = error->find("innerError"); inner != error->end() && inner->is_object()) {
     parsed.request_id = text(*inner, "request-id");
-    parsed.date = text(*inner, "date");
   }
   if (parsed.message.size() > 500) parsed.message.resize(500);
   return parsed;
 }
 
-}  // namespace
-
-core::Error explain_graph_error(long status, std::string_view body, std::string_view mailbox) {
-  const GraphErrorBody error = parse_error_body(body);
-  std::string message = fmt::format("Graph refused sendMail for {} (HTTP {}{}{}){}", mailbox,
-                                    status, error.code.empty() ? "" : ", ", error.code,
-                                    error.message.empty() ? "" : ": " + error.message);
-  if (!error.request_id.empty()) message += fmt::format(" [request-id {}]", error.request_id);
-  for (const auto& known : kErrors) {
-    if (known.code != error.code) continue;
-    if (!known.fragment.empty() && error.message.find(known.fragment) == std::string::npos) {
-      continue;
-    }
-    return core::Error(known.error_class, fmt::format("graph.{}", known.code),
-                       fmt::format("{} — {}", message, known.meaning), std::string(known.remedy));
+std::string id_suffix(std::string_view request_id, std::string_view client_request_id) {
+  std::string ids;
+  if (!request_id.empty()) ids += fmt::format("request-id {}", request_id);
+  if (!client_request_id.empty()) {
+    ids += fmt::format("{}client-request-id {}", ids.empty() ? "" : ", ", client_request_id);
   }
-  if (status == 429 || status == 503 || status == 504 || status >= 500) {
-    return core::Error(ErrorClass::Temporary, "graph.unavailable", message,
-                       "Graph is busy or throttling; try again later");
-  }
-  if (status == 413) {
-    return core::Error(ErrorClass::Permanent, "graph.too_large", message,
-                       "Graph's sendMail takes about 4 MB per request; send larger mail by SMTP");
-  }
-  if (status == 401 || status == 403) {
-    return core::Error(ErrorClass::Permanent, "graph.denied", message,
-                       "check the token's audience and permissions with `mailoauth token inspect`");
-  }
-  return core::Error(ErrorClass::Permanent, "graph.refused", message);
+  return ids.empty() ? ids : " [" + ids + "]";
 }
 
-core::Result<SendResult> send_mime(oauth2::HttpClient& http, const GraphSettings& settings,
-                                   std::string_view mailbox, core::Secret access_token,
-                                   std::string_view mime_message, oauth2::Sleeper& sleeper,
-                                   const RefreshToken& refresh) {
+// What to do after one attempt.
+enum class Next { Sent, Renew, Repeat, MaybeSent, Refused };
+
+// Graph's status codes that cannot have sent the message: 429 (throttled
+// requests are refused) and 503 with a Retry-After (the front end turned it
+// away). 500, 502, 504 and a bare 503 may come after Exchange took it.
+Next next_for(long status, bool has_retry_after) {
+  if (status == 202) return Next::Sent;
+  if (status == 401) return Next::Renew;
+  if (status == 429 || (status == 503 && has_retry_after)) return Next::Repeat;
+  if (status == 500 || status == 502 || status == 503 || status == 504) return Next::MaybeSent;
+  return Next::Refused;
+}
+
+// Exponential backoff when Graph gave no Retry-After, as the Graph SDKs'
+// retry handler does: 3 s, 6 s, 12 s, ... at most 180 s.
+seconds backoff(int attempt) {
+  return std::min(seconds(3 * (1 << std::clamp(attempt - 1, 0, 6))), seconds(180));
+}
+
+// `mailbox` empty: `what` is an explained answer that names it and the ids.
+core::Error maybe_sent(std::string_view mailbox, std::string_view what,
+                       std::string_view client_request_id) {
+  const std::string prefix = mailbox.empty() ? "" : fmt::format("Graph sendMail for {}: ", mailbox);
+  return core::Error(
+      ErrorClass::Temporary, "graph.maybe_sent",
+      fmt::format("{}{}{}; the message may have been sent, so it was not sent again (sendMail is "
+                  "not idempotent)",
+                  prefix, what, id_suffix({}, client_request_id)),
+      "look for it in the mailbox's Sent Items (or a message trace) before sending it again");
+}
+
+struct PreparedMessage {
+  std::string data;
+  std::vector<std::string> bcc_added;
+  std::vector<std::string> header_only;
+};
+
+// The message as Graph must see it: the envelope's other recipients in Bcc,
+// and at least one recipient (Graph's 400 ErrorInvalidRecipients otherwise).
+core::Result<PreparedMessage> prepare_message(std::string_view mime_message,
+                                              const std::vector<std::string>& envelope) {
+  PreparedMessage prepared;
+  if (envelope.empty()) {
+    prepared.data = std::string(mime_message);
+  } else {
+    auto written = mime::write_envelope_bcc(mime_message, envelope);
+    if (!written)
+      return core::fail(std::move(written.error()).context("writing the Bcc for Graph"));
+    prepared.data = std::move(written->message);
+    prepared.bcc_added = std::move(written->bcc);
+    prepared.header_only = std::move(written->header_only);
+  }
+  auto block = mime::parse_header_block(prepared.data);
+  if (!block) return core::fail(block.error());
+  for (const auto& field : block->fields) {
+    if ((core::iequals(field.name, "To") || core::iequals(field.name, "Cc") ||
+         core::iequals(field.name, "Bcc")) &&
+        !mime::addresses_in(field.value).empty()) {
+      return prepared;
+    }
+  }
+  return core::fail(ErrorClass::Permanent, "graph.no_recipients",
+                    "the message names no recipient in To, Cc or Bcc, and Microsoft Graph "
+                    "delivers only to those",
+                    "give recipients (--to, --cc, --bcc, or as arguments)");
+}
+
+core::Result<void> check_request(std::string_view mailbox, std::size_t message_size,
+                                 const GraphSettings& settings) {
   if (mailbox.empty() ||
       mailbox.find_first_of(std::string_view("/\r\n\0 ", 5)) != std::string_view::npos) {
     return core::fail(
@@ -135,57 +221,182 @@ core::Result<SendResult> send_mime(oauth2::HttpClient& http, const GraphSettings
         fmt::format("\"{}\" is not a mailbox for Graph", core::escape_control_characters(mailbox)),
         "give the user principal name (user@contoso.com) or the object id");
   }
-  const std::size_t encoded_size = core::base64::encoded_size(mime_message.size());
+  const std::size_t encoded_size = core::base64::encoded_size(message_size);
   if (encoded_size > settings.max_request_size) {
-    return core::fail(ErrorClass::Permanent, "graph.too_large",
-                      fmt::format("the message is {} KB, {} KB in base64: more than the {} KB "
-                                  "Graph's sendMail takes in one request",
-                                  mime_message.size() / 1024, encoded_size / 1024,
-                                  settings.max_request_size / 1024),
-                      "send it by SMTP (--transport smtp); mailoauth does not yet use Graph's "
-                      "upload sessions for large messages");
+    return core::fail(
+        ErrorClass::Permanent, "graph.too_large",
+        fmt::format("the message is {} KB, {} KB in base64: more than the {} KB "
+                    "Graph's sendMail takes in one request",
+                    message_size / 1024, encoded_size / 1024, settings.max_request_size / 1024),
+        "send it by SMTP (--transport smtp); mailoauth does not yet use Graph's "
+        "upload sessions for large messages");
   }
+  return {};
+}
+
+// The POST, with a deadline that grows with the body: the client's total
+// timeout plus the upload at the slowest rate expected.
+oauth2::HttpRequest sendmail_request(const GraphSettings& settings, std::string_view mailbox,
+                                     const std::string& message,
+                                     const std::string& client_request_id,
+                                     std::chrono::milliseconds client_timeout) {
   oauth2::HttpRequest request;
   request.method = "POST";
   request.url =
       fmt::format("{}/v1.0/users/{}/sendMail", settings.base_url, oauth2::form_escape(mailbox));
   request.content_type = "text/plain";
-  request.body = core::Secret::take(core::base64::encode(mime_message));
+  request.headers = {"client-request-id: " + client_request_id};
+  request.body = core::Secret::take(core::base64::encode(message));
+  const std::size_t rate = std::max<std::size_t>(settings.slowest_upload_bytes_per_second, 1);
+  request.total_timeout =
+      client_timeout + std::chrono::milliseconds(request.body.size() * 1000 / rate);
+  return request;
+}
+
+void log_answer(const GraphSettings& settings, std::string_view mailbox, int attempt,
+                const oauth2::HttpResponse& response, std::string_view code) {
+  if (settings.logger == nullptr) return;
+  const std::string status = std::to_string(response.status);
+  const std::string attempt_text = std::to_string(attempt);
+  const std::string retry_after =
+      response.retry_after ? std::to_string(response.retry_after->count()) : "";
+  const auto request_id = response.header("request-id");
+  const auto client_request_id = response.header("client-request-id");
+  settings.logger->log(
+      response.status == 202 ? core::LogLevel::Info : core::LogLevel::Warn,
+      response.status == 202 ? "Graph accepted sendMail" : "Graph refused sendMail",
+      {{"mailbox", mailbox},
+       {"status", status},
+       {"code", code},
+       {"attempt", attempt_text},
+       {"retry_after", retry_after},
+       {"request_id", request_id},
+       {"client_request_id", client_request_id}});
+}
+
+}  // namespace
+
+core::Error explain_graph_error(long status, std::string_view body, std::string_view mailbox,
+                                std::string_view request_id, std::string_view client_request_id) {
+  const GraphErrorBody error = parse_error_body(body);
+  std::string message = fmt::format("Graph refused sendMail for {} (HTTP {}{}{}){}", mailbox,
+                                    status, error.code.empty() ? "" : ", ", error.code,
+                                    error.message.empty() ? "" : ": " + error.message);
+  message +=
+      id_suffix(request_id.empty() ? error.request_id : core::escape_control_characters(request_id),
+                core::escape_control_characters(client_request_id));
+  for (const auto& known : kErrors) {
+    if (known.code != error.code || (known.status != 0 && known.status != status)) continue;
+    if (!known.fragment.empty() && error.message.find(known.fragment) == std::string::npos) {
+      continue;
+    }
+    return core::Error(known.error_class, fmt::format("graph.{}", known.code),
+                       fmt::format("{} — {}", message, known.meaning), std::string(known.remedy));
+  }
+  if (status == 429 || status >= 500) {
+    return core::Error(ErrorClass::Temporary, "graph.unavailable", message,
+                       "Graph is busy or throttling; try again later");
+  }
+  if (status == 413) {
+    return core::Error(ErrorClass::Permanent, "graph.too_large", message,
+                       "Graph's sendMail takes about 4 MB per request; send larger mail by SMTP");
+  }
+  if (status == 404) {
+    return core::Error(ErrorClass::Permanent, "graph.no_mailbox", message,
+                       "check the mailbox (user principal name or object id)");
+  }
+  if (status == 401 || status == 403) {
+    return core::Error(ErrorClass::Permanent, "graph.denied", message,
+                       "check the token's audience and permissions with `mailoauth token "
+                       "inspect`; " +
+                           std::string(kAccessDeniedRemedy));
+  }
+  return core::Error(ErrorClass::Permanent, "graph.refused", message);
+}
+
+core::Result<SendResult> send_mime(oauth2::HttpClient& http, const GraphSettings& settings,
+                                   std::string_view mailbox, core::Secret access_token,
+                                   std::string_view mime_message,
+                                   const std::vector<std::string>& envelope_recipients,
+                                   oauth2::Sleeper& sleeper, const RefreshToken& refresh) {
+  auto prepared = prepare_message(mime_message, envelope_recipients);
+  if (!prepared) return core::fail(prepared.error());
+  if (auto checked = check_request(mailbox, prepared->data.size(), settings); !checked) {
+    return core::fail(checked.error());
+  }
   SendResult result;
-  std::optional<core::Error> last;
-  for (int attempt = 1; attempt <= settings.max_attempts; ++attempt) {
+  result.client_request_id = oauth2::random_uuid();
+  result.bcc_added = std::move(prepared->bcc_added);
+  result.header_only_recipients = std::move(prepared->header_only);
+  if (!result.header_only_recipients.empty() && settings.logger != nullptr) {
+    const std::string names = fmt::format("{}", fmt::join(result.header_only_recipients, ", "));
+    settings.logger->warn("Graph also delivers to To/Cc addresses that are not in the envelope",
+                          {{"mailbox", mailbox}, {"addresses", names}});
+  }
+  oauth2::HttpRequest request = sendmail_request(
+      settings, mailbox, prepared->data, result.client_request_id, http.settings().total_timeout);
+  seconds waited{0};
+  for (int attempt = 1;; ++attempt) {
     result.attempts = attempt;
     request.authorization = core::Secret::take("Bearer " + std::string(access_token.reveal()));
     auto response = http.perform(request);
+    std::optional<core::Error> error;
+    seconds wait = backoff(attempt);
     if (!response) {
+      if (http.last_request_sent()) {
+        return core::fail(
+            maybe_sent(mailbox, response.error().message(), result.client_request_id));
+      }
       if (response.error().error_class() != ErrorClass::Temporary) {
         return core::fail(std::move(response.error()).context("Graph sendMail"));
       }
-      last = std::move(response.error());
-      sleeper.sleep(std::chrono::seconds(attempt));
-      continue;
+      error = std::move(response.error());  // it never reached Graph: repeat
+    } else {
+      const std::string request_id = response->header("request-id");
+      const Next next = next_for(response->status, response->retry_after.has_value());
+      if (next == Next::Sent) {
+        log_answer(settings, mailbox, attempt, *response, "");
+        result.request_id = request_id;
+        return result;
+      }
+      error = explain_graph_error(response->status, response->body, mailbox, request_id,
+                                  result.client_request_id);
+      log_answer(settings, mailbox, attempt, *response, error->code());
+      if (next == Next::Renew && refresh && !result.token_refreshed) {
+        auto fresh = refresh();
+        if (!fresh)
+          return core::fail(std::move(fresh.error()).context("renewing the token for Graph"));
+        access_token = std::move(*fresh);
+        result.token_refreshed = true;
+        continue;
+      }
+      if (next == Next::MaybeSent) {
+        return core::fail(maybe_sent({}, error->message(), {}));
+      }
+      if (next != Next::Repeat) return core::fail(std::move(*error));
+      if (response->retry_after) wait = *response->retry_after;
     }
-    if (response->status == 202) return result;
-    core::Error error = explain_graph_error(response->status, response->body, mailbox);
-    if (response->status == 401 && refresh && !result.token_refreshed) {
-      auto fresh = refresh();
-      if (!fresh)
-        return core::fail(std::move(fresh.error()).context("renewing the token for Graph"));
-      access_token = std::move(*fresh);
-      result.token_refreshed = true;
-      continue;
+    error->with_retry_after(wait);  // when a caller that gives up here may try again
+    if (attempt >= settings.max_attempts) {
+      return core::fail(std::move(*error).context(fmt::format("after {} attempts", attempt)));
     }
-    const bool retry =
-        response->status == 429 || response->status == 503 || response->status == 504;
-    if (!retry) return core::fail(std::move(error));
-    const auto wait = std::min(response->retry_after.value_or(std::chrono::seconds(attempt * 2)),
-                               settings.max_retry_after);
-    if (response->retry_after) error.with_retry_after(*response->retry_after);
-    last = std::move(error);
-    if (attempt < settings.max_attempts) sleeper.sleep(wait);
+    if (waited + wait > settings.max_total_wait) {
+      return core::fail(std::move(*error).context(
+          fmt::format("the next try is due in {} s, more than the {} s left of this send's wait",
+                      wait.count(), (settings.max_total_wait - waited).count())));
+    }
+    sleeper.sleep(wait);
+    waited += wait;
   }
-  return core::fail(
-      std::move(*last).context(fmt::format("after {} attempts", settings.max_attempts)));
+}
+
+core::Result<SendResult> send_mime(oauth2::HttpClient& http, const GraphSettings& settings,
+                                   std::string_view mailbox, core::Secret access_token,
+                                   const mime::Message& message, oauth2::Sleeper& sleeper,
+                                   const RefreshToken& refresh) {
+  auto sent = send_mime(http, settings, mailbox, std::move(access_token), message.data,
+                        message.recipients, sleeper, refresh);
+  return sent;
 }
 
 }  // namespace mailoauth::graph

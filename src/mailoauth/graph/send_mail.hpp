@@ -2,50 +2,97 @@
 // {mailbox}/sendMail`, Content-Type text/plain, the RFC 5322 message in
 // base64 — the fallback when a tenant has SMTP AUTH switched off (Halon's
 // relay does the same). 202 means Graph accepted it (not that it was
-// delivered). 429 and 503 are retried after their Retry-After, a bounded
-// number of times; a 401 asks the caller for a fresh token once; every
-// other refusal comes back explained from a table of Graph's error codes
-// (ErrorAccessDenied with RAOP, MailboxNotEnabledForRESTAPI,
-// ErrorSendAsDenied, ...) with the request id Microsoft support asks for.
-// Messages whose request would exceed Graph's ~4 MB limit are refused
-// before sending with a Permanent error that says so: the draft + upload
-// session path is not implemented yet.
+// delivered). Shaped by four facts of Graph (docs/sending.md cites the pages):
+//   - it has no envelope: it delivers to the message's To, Cc and Bcc fields
+//     only, so the envelope recipients those fields lack are written into a
+//     Bcc field first (mime::write_envelope_bcc; Graph hides Bcc from the
+//     recipients);
+//   - sendMail is not idempotent: a request is repeated only when it provably
+//     did not reach Graph (no connection, the body not fully sent, 429, 503
+//     with Retry-After); a timeout after the body went out, a 500, 502 or 504
+//     come back as "may have been sent" (graph.maybe_sent) instead;
+//   - Retry-After is honoured in full, never shortened, within a total wait
+//     the caller sets; beyond it the error carries the Retry-After so a relay
+//     can defer the message;
+//   - support needs the `request-id` and `client-request-id` response headers
+//     (a throttled 429 has no innerError), so every request sends a
+//     client-request-id and every answer is logged with both.
+// A 401 asks the caller for a fresh token once; every other refusal comes
+// back explained from a table of Graph's error codes. Messages whose request
+// would exceed Graph's ~4 MB limit are refused before sending: the draft +
+// upload session path is not implemented yet.
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mailoauth/core/error.hpp"
+#include "mailoauth/core/log.hpp"
 #include "mailoauth/core/secret.hpp"
 #include "mailoauth/oauth2/http_client.hpp"
 #include "mailoauth/oauth2/retry.hpp"
 
+namespace mailoauth::mime {
+struct Message;
+}
+
 namespace mailoauth::graph {
 
 struct GraphSettings {
-  std::string base_url = "https://graph.microsoft.com";  // national clouds, tests
-  std::size_t max_request_size = 4 * 1024 * 1024;        // of the base64 body
-  int max_attempts = 4;                                  // 429 / 503 / 504 retries
-  std::chrono::seconds max_retry_after{120};
+  // https://graph.microsoft.com; national clouds have their own host
+  // (oauth2::microsoft_graph_url), tests the emulator's.
+  std::string base_url = "https://graph.microsoft.com";
+  std::size_t max_request_size = 4 * 1024 * 1024;  // of the base64 body
+  // Requests in all, counting repeats of those that provably did not reach
+  // Graph (and not the one repeat with a renewed token).
+  int max_attempts = 4;
+  // The most one call waits in total before repeating (Retry-After, backoff).
+  // When Graph asks for more, the call ends with a Temporary error that
+  // carries the Retry-After: a relay sets 0 and defers the message instead.
+  std::chrono::seconds max_total_wait{300};
+  // The request's deadline is the HTTP client's total timeout plus the
+  // body's transfer time at this rate: 4 MB at 256 kbit/s take two minutes.
+  std::size_t slowest_upload_bytes_per_second = 32 * 1024;
+  core::Logger* logger = nullptr;  // each answer, with request-id and client-request-id
 };
 
 struct SendResult {
   int attempts = 0;
   bool token_refreshed = false;
+  std::string request_id;              // Graph's, from the 202
+  std::string client_request_id;       // ours, the same for every attempt of this message
+  std::vector<std::string> bcc_added;  // envelope recipients written into the Bcc field
+  // In To/Cc but not in the envelope: Graph delivered to them as well.
+  std::vector<std::string> header_only_recipients;
 };
 
 // A new access token after a 401 (the caller's engine, with a forced renewal).
 using RefreshToken = std::function<core::Result<core::Secret>()>;
 
+// `envelope_recipients`: everyone the message is for (SMTP's RCPT TO); those
+// missing from To/Cc are written into a Bcc field. Empty: the message's own
+// To/Cc/Bcc fields are used as they are.
 core::Result<SendResult> send_mime(oauth2::HttpClient& http, const GraphSettings& settings,
                                    std::string_view mailbox, core::Secret access_token,
-                                   std::string_view mime_message, oauth2::Sleeper& sleeper,
+                                   std::string_view mime_message,
+                                   const std::vector<std::string>& envelope_recipients,
+                                   oauth2::Sleeper& sleeper, const RefreshToken& refresh = {});
+
+// The same for a message mime:: built or prepared: its data, and its
+// recipients as the envelope.
+core::Result<SendResult> send_mime(oauth2::HttpClient& http, const GraphSettings& settings,
+                                   std::string_view mailbox, core::Secret access_token,
+                                   const mime::Message& message, oauth2::Sleeper& sleeper,
                                    const RefreshToken& refresh = {});
 
 // Graph's error body ({"error":{"code","message","innerError":{...}}}) for a
-// status, explained; exposed for tests and the error catalogue docs.
-core::Error explain_graph_error(long status, std::string_view body, std::string_view mailbox);
+// status, explained; the request ids from the response headers (preferred to
+// innerError's, which a 429 lacks). Exposed for tests and the catalogue docs.
+core::Error explain_graph_error(long status, std::string_view body, std::string_view mailbox,
+                                std::string_view request_id = {},
+                                std::string_view client_request_id = {});
 
 }  // namespace mailoauth::graph

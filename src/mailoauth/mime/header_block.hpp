@@ -6,8 +6,10 @@
 // header when recipients are taken from the headers (sendmail -t), folded
 // continuation lines included. The message's own line ending (CRLF or a
 // cron job's bare LF) is kept for inserted lines; SMTP's CRLF and
-// dot-stuffing are the transport's business. Pure functions with a size
-// limit; a fuzz target feeds them hostile input.
+// dot-stuffing are the transport's business. For Microsoft Graph, which
+// takes recipients from the header and has no envelope, write_envelope_bcc
+// writes the Bcc field that carries the envelope's other recipients. Pure
+// functions with a size limit; a fuzz target feeds them hostile input.
 #pragma once
 
 #include <cstddef>
@@ -52,5 +54,29 @@ std::string remove_fields(std::string_view message, const HeaderBlock& block,
 // ended with the block's line end.
 std::string prepend_fields(std::string_view message, const HeaderBlock& block,
                            const std::vector<std::string>& lines);
+
+// The addresses an address-list field names ("Jane <j@x>, k@y (K),
+// Team: a@b;"): display names, comments and group names skipped, a route
+// before the address dropped, quoted local parts kept as written. A scanner,
+// not a validator: it only has to agree with a mail server on whom a header
+// names. Encoded words (RFC 2047) occur only in names, so they need no decoding.
+std::vector<std::string> addresses_in(std::string_view value);
+
+// For a transport that takes the recipients from the header, not from an
+// envelope: Microsoft Graph's sendMail with MIME delivers to the To, Cc and
+// Bcc fields and to nobody else, and removes Bcc from what recipients see.
+// The message gets one Bcc field naming the envelope recipients that no To
+// or Cc field names (any Bcc it had is replaced, so no one outside the
+// envelope is added); the rest of the message is kept byte for byte. When
+// nothing is missing and there was no Bcc, the message is returned as it was.
+struct EnvelopeBcc {
+  std::string message;
+  std::vector<std::string> bcc;  // the addresses in the Bcc field written
+  std::vector<std::string>
+      header_only;  // in To/Cc but not in the envelope: Graph sends to them too
+};
+core::Result<EnvelopeBcc> write_envelope_bcc(std::string_view message,
+                                             const std::vector<std::string>& envelope,
+                                             std::size_t limit = kMaxHeaderBlock);
 
 }  // namespace mailoauth::mime

@@ -230,7 +230,7 @@ core::Result<Account> read_account(const std::string& name, const core::ConfigSe
           config_error(section.location("preset"), use.error().message(), use.error().remedy()));
     }
     account.preset = *use;
-    auto preset_list = preset_scopes(account.provider, account.flow, *use);
+    auto preset_list = preset_scopes(account.provider, account.flow, *use, account.cloud);
     if (!preset_list) {
       return core::fail(config_error(section.location("preset"), preset_list.error().message(),
                                      preset_list.error().remedy()));
@@ -293,7 +293,7 @@ core::Result<Account> read_account(const std::string& name, const core::ConfigSe
       return core::fail(config_error(
           section.location(), fmt::format("{} accounts take no URLs or issuer", provider),
           "remove them (the provider's endpoints are built in; for a national cloud set "
-          "cloud = \"usgov\" or \"china\"), or use provider = \"generic\""));
+          "cloud = \"usgov\", \"usgov-dod\" or \"china\"), or use provider = \"generic\""));
     }
     if (account.provider == ProviderKind::Microsoft) {
       auto endpoints = microsoft_endpoints(account.tenant, account.cloud);
@@ -302,6 +302,9 @@ core::Result<Account> read_account(const std::string& name, const core::ConfigSe
                                        endpoints.error().remedy()));
       }
       account.endpoints = std::move(*endpoints);
+      if (auto graph = microsoft_graph_url(account.cloud); graph && account.graph_url.empty()) {
+        account.graph_url = std::move(*graph);  // the cloud's Graph, unless set
+      }
     } else {
       account.endpoints = google_endpoints();
     }

@@ -76,7 +76,9 @@ constexpr std::array<std::pair<std::int64_t, CatalogueEntry>, 23> kAadsts = {{
       "check client_id and tenant; a single-tenant app must use its own tenant, not 'common'"}},
     {65001,
      {"AADSTS65001", ErrorClass::Permanent, "the user or administrator has not consented",
-      "grant admin consent under API permissions, or sign in and accept the consent screen"}},
+      "grant admin consent under API permissions, or sign in and accept the consent screen "
+      "(Graph's delegated preset also asks for Mail.Send.Shared, to send from shared mailboxes: "
+      "run mailoauth token login ACCOUNT again to consent to it)"}},
     {50076,
      {"AADSTS50076", ErrorClass::Permanent, "multi-factor authentication is required",
       "use an interactive sign-in (mailoauth token login ACCOUNT); password grants cannot do MFA"}},
@@ -92,7 +94,9 @@ constexpr std::array<std::pair<std::int64_t, CatalogueEntry>, 23> kAadsts = {{
      {"AADSTS1002012", ErrorClass::Permanent,
       "client credentials need a scope of the form <resource>/.default",
       "use https://outlook.office365.com/.default for SMTP/IMAP/POP, "
-      "https://graph.microsoft.com/.default for Graph"}},
+      "https://graph.microsoft.com/.default for Graph (national clouds: graph.microsoft.us, "
+      "dod-graph.microsoft.us, microsoftgraph.chinacloudapi.cn; set cloud and the graph preset "
+      "picks it)"}},
     {700022,
      {"AADSTS700022", ErrorClass::Permanent, "scopes for more than one resource in one request",
       "request one resource per token: Exchange (outlook.office.com) and Graph need separate "

@@ -148,7 +148,14 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   if (line.starts_with("HTTP/")) {  // a new response (after 100 Continue): start over
     transfer->response.retry_after.reset();
     transfer->response.content_type.clear();
-  } else if (header_is(line, "retry-after")) {
+    transfer->response.headers.clear();
+    return size * count;
+  }
+  if (const auto colon = line.find(':'); colon != std::string_view::npos && colon > 0) {
+    transfer->response.headers.emplace_back(std::string(line.substr(0, colon)),
+                                            std::string(header_value(line, colon)));
+  }
+  if (header_is(line, "retry-after")) {
     transfer->response.retry_after =
         parse_retry_after(header_value(line, 11), std::chrono::system_clock::now());
   } else if (header_is(line, "content-type")) {
@@ -189,13 +196,13 @@ int on_debug(CURL*, curl_infotype type, char* data, std::size_t size, void* user
 }
 
 core::Error transport_error(CURLcode code, const char* detail, const std::string& url,
-                            const HttpSettings& settings) {
+                            std::chrono::milliseconds total_timeout) {
   const std::string text = detail[0] != '\0' ? detail : curl_api()->easy_strerror(code);
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
       return core::Error(
           core::ErrorClass::Temporary, "http.timeout",
-          fmt::format("{}: no answer within {} ms ({})", url, settings.total_timeout.count(), text),
+          fmt::format("{}: no answer within {} ms ({})", url, total_timeout.count(), text),
           "check that the server is reachable from here (firewall, proxy)");
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -245,6 +252,13 @@ core::Result<std::pair<std::string, std::string>> scheme_and_host(const std::str
 
 }  // namespace
 
+std::string HttpResponse::header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (core::iequals(key, name)) return value;
+  }
+  return {};
+}
+
 bool is_loopback_host(std::string_view host) {
   if (host == "localhost" || host == "[::1]" || host == "::1") return true;
   return host.starts_with("127.") &&
@@ -276,6 +290,7 @@ struct HttpClient::Impl {
   HttpSettings settings;
   core::Logger* logger = nullptr;
   CURL* handle = nullptr;  // made on the first request
+  bool last_request_sent = false;
   ~Impl() {
     if (handle != nullptr) curl_api()->easy_cleanup(handle);
   }
@@ -298,8 +313,13 @@ const HttpSettings& HttpClient::settings() const {
   return impl_->settings;
 }
 
+bool HttpClient::last_request_sent() const {
+  return impl_->last_request_sent;
+}
+
 core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
   const HttpSettings& settings = impl_->settings;
+  impl_->last_request_sent = false;
   const CurlApi* api = curl_api();
   if (api == nullptr) return core::fail(curl_unavailable());
   if (impl_->handle == nullptr) impl_->handle = api->easy_init();
@@ -359,7 +379,9 @@ core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
   api->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   api->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(settings.connect_timeout.count()));
-  api->easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(settings.total_timeout.count()));
+  const std::chrono::milliseconds total_timeout =
+      request.total_timeout.value_or(settings.total_timeout);
+  api->easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(total_timeout.count()));
   api->easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
   api->easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, settings.verify_tls ? 1L : 0L);
   api->easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, settings.verify_tls ? 2L : 0L);
@@ -388,13 +410,19 @@ core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
 
   const CURLcode code = api->easy_perform(curl);
   api->easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);  // the list dies with this call
+  long request_size = 0;                                // bytes of request headers sent
+  curl_off_t uploaded = 0;
+  api->easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &request_size);
+  api->easy_getinfo(curl, CURLINFO_SIZE_UPLOAD_T, &uploaded);
+  impl_->last_request_sent =
+      request_size > 0 && uploaded >= static_cast<curl_off_t>(request.body.size());
   if (transfer.too_large) {
     return core::fail(core::ErrorClass::Permanent, "http.too_large",
                       fmt::format("{}: the answer is larger than {} bytes; refusing to read more",
                                   request.url, settings.max_response_size));
   }
   if (code != CURLE_OK)
-    return core::fail(transport_error(code, error_buffer, request.url, settings));
+    return core::fail(transport_error(code, error_buffer, request.url, total_timeout));
   api->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &transfer.response.status);
   return std::move(transfer.response);
 }

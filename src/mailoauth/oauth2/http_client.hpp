@@ -15,6 +15,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mailoauth/core/error.hpp"
@@ -41,6 +43,8 @@ struct HttpRequest {
   std::string content_type = "application/x-www-form-urlencoded";
   // The Authorization header's value ("Bearer x", "Basic y"), when not empty.
   core::Secret authorization;
+  // This request's total deadline instead of the client's (a large upload).
+  std::optional<std::chrono::milliseconds> total_timeout;
 };
 
 struct HttpResponse {
@@ -48,6 +52,10 @@ struct HttpResponse {
   std::string body;
   std::string content_type;
   std::optional<std::chrono::seconds> retry_after;
+  std::vector<std::pair<std::string, std::string>> headers;  // of the final response, as sent
+
+  // The first header named `name` (ASCII case-insensitive); empty when absent.
+  std::string header(std::string_view name) const;
 };
 
 class HttpClient {
@@ -61,6 +69,12 @@ class HttpClient {
   core::Result<HttpResponse> perform(const HttpRequest& request);
 
   const HttpSettings& settings() const;
+
+  // Whether the last perform() handed its whole request, body included, to
+  // the network. After a transport failure, false means the server cannot
+  // have acted on it (a request that is not idempotent may be repeated);
+  // true means it may have.
+  bool last_request_sent() const;
 
  private:
   struct Impl;

@@ -65,15 +65,34 @@ std::string_view name_of(const std::array<Name<T>, N>& names, T value) {
   return "?";
 }
 
+// Graph hosts from https://learn.microsoft.com/graph/deployments; a national
+// cloud's Graph scopes name its own host (graph/sdks/national-clouds). GCC
+// (moderate) tenants use the global cloud; GCC High is "usgov".
 struct Cloud {
   std::string_view name;
   std::string_view login_host;
+  std::string_view graph_host;
 };
-constexpr std::array<Cloud, 3> kClouds{{
-    {"global", "login.microsoftonline.com"},
-    {"usgov", "login.microsoftonline.us"},
-    {"china", "login.chinacloudapi.cn"},
+constexpr std::array<Cloud, 4> kClouds{{
+    {"global", "login.microsoftonline.com", "graph.microsoft.com"},
+    {"usgov", "login.microsoftonline.us", "graph.microsoft.us"},
+    {"usgov-dod", "login.microsoftonline.us", "dod-graph.microsoft.us"},
+    {"china", "login.chinacloudapi.cn", "microsoftgraph.chinacloudapi.cn"},
 }};
+
+core::Result<const Cloud*> find_cloud(std::string_view cloud) {
+  if (cloud.empty()) cloud = "global";
+  std::string choices;
+  for (const auto& entry : kClouds) {
+    if (core::iequals(entry.name, cloud)) return &entry;
+    if (!choices.empty()) choices += ", ";
+    choices += entry.name;
+  }
+  return core::fail(
+      ErrorClass::Config, "config.bad_value",
+      fmt::format("unknown Microsoft cloud \"{}\"", core::escape_control_characters(cloud)),
+      fmt::format("use one of: {}", choices));
+}
 
 // One row per (provider, flow, use) that makes sense.
 struct Preset {
@@ -93,7 +112,8 @@ constexpr std::array<Preset, 21> kPresets{{
      "https://outlook.office.com/SMTP.Send https://outlook.office.com/IMAP.AccessAsUser.All "
      "offline_access"},
     {ProviderKind::Microsoft, Flow::Delegated, Use::Graph,
-     "https://graph.microsoft.com/Mail.Send offline_access"},
+     "https://graph.microsoft.com/Mail.Send https://graph.microsoft.com/Mail.Send.Shared "
+     "offline_access"},
     {ProviderKind::Microsoft, Flow::Password, Use::Smtp,
      "https://outlook.office.com/SMTP.Send offline_access"},
     {ProviderKind::Microsoft, Flow::Password, Use::Imap,
@@ -147,17 +167,15 @@ std::string_view to_string(Use use) {
 }
 
 core::Result<std::string> microsoft_login_host(std::string_view cloud) {
-  if (cloud.empty()) cloud = "global";
-  std::string choices;
-  for (const auto& entry : kClouds) {
-    if (core::iequals(entry.name, cloud)) return std::string(entry.login_host);
-    if (!choices.empty()) choices += ", ";
-    choices += entry.name;
-  }
-  return core::fail(
-      ErrorClass::Config, "config.bad_value",
-      fmt::format("unknown Microsoft cloud \"{}\"", core::escape_control_characters(cloud)),
-      fmt::format("use one of: {}", choices));
+  auto found = find_cloud(cloud);
+  if (!found) return core::fail(found.error());
+  return std::string((*found)->login_host);
+}
+
+core::Result<std::string> microsoft_graph_url(std::string_view cloud) {
+  auto found = find_cloud(cloud);
+  if (!found) return core::fail(found.error());
+  return fmt::format("https://{}", (*found)->graph_host);
 }
 
 core::Result<Endpoints> microsoft_endpoints(std::string_view tenant, std::string_view cloud) {
@@ -192,7 +210,8 @@ Endpoints google_endpoints() {
   return endpoints;
 }
 
-core::Result<std::vector<std::string>> preset_scopes(ProviderKind kind, Flow flow, Use use) {
+core::Result<std::vector<std::string>> preset_scopes(ProviderKind kind, Flow flow, Use use,
+                                                     std::string_view cloud) {
   if (kind == ProviderKind::Generic) {
     return core::fail(ErrorClass::Config, "config.no_preset",
                       "a generic provider has no scope presets",
@@ -200,7 +219,17 @@ core::Result<std::vector<std::string>> preset_scopes(ProviderKind kind, Flow flo
   }
   for (const auto& preset : kPresets) {
     if (preset.kind == kind && preset.flow == flow && preset.use == use) {
-      return split_scopes(preset.scopes);
+      std::vector<std::string> scopes = split_scopes(preset.scopes);
+      if (kind != ProviderKind::Microsoft || use != Use::Graph) return scopes;
+      auto found = find_cloud(cloud);  // Graph scopes name the cloud's Graph host
+      if (!found) return core::fail(found.error());
+      constexpr std::string_view kGlobal = "graph.microsoft.com";
+      for (std::string& scope : scopes) {
+        if (const auto at = scope.find(kGlobal); at != std::string::npos) {
+          scope.replace(at, kGlobal.size(), (*found)->graph_host);
+        }
+      }
+      return scopes;
     }
   }
   std::string remedy;

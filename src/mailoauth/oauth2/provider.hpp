@@ -58,8 +58,13 @@ std::string_view to_string(Flow flow);
 std::string_view to_string(Use use);
 
 // Microsoft's login host for a cloud: "global" (login.microsoftonline.com),
-// "usgov" (login.microsoftonline.us), "china" (login.chinacloudapi.cn).
+// "usgov" and "usgov-dod" (login.microsoftonline.us), "china" (login.chinacloudapi.cn).
 core::Result<std::string> microsoft_login_host(std::string_view cloud);
+
+// Microsoft Graph's base URL for a cloud: https://graph.microsoft.com,
+// graph.microsoft.us (usgov: GCC High), dod-graph.microsoft.us (usgov-dod),
+// microsoftgraph.chinacloudapi.cn (china).
+core::Result<std::string> microsoft_graph_url(std::string_view cloud);
 
 // Endpoints for Microsoft (tenant: common, organizations, consumers, a GUID or
 // a domain; checked for characters that cannot be in one) and Google.
@@ -69,7 +74,9 @@ Endpoints google_endpoints();
 // The scopes a preset stands for; Config error when the pair makes no sense
 // (Graph with Google, a device flow for Gmail, ...). Microsoft allows one
 // resource per token: Mail is SMTP + IMAP of the same resource (outlook.office.com).
-core::Result<std::vector<std::string>> preset_scopes(ProviderKind kind, Flow flow, Use use);
+// Graph scopes name the `cloud`'s Graph host (empty: global).
+core::Result<std::vector<std::string>> preset_scopes(ProviderKind kind, Flow flow, Use use,
+                                                     std::string_view cloud = {});
 
 // The provider's mail servers (empty for Generic).
 MailServers mail_servers(ProviderKind kind);

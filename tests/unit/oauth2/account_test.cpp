@@ -140,6 +140,18 @@ graph_account = "printer-graph"
   EXPECT_EQ(account.graph_account, "printer-graph");
 }
 
+TEST(AccountTest, AMicrosoftAccountsGraphIsItsClouds) {
+  const auto config = parse(
+      "[accounts.gcc-high]\nprovider = \"microsoft\"\ncloud = \"usgov\"\nflow = \"app\"\n"
+      "tenant = \"contoso.us\"\nclient_id = \"c\"\nclient_secret_env = \"S\"\n"
+      "preset = \"graph\"\nmailbox = \"scanner@contoso.us\"\n");
+  const Account& gov = *config.find("gcc-high").value();
+  EXPECT_EQ(gov.graph_url, "https://graph.microsoft.us");
+  EXPECT_EQ(gov.scopes, std::vector<std::string>{"https://graph.microsoft.us/.default"});
+  EXPECT_EQ(gov.endpoints.token_url,
+            "https://login.microsoftonline.us/contoso.us/oauth2/v2.0/token");
+}
+
 TEST(AccountTest, BadMailServerKeysAreNamedWithTheirLine) {
   const std::string head = "[accounts.a]\nprovider = \"google\"\nclient_id = \"c\"\n";
   std::string error = parse_error(head + "smtp_tls = \"ssl3\"\n");

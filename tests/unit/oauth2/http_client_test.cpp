@@ -39,6 +39,36 @@ TEST(HttpClientTest, SilentServerTimesOutAsTemporary) {
   EXPECT_LT(elapsed, 5s) << "the deadline was not honoured";
 }
 
+// Whether a request that is not idempotent may be repeated (Graph's sendMail):
+// a timeout after the whole body went out may have been acted on; a refused
+// connection cannot have been. The per-request deadline replaces the client's.
+TEST(HttpClientTest, SaysWhetherAFailedRequestWasSent) {
+  LocalHttpPeer peer(LocalHttpPeer::Mode::Silent);
+  HttpSettings settings = quick();
+  settings.total_timeout = 30s;
+  HttpClient client(settings);
+  HttpRequest request;
+  request.url = peer.url();
+  request.body = core::Secret(std::string(2000, 'm'));
+  request.total_timeout = 300ms;
+  auto response = client.perform(request);
+  ASSERT_FALSE(response.has_value());
+  EXPECT_EQ(response.error().code(), "http.timeout");
+  EXPECT_NE(response.error().message().find("no answer within 300 ms"), std::string::npos);
+  EXPECT_TRUE(client.last_request_sent());
+
+  int port = 0;
+  {
+    LocalHttpPeer closed(LocalHttpPeer::Mode::Answer, "");
+    port = closed.port();
+  }
+  request.url = "http://127.0.0.1:" + std::to_string(port) + "/token";
+  response = client.perform(request);
+  ASSERT_FALSE(response.has_value());
+  EXPECT_EQ(response.error().code(), "http.connect");
+  EXPECT_FALSE(client.last_request_sent());
+}
+
 TEST(HttpClientTest, RefusedConnectionIsTemporary) {
   int port = 0;
   {
@@ -93,6 +123,10 @@ TEST(HttpClientTest, ReadsStatusBodyContentTypeAndRetryAfter) {
   EXPECT_EQ(response->content_type, "application/json");
   ASSERT_TRUE(response->retry_after.has_value());
   EXPECT_EQ(*response->retry_after, 17s);
+  EXPECT_EQ(response->header("retry-after"), "17");
+  EXPECT_EQ(response->header("CONTENT-LENGTH"), "27");
+  EXPECT_EQ(response->header("request-id"), "");
+  EXPECT_TRUE(client.last_request_sent());
 
   const std::string& sent = peer.received();
   EXPECT_EQ(sent.rfind("POST /token HTTP/1.1\r\n", 0), 0u) << sent;

@@ -50,10 +50,37 @@ TEST(ProviderTest, PresetScopes) {
             (V{"https://outlook.office365.com/.default"}));
   EXPECT_EQ(preset_scopes(ProviderKind::Microsoft, Flow::App, Use::Graph).value(),
             (V{"https://graph.microsoft.com/.default"}));
+  // Sending from a shared mailbox or as another user needs Mail.Send.Shared.
+  EXPECT_EQ(preset_scopes(ProviderKind::Microsoft, Flow::Delegated, Use::Graph).value(),
+            (V{"https://graph.microsoft.com/Mail.Send",
+               "https://graph.microsoft.com/Mail.Send.Shared", "offline_access"}));
   EXPECT_EQ(preset_scopes(ProviderKind::Google, Flow::Delegated, Use::Imap).value(),
             (V{"https://mail.google.com/"}));
   EXPECT_EQ(preset_scopes(ProviderKind::Google, Flow::ServiceAccount, Use::Smtp).value(),
             (V{"https://mail.google.com/"}));
+}
+
+// A national cloud's Graph has its own host, and its scopes must name it
+// (learn.microsoft.com/graph/deployments, graph/sdks/national-clouds).
+TEST(ProviderTest, GraphHostAndScopesFollowTheCloud) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(microsoft_graph_url("").value(), "https://graph.microsoft.com");
+  EXPECT_EQ(microsoft_graph_url("usgov").value(), "https://graph.microsoft.us");
+  EXPECT_EQ(microsoft_graph_url("USGOV-DOD").value(), "https://dod-graph.microsoft.us");
+  EXPECT_EQ(microsoft_graph_url("china").value(), "https://microsoftgraph.chinacloudapi.cn");
+  EXPECT_EQ(microsoft_login_host("usgov-dod").value(), "login.microsoftonline.us");
+  EXPECT_EQ(preset_scopes(ProviderKind::Microsoft, Flow::App, Use::Graph, "usgov").value(),
+            (V{"https://graph.microsoft.us/.default"}));
+  EXPECT_EQ(preset_scopes(ProviderKind::Microsoft, Flow::App, Use::Graph, "usgov-dod").value(),
+            (V{"https://dod-graph.microsoft.us/.default"}));
+  EXPECT_EQ(preset_scopes(ProviderKind::Microsoft, Flow::Delegated, Use::Graph, "china").value(),
+            (V{"https://microsoftgraph.chinacloudapi.cn/Mail.Send",
+               "https://microsoftgraph.chinacloudapi.cn/Mail.Send.Shared", "offline_access"}));
+  EXPECT_EQ(preset_scopes(ProviderKind::Microsoft, Flow::App, Use::Smtp, "usgov").value(),
+            (V{"https://outlook.office365.com/.default"}))
+      << "only Graph's scopes follow the cloud here";
+  EXPECT_FALSE(preset_scopes(ProviderKind::Microsoft, Flow::App, Use::Graph, "mars").has_value());
+  EXPECT_FALSE(microsoft_graph_url("mars").has_value());
 }
 
 TEST(ProviderTest, PresetsThatMakeNoSenseSayWhatDoes) {
