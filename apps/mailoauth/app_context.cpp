@@ -55,22 +55,25 @@ core::Result<oauth2::TokenStore*> AppContext::store() {
 }
 
 oauth2::HttpClient& AppContext::http(const oauth2::Account& account) {
-  if (!http_) {
+  std::unique_ptr<oauth2::HttpClient>& client = http_[account.ca_file];
+  if (!client) {
     oauth2::HttpSettings settings;
     settings.ca_file = account.ca_file;
-    http_ = std::make_unique<oauth2::HttpClient>(settings, &logger_);
+    client = std::make_unique<oauth2::HttpClient>(settings, &logger_);
   }
-  return *http_;
+  return *client;
 }
 
 core::Result<oauth2::TokenEngine*> AppContext::engine(const oauth2::Account& account) {
-  if (!engine_) {
+  auto found = engines_.find(account.ca_file);
+  if (found == engines_.end()) {
     auto opened = store();
     if (!opened) return core::fail(opened.error());
-    engine_ = std::make_unique<oauth2::TokenEngine>(**opened, http(account), oauth2::RetryPolicy{},
-                                                    sleeper_, core::system_clock(), &logger_);
+    auto engine = std::make_unique<oauth2::TokenEngine>(
+        **opened, http(account), oauth2::RetryPolicy{}, sleeper_, core::system_clock(), &logger_);
+    found = engines_.emplace(account.ca_file, std::move(engine)).first;
   }
-  return engine_.get();
+  return found->second.get();
 }
 
 int AppContext::report(const core::Error& error) {

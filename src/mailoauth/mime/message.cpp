@@ -231,7 +231,7 @@ core::Result<Message> build_message(const MessageDraft& draft) {
   }
   if (draft.to.empty() && draft.cc.empty() && draft.bcc.empty()) {
     return core::fail(ErrorClass::Config, "mime.no_recipient", "the message has no recipient",
-                      "give --to (or --cc / --bcc)");
+                      "give it at least one To, Cc or Bcc recipient");
   }
   if (has_line_break_or_nul(draft.subject) || has_line_break_or_nul(draft.from.name)) {
     return core::fail(ErrorClass::Config, "mime.bad_subject",
@@ -366,7 +366,7 @@ core::Result<Message> prepare_raw_message(std::string_view input,
   if (from.empty()) {
     return core::fail(ErrorClass::Config, "mime.no_sender",
                       "the message has no From header and no envelope sender was given",
-                      "add a From: header, or give -f sender@example.com");
+                      "add a From: header, or give an envelope sender");
   }
   std::vector<std::string> added;
   if (block->find("Date") == nullptr) {
@@ -391,7 +391,7 @@ core::Result<Message> prepare_raw_message(std::string_view input,
   add_recipients(result.recipients, header_recipients);
   if (result.recipients.empty()) {
     return core::fail(ErrorClass::Config, "mime.no_recipient", "the message has no recipient",
-                      "give recipients as arguments, or -t to take them from To, Cc and Bcc");
+                      "give recipients, or take them from the To, Cc and Bcc headers");
   }
   result.needs_8bitmime = !is_ascii(result.data);
   result.needs_smtputf8 = !is_ascii(result.envelope_from) ||
