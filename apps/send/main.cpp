@@ -16,6 +16,7 @@
 #include "mailoauth/core/error.hpp"
 #include "mailoauth/core/version.hpp"
 
+#include "compose.hpp"
 #include "send_command.hpp"
 
 namespace {
@@ -118,6 +119,8 @@ int run_send(int argc, char** argv) {
                       "seconds for connecting and each command (default 30/120)");
   command->footer(std::string(kSendFooter));
   command->callback([&] {
+    // A message to build: GMime's program, before anything is read (compose.hpp).
+    if (options.raw.empty() && !send::can_compose()) std::exit(send::run_composer(argv));
     if (*body_option) options.body = body;
     std::exit(send::send_command(global, options));
   });

@@ -1,4 +1,5 @@
-// `mailoauth send`'s message and bounded input; see message_input.hpp.
+// `mailoauth send`'s message and bounded input, without GMime: a built
+// message is message_compose.cpp's; see message_input.hpp.
 #include "message_input.hpp"
 
 #include <cerrno>
@@ -14,6 +15,10 @@
 #include "mailoauth/core/file_write.hpp"
 #include "mailoauth/core/log.hpp"
 #include "mailoauth/delivery/kept_message.hpp"
+#include "mailoauth/mime/address_list.hpp"
+#include "mailoauth/mime/message_fields.hpp"
+
+#include "compose.hpp"
 
 namespace mailoauth::send {
 
@@ -22,16 +27,19 @@ namespace {
 using core::ErrorClass;
 using core::Result;
 
-// "a@x, b@y" given once or several times: each address as given.
-Result<std::vector<mime::Mailbox>> mailboxes(const std::vector<std::string>& values,
-                                             std::string_view option) {
-  std::vector<mime::Mailbox> result;
+// "a@x, b@y" given once or several times: the addresses, each checked.
+Result<std::vector<std::string>> addresses(const std::vector<std::string>& values,
+                                           std::string_view option) {
+  std::vector<std::string> result;
   for (const std::string& value : values) {
-    auto parsed = mime::parse_address_list(value);
-    if (!parsed) {
-      return core::fail(std::move(parsed.error()).context(fmt::format("--{}", option)));
+    auto parsed = mime::address_list_addresses(value);
+    if (!parsed) return core::fail(std::move(parsed.error()).context(fmt::format("--{}", option)));
+    for (const std::string& address : *parsed) {
+      if (auto checked = mime::check_address(address, "recipient"); !checked) {
+        return core::fail(std::move(checked.error()).context(fmt::format("--{}", option)));
+      }
+      result.push_back(address);
     }
-    result.insert(result.end(), parsed->begin(), parsed->end());
   }
   return result;
 }
@@ -117,56 +125,15 @@ Result<mime::Message> send_message_input(const SendOptions& options,
       !checked) {
     return core::fail(std::move(checked.error()).context("--envelope-from"));
   }
-  auto to = mailboxes(options.to, "to");
-  auto cc = mailboxes(options.cc, "cc");
-  auto bcc = mailboxes(options.bcc, "bcc");
-  for (auto* list : {&to, &cc, &bcc}) {
-    if (!*list) return core::fail(list->error());
+  if (options.raw.empty()) return composed_message(options, account);
+  std::vector<std::string> recipients;
+  for (const auto& [values, option] : {std::pair{&options.to, "to"}, std::pair{&options.cc, "cc"},
+                                       std::pair{&options.bcc, "bcc"}}) {
+    auto found = addresses(*values, option);
+    if (!found) return core::fail(found.error());
+    recipients.insert(recipients.end(), found->begin(), found->end());
   }
-  if (!options.raw.empty()) {
-    std::vector<std::string> recipients;
-    for (const auto* list : {&*to, &*cc, &*bcc}) {
-      for (const auto& mailbox : *list) recipients.push_back(mailbox.address);
-    }
-    return raw_message(options, account, std::move(recipients));
-  }
-  mime::MessageDraft draft;
-  std::string from = options.from;
-  if (from.empty() && account != nullptr) from = account->user();
-  if (from.empty() && account == nullptr) from = options.server.user;
-  auto from_box = mime::parse_address_list(from);
-  if (!from_box) {
-    return core::fail(ErrorClass::Config, "send.no_from",
-                      "no sender: give --from, or set mailbox in the account");
-  }
-  draft.from = from_box->front();
-  draft.to = std::move(*to);
-  draft.cc = std::move(*cc);
-  draft.bcc = std::move(*bcc);
-  auto reply_to = mailboxes(options.reply_to, "reply-to");
-  if (!reply_to) return core::fail(reply_to.error());
-  draft.reply_to = std::move(*reply_to);
-  draft.subject = options.subject;
-  auto max = max_message_size();
-  if (!max) return core::fail(max.error());
-  if (options.body) draft.text_body = *options.body;
-  if (!options.body_file.empty()) {
-    auto body = read_bounded(options.body_file, *max, "body");
-    if (!body) return core::fail(body.error());
-    draft.text_body = std::move(*body);
-  }
-  if (!options.html_file.empty()) {
-    auto html = read_bounded(options.html_file, *max, "HTML body");
-    if (!html) return core::fail(html.error());
-    draft.html_body = std::move(*html);
-  }
-  for (const std::string& path : options.attachments) draft.attachments.push_back({path, {}, {}});
-  auto message = mime::build_message(draft);
-  if (!message && message.error().code() == "mime.no_recipient") {
-    message.error().with_remedy("give at least one --to, --cc or --bcc");
-  }
-  if (message && !options.envelope_from.empty()) message->envelope_from = options.envelope_from;
-  return message;
+  return raw_message(options, account, std::move(recipients));
 }
 
 void print_dry_run(const mime::Message& message) {

@@ -5,7 +5,7 @@
 // (failed_message.cpp).
 #include "send_command.hpp"
 
-#include "mailoauth/mime/message.hpp"
+#include "mailoauth/mime/address_list.hpp"
 
 #include "../mailoauth/app_context.hpp"
 #include "deliver.hpp"
@@ -21,8 +21,8 @@ int send_command(const app::GlobalOptions& global, const SendOptions& options) {
   const oauth2::Account* account = nullptr;
   if (!password_mode) {
     std::string sender = options.from;
-    if (auto parsed = mime::parse_address_list(options.from); parsed && !options.from.empty()) {
-      sender = parsed->front().address;
+    if (auto parsed = mime::address_list_addresses(options.from); parsed && !parsed->empty()) {
+      sender = parsed->front();
     }
     auto chosen = choose_account(context, options.account, sender);
     if (!chosen) return context.report(chosen.error());

@@ -3,7 +3,9 @@
 //   send_command.cpp   the `send` flow: account, message, send, keep
 //   sendmail_mode.cpp  sendmail(8)'s options, stdin with a size cap, the copy
 //                      kept before sending
-//   message_input.cpp  the message from options or a file; bounded reading
+//   message_input.cpp  the ready message (--raw); bounded reading
+//   message_compose.cpp / compose_exec.cpp  a message built with GMime, in
+//                      mailoauth-send-compose only (compose.hpp says why)
 //   deliver.cpp        account choice and transport (delivery::), Graph fallback
 //   smtp_path.cpp, graph_path.cpp   the two transports (transports.hpp)
 //   failed_message.cpp keeping an unsent message, and saying so when it cannot
