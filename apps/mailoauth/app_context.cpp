@@ -19,7 +19,9 @@ AppContext::AppContext(const GlobalOptions& global) : global_(global), logger_(l
 
 core::Result<std::filesystem::path> AppContext::config_path() {
   if (!global_.config_file.empty()) return std::filesystem::path(global_.config_file);
-  return oauth2::default_config_path();
+  auto path = oauth2::default_config_path();
+  if (!path) path.error().with_remedy("give --config FILE, or set MAILOAUTH_CONFIG");
+  return path;
 }
 
 core::Result<const oauth2::AccountsConfig*> AppContext::accounts() {
@@ -27,7 +29,12 @@ core::Result<const oauth2::AccountsConfig*> AppContext::accounts() {
     auto path = config_path();
     if (!path) return core::fail(path.error());
     auto loaded = oauth2::load_accounts(*path);
-    if (!loaded) return core::fail(loaded.error());
+    if (!loaded) {
+      if (loaded.error().code() == "config.unreadable") {
+        loaded.error().with_remedy("check the path, or give another with --config FILE");
+      }
+      return core::fail(loaded.error());
+    }
     accounts_ = std::move(*loaded);
   }
   return &*accounts_;
