@@ -30,30 +30,32 @@ oauth2::Account account_trusting(std::string name, std::string ca_file) {
   return account;
 }
 
-TEST(AppContext, OneHttpClientPerCaFile) {
-  TemporaryDirectory state;
-  GlobalOptions global;
-  global.state_dir = state.path.string();
-  AppContext context(global);
-  const auto system = account_trusting("system", "");
-  const auto private_ca = account_trusting("private", "/etc/mailoauth/private-ca.pem");
-  const auto same_ca = account_trusting("graph", "/etc/mailoauth/private-ca.pem");
-  EXPECT_NE(&context.http(system), &context.http(private_ca));
-  EXPECT_EQ(&context.http(private_ca), &context.http(same_ca));
-  EXPECT_EQ(&context.http(system), &context.http(system));
+// Accounts trusting the system store, a private CA, and the same private CA.
+class AppContextTest : public ::testing::Test {
+ protected:
+  AppContextTest() : context_(options()) {}
+  GlobalOptions options() {
+    GlobalOptions global;
+    global.state_dir = state_.path.string();
+    return global;
+  }
+  TemporaryDirectory state_;
+  AppContext context_;
+  const oauth2::Account system_ = account_trusting("system", "");
+  const oauth2::Account private_ca_ = account_trusting("private", "/etc/mailoauth/private-ca.pem");
+  const oauth2::Account same_ca_ = account_trusting("graph", "/etc/mailoauth/private-ca.pem");
+};
+
+TEST_F(AppContextTest, OneHttpClientPerCaFile) {
+  EXPECT_NE(&context_.http(system_), &context_.http(private_ca_));
+  EXPECT_EQ(&context_.http(private_ca_), &context_.http(same_ca_));
+  EXPECT_EQ(&context_.http(system_), &context_.http(system_));
 }
 
-TEST(AppContext, OneEnginePerCaFileOverThatClient) {
-  TemporaryDirectory state;
-  GlobalOptions global;
-  global.state_dir = state.path.string();
-  AppContext context(global);
-  const auto system = account_trusting("system", "");
-  const auto private_ca = account_trusting("private", "/etc/mailoauth/private-ca.pem");
-  const auto same_ca = account_trusting("graph", "/etc/mailoauth/private-ca.pem");
-  auto first = context.engine(private_ca);
-  auto second = context.engine(system);
-  auto third = context.engine(same_ca);
+TEST_F(AppContextTest, OneEnginePerCaFileOverThatClient) {
+  auto first = context_.engine(private_ca_);
+  auto second = context_.engine(system_);
+  auto third = context_.engine(same_ca_);
   ASSERT_TRUE(first && second && third) << (first ? "" : first.error().describe());
   EXPECT_NE(*first, *second);
   EXPECT_EQ(*first, *third);
