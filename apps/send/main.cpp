@@ -38,7 +38,8 @@ Prints "sent <message-id> ... via smtp HOST:PORT (...): 250 ..." on success.
 Exit codes: 0 sent to every recipient, 69 refused (for some recipients: the
 others got it), 75 temporary (try again), 78 configuration, 64 usage. A message
 that could not be sent is kept in $XDG_STATE_HOME/mailoauth/failed/; when even
-that fails, the command says so and exits 73 (not sent, not kept).
+that fails, the command says so and exits 73 (not sent, not kept). Inputs
+larger than MAILOAUTH_MAX_MESSAGE_SIZE (default 150M) are refused.
 Guide: docs/sending.md.)";
 
 // Global options of `mailoauth` that may precede "sendmail".
