@@ -24,6 +24,7 @@
 #include "mailoauth/compat/client_credentials_token.hpp"
 #include "mailoauth/compat/mailbox_check.hpp"
 #include "mailoauth/compat/mailbox_check_flags.hpp"
+#include "mailoauth/delivery/server_settings.hpp"
 #include "mailoauth/imap/sync_client.hpp"
 #include "mailoauth/oauth2/token_cache.hpp"
 #include "mailoauth/sasl/mechanism.hpp"
@@ -142,18 +143,31 @@ int main(int argc, char** argv) {
     auto account = context.account(account_name);
     if (!account) return app.configuration_error(account.error().describe());
     const oauth2::Account& chosen = **account;
-    if (request->settings.host.empty()) request->settings.host = chosen.imap_server;
-    if (request->settings.host.empty()) {
+    // The one server rule (delivery::server_settings): flags given, else the
+    // account's imap_* keys, else the provider's IMAP server.
+    delivery::ServerOverrides given{request->settings.host,
+                                    flags.was_set("port") ? request->settings.port : 0,
+                                    {},
+                                    request->settings.tls.ca_file};
+    if (flags.was_set("starttls")) {
+      given.tls = request->settings.tls_mode == imap::TlsMode::StartTls
+                      ? delivery::TlsMode::StartTls
+                      : delivery::TlsMode::Implicit;
+    }
+    auto server = delivery::server_settings(delivery::MailProtocol::Imap, &chosen, given);
+    if (!server) {
       return app.configuration_error(
-          fmt::format("account {} has no imap_server; set it or give -server", account_name));
+          server.error().code() == "delivery.no_server"
+              ? fmt::format("account {} has no IMAP server; set imap_server or give -server",
+                            account_name)
+              : server.error().describe());
     }
-    if (!flags.was_set("port") && chosen.imap_port != 0) {
-      request->settings.port = static_cast<std::uint16_t>(chosen.imap_port);
-    }
-    if (!flags.was_set("starttls") && chosen.imap_tls == "starttls") {
-      request->settings.tls_mode = imap::TlsMode::StartTls;
-    }
-    if (request->settings.tls.ca_file.empty()) request->settings.tls.ca_file = chosen.ca_file;
+    request->settings.host = server->host;
+    request->settings.port = server->port;
+    request->settings.tls_mode = server->tls == delivery::TlsMode::StartTls
+                                     ? imap::TlsMode::StartTls
+                                     : imap::TlsMode::Implicit;
+    request->settings.tls.ca_file = server->ca_file;
     shared_mailbox = shared_mailbox.empty() ? chosen.user() : shared_mailbox;
     if (shared_mailbox.empty()) {
       return app.configuration_error(

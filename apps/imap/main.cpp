@@ -21,6 +21,7 @@
 #include "mailoauth/compat/mailbox_check.hpp"
 #include "mailoauth/compat/server_inspection.hpp"
 #include "mailoauth/core/error.hpp"
+#include "mailoauth/delivery/server_settings.hpp"
 #include "mailoauth/imap/sync_client.hpp"
 #include "mailoauth/monitor/age_duration.hpp"
 #include "mailoauth/monitor/nagios_range.hpp"
@@ -45,36 +46,28 @@ struct Connection {
   bool verbose = false;
 };
 
-// The account's IMAP server: imap_* keys, else the provider's (993, TLS).
+// The account's IMAP server by the one rule (delivery::server_settings):
+// the flags, else the account's imap_* keys, else the provider's.
 Result<imap::ClientSettings> settings_for(const oauth2::Account& account,
                                           const Connection& options) {
+  delivery::ServerOverrides overrides{options.server, options.port, {}, options.ca_file};
+  if (!options.tls.empty()) {
+    auto tls = delivery::parse_tls_mode(options.tls);
+    if (!tls) return core::fail(std::move(tls.error()).context("--tls"));
+    overrides.tls = *tls;
+  }
+  auto resolved = delivery::server_settings(delivery::MailProtocol::Imap, &account, overrides);
+  if (!resolved) {
+    core::Error error = std::move(resolved.error());
+    if (error.code() == "delivery.no_server") error.with_remedy(error.remedy() + " with --server");
+    return core::fail(std::move(error));
+  }
   imap::ClientSettings settings;
-  const oauth2::MailServers preset = oauth2::mail_servers(account.provider);
-  settings.host = !options.server.empty()        ? options.server
-                  : !account.imap_server.empty() ? account.imap_server
-                                                 : preset.imap_host;
-  if (settings.host.empty()) {
-    return core::fail(ErrorClass::Config, "imap.no_server",
-                      fmt::format("account {} has no IMAP server", account.name),
-                      "set imap_server (and imap_port, imap_tls) in the account, or give --server");
-  }
-  const int port = options.port != 0        ? options.port
-                   : account.imap_port != 0 ? account.imap_port
-                   : preset.imap_port != 0  ? preset.imap_port
-                                            : 993;
-  settings.port = static_cast<std::uint16_t>(port);
-  const std::string tls = !options.tls.empty()        ? options.tls
-                          : !account.imap_tls.empty() ? account.imap_tls
-                          : port == 143               ? "starttls"
-                                                      : "implicit";
-  if (tls == "starttls") {
-    settings.tls_mode = imap::TlsMode::StartTls;
-  } else if (tls != "implicit") {
-    return core::fail(ErrorClass::Config, "imap.bad_tls",
-                      fmt::format("IMAP TLS mode \"{}\" is not supported", tls),
-                      "use implicit (993) or starttls (143); IMAP without TLS is refused");
-  }
-  settings.tls.ca_file = !options.ca_file.empty() ? options.ca_file : account.ca_file;
+  settings.host = resolved->host;
+  settings.port = resolved->port;
+  settings.tls_mode = resolved->tls == delivery::TlsMode::StartTls ? imap::TlsMode::StartTls
+                                                                   : imap::TlsMode::Implicit;
+  settings.tls.ca_file = resolved->ca_file;
   const std::chrono::milliseconds timeout(std::max(options.timeout_seconds, 1) * 1000);
   settings.connect_timeout = settings.command_timeout = settings.session_timeout = timeout;
   if (options.verbose) {

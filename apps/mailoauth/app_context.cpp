@@ -19,7 +19,9 @@ AppContext::AppContext(const GlobalOptions& global) : global_(global), logger_(l
 
 core::Result<std::filesystem::path> AppContext::config_path() {
   if (!global_.config_file.empty()) return std::filesystem::path(global_.config_file);
-  return oauth2::default_config_path();
+  auto path = oauth2::default_config_path();
+  if (!path) path.error().with_remedy("give --config FILE, or set MAILOAUTH_CONFIG");
+  return path;
 }
 
 core::Result<const oauth2::AccountsConfig*> AppContext::accounts() {
@@ -27,7 +29,12 @@ core::Result<const oauth2::AccountsConfig*> AppContext::accounts() {
     auto path = config_path();
     if (!path) return core::fail(path.error());
     auto loaded = oauth2::load_accounts(*path);
-    if (!loaded) return core::fail(loaded.error());
+    if (!loaded) {
+      if (loaded.error().code() == "config.unreadable") {
+        loaded.error().with_remedy("check the path, or give another with --config FILE");
+      }
+      return core::fail(loaded.error());
+    }
     accounts_ = std::move(*loaded);
   }
   return &*accounts_;
@@ -55,22 +62,25 @@ core::Result<oauth2::TokenStore*> AppContext::store() {
 }
 
 oauth2::HttpClient& AppContext::http(const oauth2::Account& account) {
-  if (!http_) {
+  std::unique_ptr<oauth2::HttpClient>& client = http_[account.ca_file];
+  if (!client) {
     oauth2::HttpSettings settings;
     settings.ca_file = account.ca_file;
-    http_ = std::make_unique<oauth2::HttpClient>(settings, &logger_);
+    client = std::make_unique<oauth2::HttpClient>(settings, &logger_);
   }
-  return *http_;
+  return *client;
 }
 
 core::Result<oauth2::TokenEngine*> AppContext::engine(const oauth2::Account& account) {
-  if (!engine_) {
+  auto found = engines_.find(account.ca_file);
+  if (found == engines_.end()) {
     auto opened = store();
     if (!opened) return core::fail(opened.error());
-    engine_ = std::make_unique<oauth2::TokenEngine>(**opened, http(account), oauth2::RetryPolicy{},
-                                                    sleeper_, core::system_clock(), &logger_);
+    auto engine = std::make_unique<oauth2::TokenEngine>(
+        **opened, http(account), oauth2::RetryPolicy{}, sleeper_, core::system_clock(), &logger_);
+    found = engines_.emplace(account.ca_file, std::move(engine)).first;
   }
-  return engine_.get();
+  return found->second.get();
 }
 
 int AppContext::report(const core::Error& error) {

@@ -1,13 +1,17 @@
 // What every `mailoauth` subcommand sets up the same way: the logger (stderr,
-// secrets redacted), the accounts file, the token store, the HTTP client (with
-// the account's CA override), the engine; and one way to report an Error and
-// turn it into an exit code. Opening is lazy: `token get` with a cached token
-// opens the config and the store and nothing else.
+// secrets redacted), the accounts file, the token store, the HTTP clients and
+// token engines, and one way to report an Error and turn it into an exit code.
+// Opening is lazy: `token get` with a cached token opens the config and the
+// store and nothing else. There is one HTTP client (and one engine over it)
+// per CA file, not one per process: two accounts that trust different CAs
+// (an SMTP account and its `graph_account`, say) each get theirs.
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "mailoauth/core/error.hpp"
 #include "mailoauth/core/log.hpp"
@@ -41,9 +45,10 @@ class AppContext {
   core::Logger logger_;
   std::optional<oauth2::AccountsConfig> accounts_;
   std::optional<oauth2::TokenStore> store_;
-  std::unique_ptr<oauth2::HttpClient> http_;
+  // Keyed by the account's ca_file ("" for the system's trust store).
+  std::map<std::string, std::unique_ptr<oauth2::HttpClient>> http_;
   oauth2::RealSleeper sleeper_;
-  std::unique_ptr<oauth2::TokenEngine> engine_;
+  std::map<std::string, std::unique_ptr<oauth2::TokenEngine>> engines_;
 };
 
 // The browser sign-in of `token login` (authorization code + PKCE through a

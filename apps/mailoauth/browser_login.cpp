@@ -69,7 +69,11 @@ core::Result<oauth2::TokenResponse> browser_login(AppContext& context,
   }
   const int port = options.port >= 0 ? options.port : account.redirect_port;
   auto listener = oauth2::LoopbackListener::open(port);
-  if (!listener) return core::fail(listener.error());
+  if (!listener) {
+    core::Error error = std::move(listener.error());
+    error.with_remedy(error.remedy() + " (--port PORT; without --port: a random one)");
+    return core::fail(std::move(error));
+  }
   const core::Secret verifier = oauth2::make_code_verifier();
   oauth2::AuthorizationRequest request;
   request.authorize_url = endpoints.authorize_url;
@@ -92,7 +96,15 @@ core::Result<oauth2::TokenResponse> browser_login(AppContext& context,
              listener->redirect_uri());
   std::fflush(stderr);
   auto target = listener->wait_for_redirect(std::chrono::seconds(options.timeout_seconds));
-  if (!target) return core::fail(target.error());
+  if (!target) {
+    core::Error error = std::move(target.error());
+    if (error.code() == "loopback.timeout") {
+      error.with_remedy(
+          "run `mailoauth token login` again and finish in the browser, or add --device on a "
+          "machine without one");
+    }
+    return core::fail(std::move(error));
+  }
   auto code = oauth2::code_from_redirect(*target, request.state, account.issuer);
   if (!code) return core::fail(code.error());
   auto engine = context.engine(account);

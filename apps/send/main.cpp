@@ -16,6 +16,7 @@
 #include "mailoauth/core/error.hpp"
 
 #include "../common/global_options.hpp"
+#include "compose.hpp"
 #include "send_command.hpp"
 
 namespace {
@@ -36,7 +37,9 @@ Google: smtp.gmail.com:465), the mailbox and the token. Without an account,
 Prints "sent <message-id> ... via smtp HOST:PORT (...): 250 ..." on success.
 Exit codes: 0 sent to every recipient, 69 refused (for some recipients: the
 others got it), 75 temporary (try again), 78 configuration, 64 usage. A message
-that could not be sent is kept in $XDG_STATE_HOME/mailoauth/failed/.
+that could not be sent is kept in $XDG_STATE_HOME/mailoauth/failed/; when even
+that fails, the command says so and exits 73 (not sent, not kept). Inputs
+larger than MAILOAUTH_MAX_MESSAGE_SIZE (default 150M) are refused.
 Guide: docs/sending.md.)";
 
 int run_send(int argc, char** argv) {
@@ -91,6 +94,8 @@ int run_send(int argc, char** argv) {
                       "seconds for connecting and each command (default 30/120)");
   command->footer(std::string(kSendFooter));
   if (const auto finished = app::parse_command_line(cli, argc, argv)) return *finished;
+  // A message to build: GMime's program, before anything is read (compose.hpp).
+  if (options.raw.empty() && !send::can_compose()) return send::run_composer(argv);
   if (*body_option) options.body = body;
   return send::send_command(global, options);
 }

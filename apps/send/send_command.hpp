@@ -1,11 +1,16 @@
 // `mailoauth send` and sendmail mode as plain functions over option structs,
-// so main.cpp is only the command line. Both end in deliver(): pick the
-// account (named, by sender address, or the default), get its token from the
-// store (renewed once if the server refuses it), send by SMTP or Microsoft
-// Graph — or SMTP first and Graph when the tenant refuses SMTP AUTH — and
-// print what the server said. A message that could not be sent is never
-// dropped: it is written to the state directory's failed/ folder (0600) and
-// the path is printed, so a cron job's mail can be sent again by hand.
+// so main.cpp is only the command line. The work is one file per concern:
+//   send_command.cpp   the `send` flow: account, message, send, keep
+//   sendmail_mode.cpp  sendmail(8)'s options, stdin with a size cap, the copy
+//                      kept before sending
+//   message_input.cpp  the ready message (--raw); bounded reading
+//   message_compose.cpp / compose_exec.cpp  a message built with GMime, in
+//                      mailoauth-send-compose only (compose.hpp says why)
+//   deliver.cpp        account choice and transport (delivery::), Graph fallback
+//   smtp_path.cpp, graph_path.cpp   the two transports (transports.hpp)
+//   failed_message.cpp keeping an unsent message, and saying so when it cannot
+// The decisions themselves (which server, TLS mode, mechanism, account,
+// transport, when Graph may help) are the library's: src/mailoauth/delivery/.
 #pragma once
 
 #include <optional>

@@ -83,7 +83,7 @@ Result<ConfigDocument> ConfigDocument::load_file(const std::filesystem::path& pa
   if (error) {
     return fail(ErrorClass::Config, "config.unreadable",
                 fmt::format("cannot read configuration {}: {}", path.string(), error.message()),
-                "check the path (or pass another with --config)");
+                "check the path, or name another configuration file");
   }
   if (size > kMaxSize) {
     return fail(ErrorClass::Config, "config.too_large",

@@ -1,7 +1,7 @@
-// GMime behind the message builder, and the raw-message path on top of
-// header_block. Text bodies go out quoted-printable when they are not plain
-// ASCII, attachments base64, so a built message never needs 8BITMIME; lines
-// end in CRLF. GObject handles are owned by unique_ptrs with g_object_unref.
+// GMime behind the message builder (the raw-message path, which needs no
+// GMime, is raw_message.cpp in the main library). Text bodies go out quoted-printable when they are
+// not plain ASCII, attachments base64, so a built message never needs 8BITMIME; lines end in CRLF.
+// GObject handles are owned by unique_ptrs with g_object_unref.
 #include "mailoauth/mime/message.hpp"
 
 #include <algorithm>
@@ -13,11 +13,10 @@
 
 #include <fmt/format.h>
 #include <gmime/gmime.h>
-#include <sodium.h>
 
 #include "mailoauth/core/ascii.hpp"
 #include "mailoauth/core/log.hpp"
-#include "mailoauth/mime/header_block.hpp"
+#include "mailoauth/mime/message_fields.hpp"
 
 // GMime's GObject type macros (GMIME_OBJECT, INTERNET_ADDRESS_IS_GROUP, ...)
 // expand to C casts.
@@ -42,28 +41,6 @@ struct GObjectUnref {
 template <typename T>
 using GPtr = std::unique_ptr<T, GObjectUnref>;
 
-bool has_line_break_or_nul(std::string_view text) {
-  return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
-}
-
-bool is_ascii(std::string_view text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
-core::Result<void> check_address(std::string_view address, std::string_view role) {
-  const auto at = address.rfind('@');
-  if (address.empty() || has_line_break_or_nul(address) ||
-      address.find_first_of(" \t<>,") != std::string_view::npos || at == std::string_view::npos ||
-      at == 0 || at + 1 == address.size()) {
-    return core::fail(
-        ErrorClass::Config, "mime.bad_address",
-        fmt::format("\"{}\" is not a {} address", core::escape_control_characters(address), role),
-        "write it as user@example.com (a display name goes in \"Name <user@...>\")");
-  }
-  return {};
-}
-
 void collect(InternetAddressList* list, std::vector<Mailbox>& out) {
   const int count = internet_address_list_length(list);
   for (int i = 0; i < count; ++i) {
@@ -75,45 +52,6 @@ void collect(InternetAddressList* list, std::vector<Mailbox>& out) {
       const char* name = internet_address_get_name(address);
       out.push_back({name != nullptr ? name : "", addr != nullptr ? addr : ""});
     }
-  }
-}
-
-std::string random_hex(std::size_t bytes) {
-  if (sodium_init() < 0) return "0";
-  std::string raw(bytes, '\0');
-  randombytes_buf(raw.data(), raw.size());
-  std::string hex;
-  for (const char c : raw) hex += fmt::format("{:02x}", static_cast<unsigned char>(c));
-  return hex;
-}
-
-std::string domain_of(std::string_view address) {
-  const auto at = address.rfind('@');
-  return at == std::string_view::npos ? std::string() : std::string(address.substr(at + 1));
-}
-
-std::string make_message_id(std::string_view domain) {
-  return fmt::format("{}.mailoauth@{}", random_hex(12), domain.empty() ? "localhost" : domain);
-}
-
-// "Wed, 02 Dec 2026 14:48:56 +0000" (RFC 5322 section 3.3).
-std::string rfc5322_date(core::Clock::WallTime time) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  static constexpr std::array<const char*, 7> kDays = {"Sun", "Mon", "Tue", "Wed",
-                                                       "Thu", "Fri", "Sat"};
-  static constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  return fmt::format("{}, {:02} {} {} {:02}:{:02}:{:02} +0000", kDays[utc.tm_wday], utc.tm_mday,
-                     kMonths[utc.tm_mon], utc.tm_year + 1900, utc.tm_hour, utc.tm_min, utc.tm_sec);
-}
-
-void add_recipients(std::vector<std::string>& recipients, const std::vector<Mailbox>& boxes) {
-  for (const auto& box : boxes) {
-    const bool known = std::any_of(recipients.begin(), recipients.end(),
-                                   [&](const auto& r) { return core::iequals(r, box.address); });
-    if (!known) recipients.push_back(box.address);
   }
 }
 
@@ -231,7 +169,7 @@ core::Result<Message> build_message(const MessageDraft& draft) {
   }
   if (draft.to.empty() && draft.cc.empty() && draft.bcc.empty()) {
     return core::fail(ErrorClass::Config, "mime.no_recipient", "the message has no recipient",
-                      "give --to (or --cc / --bcc)");
+                      "give it at least one To, Cc or Bcc recipient");
   }
   if (has_line_break_or_nul(draft.subject) || has_line_break_or_nul(draft.from.name)) {
     return core::fail(ErrorClass::Config, "mime.bad_subject",
@@ -311,92 +249,13 @@ core::Result<Message> build_message(const MessageDraft& draft) {
   g_free(text);
 
   result.envelope_from = draft.from.address;
-  add_recipients(result.recipients, draft.to);
-  add_recipients(result.recipients, draft.cc);
-  add_recipients(result.recipients, draft.bcc);
+  for (const auto* boxes : {&draft.to, &draft.cc, &draft.bcc}) {
+    for (const Mailbox& box : *boxes) add_recipient(result.recipients, box.address);
+  }
   result.needs_smtputf8 = !is_ascii(result.envelope_from) ||
                           std::any_of(result.recipients.begin(), result.recipients.end(),
                                       [](const auto& r) { return !is_ascii(r); });
   result.needs_8bitmime = !is_ascii(result.data);
-  return result;
-}
-
-core::Result<Message> prepare_raw_message(std::string_view input,
-                                          const std::vector<std::string>& recipients,
-                                          const RawOptions& options) {
-  if (input.size() > options.max_size) {
-    return core::fail(ErrorClass::Permanent, "mime.too_large",
-                      fmt::format("the message has {} bytes, more than the {} allowed",
-                                  input.size(), options.max_size),
-                      "send a smaller message (Exchange Online: 35 MB by SMTP)");
-  }
-  auto block = parse_header_block(input);
-  if (!block) return core::fail(block.error());
-  Message result;
-  for (const auto& recipient : recipients) {
-    if (auto checked = check_address(recipient, "recipient"); !checked) {
-      return core::fail(checked.error());
-    }
-  }
-  std::vector<Mailbox> header_recipients;
-  if (options.recipients_from_headers) {
-    for (const char* name : {"To", "Cc", "Bcc"}) {
-      for (const HeaderField* field : block->find_all(name)) {
-        if (field->value.find_first_not_of(" \t") == std::string::npos) continue;
-        auto boxes = parse_address_list(field->value);
-        if (!boxes) return core::fail(std::move(boxes.error()).context(name));
-        header_recipients.insert(header_recipients.end(), boxes->begin(), boxes->end());
-      }
-    }
-  }
-  std::string data(input);
-  if (options.recipients_from_headers && block->find("Bcc") != nullptr) {
-    data = remove_fields(input, *block, "Bcc");
-    auto reparsed = parse_header_block(data);
-    if (!reparsed) return core::fail(reparsed.error());
-    *block = std::move(*reparsed);
-  }
-  std::string from = options.envelope_from;
-  if (from.empty()) {
-    if (const HeaderField* field = block->find("From")) {
-      auto boxes = parse_address_list(field->value);
-      if (boxes) from = boxes->front().address;
-    }
-  }
-  if (from.empty()) {
-    return core::fail(ErrorClass::Config, "mime.no_sender",
-                      "the message has no From header and no envelope sender was given",
-                      "add a From: header, or give -f sender@example.com");
-  }
-  std::vector<std::string> added;
-  if (block->find("Date") == nullptr) {
-    added.push_back("Date: " +
-                    rfc5322_date(options.now.value_or(std::chrono::system_clock::now())));
-  }
-  if (const HeaderField* field = block->find("Message-ID")) {
-    std::string id = field->value;
-    std::erase_if(id, [](char c) { return c == '<' || c == '>' || c == ' ' || c == '\t'; });
-    result.message_id = id;
-  } else {
-    result.message_id = make_message_id(
-        options.message_id_domain.empty() ? domain_of(from) : options.message_id_domain);
-    added.push_back("Message-ID: <" + result.message_id + ">");
-  }
-  if (!added.empty()) data = prepend_fields(data, *block, added);
-  result.data = std::move(data);
-  result.envelope_from = from;
-  for (const auto& recipient : recipients) {
-    add_recipients(result.recipients, {Mailbox{{}, recipient}});
-  }
-  add_recipients(result.recipients, header_recipients);
-  if (result.recipients.empty()) {
-    return core::fail(ErrorClass::Config, "mime.no_recipient", "the message has no recipient",
-                      "give recipients as arguments, or -t to take them from To, Cc and Bcc");
-  }
-  result.needs_8bitmime = !is_ascii(result.data);
-  result.needs_smtputf8 = !is_ascii(result.envelope_from) ||
-                          std::any_of(result.recipients.begin(), result.recipients.end(),
-                                      [](const auto& r) { return !is_ascii(r); });
   return result;
 }
 

@@ -7,8 +7,10 @@
 // the envelope goes to (Bcc recipients included: they are only never in the
 // header) and whether the message needs 8BITMIME or SMTPUTF8, so the SMTP
 // client can refuse clearly when the server lacks them. GMime (and glib) stay
-// behind this header; the library `mailoauth_mime` is linked only by the
-// programs that build mail.
+// behind this header; the library `mailoauth_mime` (parse_address_list,
+// build_message) is linked only by the programs that build mail, while
+// prepare_raw_message needs no GMime and is in the main library
+// (raw_message.cpp), so sending a ready message never loads it.
 #pragma once
 
 #include <filesystem>
@@ -70,7 +72,7 @@ struct RawOptions {
 };
 
 // A ready-made message; `recipients` given on the command line are added to
-// those taken from the headers (when asked).
+// those taken from the headers (when asked). Main library, no GMime.
 core::Result<Message> prepare_raw_message(std::string_view input,
                                           const std::vector<std::string>& recipients,
                                           const RawOptions& options);

@@ -418,7 +418,7 @@ core::Result<std::filesystem::path> default_config_path() {
   }
   return core::fail(ErrorClass::Config, "config.no_path",
                     "no configuration path: HOME, XDG_CONFIG_HOME and MAILOAUTH_CONFIG are unset",
-                    "pass --config FILE or set MAILOAUTH_CONFIG");
+                    "set MAILOAUTH_CONFIG, or name the configuration file");
 }
 
 core::Result<AccountsConfig> parse_accounts(std::string_view text, std::string source_name) {

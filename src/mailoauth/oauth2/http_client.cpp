@@ -218,7 +218,8 @@ core::Error transport_error(CURLcode code, const char* detail, const std::string
       return core::Error(
           core::ErrorClass::Config, "http.tls_verification",
           fmt::format("{}: the server's certificate is not trusted: {}", url, text),
-          "install the issuing CA in the system trust store or point ca_file (--ca-file) at it; "
+          "install the issuing CA in the system trust store, or name its PEM file as the CA file "
+          "(an account's ca_file); "
           "a TLS-inspecting proxy needs its CA there too");
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:

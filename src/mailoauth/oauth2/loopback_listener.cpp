@@ -112,7 +112,8 @@ core::Result<std::optional<std::string>> parse_loopback_request(std::string_view
 core::Result<LoopbackListener> LoopbackListener::open(int port) {
   if (port < 0 || port > 65535) {
     return core::fail(ErrorClass::Config, "loopback.port",
-                      fmt::format("{} is not a TCP port", port), "use --port 1024..65535, or 0");
+                      fmt::format("{} is not a TCP port", port),
+                      "use a port from 1024 to 65535, or 0 for one the system picks");
   }
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
@@ -129,9 +130,9 @@ core::Result<LoopbackListener> LoopbackListener::open(int port) {
     return core::fail(ErrorClass::Config, "loopback.bind",
                       fmt::format("cannot listen on 127.0.0.1:{}: {}", port, std::strerror(error)),
                       error == EADDRINUSE
-                          ? "another program uses that port: pick another with --port, or drop "
-                            "--port for a random one"
-                          : "ports below 1024 need privileges; use --port 1024..65535");
+                          ? "another program uses that port: pick another, or 0 for one the "
+                            "system picks"
+                          : "ports below 1024 need privileges; use one from 1024 to 65535");
   }
   if (::listen(fd, 8) != 0) {
     return core::fail(ErrorClass::Temporary, "loopback.listen",
@@ -188,8 +189,8 @@ core::Result<std::string> LoopbackListener::wait_for_redirect(std::chrono::milli
     if (now >= deadline) {
       return core::fail(ErrorClass::Temporary, "loopback.timeout",
                         fmt::format("no sign-in came back within {} s", timeout.count() / 1000),
-                        "run `mailoauth token login` again and finish in the browser, or use "
-                        "--device on a machine without one");
+                        "sign in again and finish in the browser, or use the device flow on a "
+                        "machine without one");
     }
     const int ready = ::poll(entries.data(), entries.size(), remaining_ms(wake));
     if (ready < 0 && errno != EINTR) {

@@ -169,17 +169,19 @@ TEST(LoopbackListenerTest, NoBrowserTimesOutWithARemedy) {
   auto target = listener->wait_for_redirect(300ms);
   ASSERT_FALSE(target.has_value());
   EXPECT_EQ(target.error().code(), "loopback.timeout");
-  EXPECT_NE(target.error().remedy().find("--device"), std::string::npos);
+  EXPECT_NE(target.error().remedy().find("device flow"), std::string::npos);
+  EXPECT_EQ(target.error().remedy().find("--"), std::string::npos) << "a flag is the CLI's word";
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s) << "the deadline was not kept";
 }
 
-TEST(LoopbackListenerTest, PortInUseIsAConfigErrorNamingPort) {
+TEST(LoopbackListenerTest, PortInUseIsAConfigErrorSayingPickAnother) {
   auto first = LoopbackListener::open();
   ASSERT_TRUE(first.has_value());
   auto second = LoopbackListener::open(first->port());
   ASSERT_FALSE(second.has_value());
   EXPECT_EQ(second.error().error_class(), core::ErrorClass::Config);
-  EXPECT_NE(second.error().remedy().find("--port"), std::string::npos);
+  EXPECT_NE(second.error().remedy().find("pick another"), std::string::npos);
+  EXPECT_EQ(second.error().remedy().find("--"), std::string::npos) << "a flag is the CLI's word";
 }
 
 }  // namespace
