@@ -11,6 +11,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -18,7 +19,6 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
@@ -45,7 +45,10 @@ namespace {
 // A margin longer than any token lives: the engine renews whatever is stored.
 constexpr std::chrono::seconds kForcedMargin = std::chrono::hours(24 * 3650);
 
-using TokenHandler = asio::any_completion_handler<void(core::Result<AccessToken>)>;
+// The coroutine's completion handler, type-erased. Not asio::any_completion_handler:
+// in Boost 1.81 moving one into another wraps it again, without end (seen here as a
+// stack overflow); the executor and the cancellation slot are kept beside it.
+using TokenHandler = std::move_only_function<void(core::Result<AccessToken>)>;
 
 // One coroutine waiting for an account's token.
 struct Waiter {
@@ -97,8 +100,7 @@ void deliver(Completion completion) {
   asio::post(executor, [waiter = std::move(completion.waiter),
                         result = std::move(completion.result)]() mutable {
     if (waiter->slot.is_connected()) waiter->slot.clear();
-    TokenHandler handler = std::move(waiter->handler);
-    std::move(handler)(std::move(result));
+    std::move(waiter->handler)(std::move(result));
   });
 }
 

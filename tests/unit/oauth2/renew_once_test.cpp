@@ -83,13 +83,7 @@ TEST(RenewOnceTest, RefusedTokenIsRenewedAndTriedOnceMore) {
 TEST(RenewOnceTest, SecondRefusalIsFinal) {
   ScriptedTokens tokens;
   int attempts = 0;
-  auto result = renew_once<int>(
-      tokens.getter(),
-      [&](core::Secret) -> core::Result<int> {
-        ++attempts;
-        return core::fail(refusal());
-      },
-      is_refusal);
+  auto result = renew_once<int>(tokens.getter(), always_refused(attempts), is_refusal);
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().code(), "smtp.auth_refused");
   EXPECT_EQ(attempts, 2) << "renewed once, never twice";
@@ -116,13 +110,7 @@ TEST(RenewOnceTest, FailedRenewalSaysWhatToFixAndQuotesTheRefusal) {
   ScriptedTokens tokens;
   tokens.fail_renewal = true;
   int attempts = 0;
-  auto result = renew_once<int>(
-      tokens.getter(),
-      [&](core::Secret) -> core::Result<int> {
-        ++attempts;
-        return core::fail(refusal());
-      },
-      is_refusal);
+  auto result = renew_once<int>(tokens.getter(), always_refused(attempts), is_refusal);
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(attempts, 1);
   EXPECT_EQ(result.error().code(), "token.login_required");
