@@ -11,6 +11,7 @@
 #include "mailoauth/core/base64.hpp"
 #include "mailoauth/core/log.hpp"
 #include "mailoauth/oauth2/form.hpp"
+#include "mailoauth/oauth2/renew_once.hpp"
 
 namespace mailoauth::graph {
 
@@ -124,6 +125,46 @@ core::Error explain_graph_error(long status, std::string_view body, std::string_
   return core::Error(ErrorClass::Permanent, "graph.refused", message);
 }
 
+namespace {
+
+// One token's tries: 429/503/504 retried after Retry-After, bounded; any
+// other refusal comes back at once. `status` is the last HTTP status seen.
+core::Result<SendResult> post_with_retries(oauth2::HttpClient& http, const GraphSettings& settings,
+                                           oauth2::HttpRequest& request, std::string_view mailbox,
+                                           const core::Secret& access_token,
+                                           oauth2::Sleeper& sleeper, SendResult& result,
+                                           long& status) {
+  std::optional<core::Error> last;
+  for (int attempt = 1; attempt <= settings.max_attempts; ++attempt) {
+    ++result.attempts;
+    request.authorization = core::Secret::take("Bearer " + std::string(access_token.reveal()));
+    auto response = http.perform(request);
+    if (!response) {
+      if (response.error().error_class() != ErrorClass::Temporary) {
+        return core::fail(std::move(response.error()).context("Graph sendMail"));
+      }
+      last = std::move(response.error());
+      sleeper.sleep(std::chrono::seconds(attempt));
+      continue;
+    }
+    if (response->status == 202) return result;
+    status = response->status;
+    core::Error error = explain_graph_error(response->status, response->body, mailbox);
+    const bool retry =
+        response->status == 429 || response->status == 503 || response->status == 504;
+    if (!retry) return core::fail(std::move(error));
+    const auto wait = std::min(response->retry_after.value_or(std::chrono::seconds(attempt * 2)),
+                               settings.max_retry_after);
+    if (response->retry_after) error.with_retry_after(*response->retry_after);
+    last = std::move(error);
+    if (attempt < settings.max_attempts) sleeper.sleep(wait);
+  }
+  return core::fail(
+      std::move(*last).context(fmt::format("after {} attempts", settings.max_attempts)));
+}
+
+}  // namespace
+
 core::Result<SendResult> send_mime(oauth2::HttpClient& http, const GraphSettings& settings,
                                    std::string_view mailbox, core::Secret access_token,
                                    std::string_view mime_message, oauth2::Sleeper& sleeper,
@@ -152,40 +193,19 @@ core::Result<SendResult> send_mime(oauth2::HttpClient& http, const GraphSettings
   request.content_type = "text/plain";
   request.body = core::Secret::take(core::base64::encode(mime_message));
   SendResult result;
-  std::optional<core::Error> last;
-  for (int attempt = 1; attempt <= settings.max_attempts; ++attempt) {
-    result.attempts = attempt;
-    request.authorization = core::Secret::take("Bearer " + std::string(access_token.reveal()));
-    auto response = http.perform(request);
-    if (!response) {
-      if (response.error().error_class() != ErrorClass::Temporary) {
-        return core::fail(std::move(response.error()).context("Graph sendMail"));
-      }
-      last = std::move(response.error());
-      sleeper.sleep(std::chrono::seconds(attempt));
-      continue;
-    }
-    if (response->status == 202) return result;
-    core::Error error = explain_graph_error(response->status, response->body, mailbox);
-    if (response->status == 401 && refresh && !result.token_refreshed) {
-      auto fresh = refresh();
-      if (!fresh)
-        return core::fail(std::move(fresh.error()).context("renewing the token for Graph"));
-      access_token = std::move(*fresh);
-      result.token_refreshed = true;
-      continue;
-    }
-    const bool retry =
-        response->status == 429 || response->status == 503 || response->status == 504;
-    if (!retry) return core::fail(std::move(error));
-    const auto wait = std::min(response->retry_after.value_or(std::chrono::seconds(attempt * 2)),
-                               settings.max_retry_after);
-    if (response->retry_after) error.with_retry_after(*response->retry_after);
-    last = std::move(error);
-    if (attempt < settings.max_attempts) sleeper.sleep(wait);
-  }
-  return core::fail(
-      std::move(*last).context(fmt::format("after {} attempts", settings.max_attempts)));
+  long last_status = 0;
+  // A 401 asks the caller for a renewed token once (oauth2::renew_once).
+  const oauth2::TokenGetter token = [&](bool renew) -> core::Result<core::Secret> {
+    if (!renew) return std::move(access_token);
+    return refresh();
+  };
+  return oauth2::renew_once<SendResult>(
+      token,
+      [&](core::Secret bearer) {
+        return post_with_retries(http, settings, request, mailbox, bearer, sleeper, result,
+                                 last_status);
+      },
+      [&](const core::Error&) { return last_status == 401 && refresh; }, &result.token_refreshed);
 }
 
 }  // namespace mailoauth::graph
