@@ -14,7 +14,9 @@
 #include "mailoauth/compat/client_credentials_token.hpp"
 #include "mailoauth/compat/mailbox_check.hpp"
 #include "mailoauth/compat/mailbox_check_flags.hpp"
+#include "mailoauth/imap/command_error.hpp"
 #include "mailoauth/imap/sync_client.hpp"
+#include "mailoauth/oauth2/renew_once.hpp"
 #include "mailoauth/sasl/mechanism.hpp"
 
 #include "../mailoauth/app_context.hpp"
@@ -53,7 +55,7 @@ int main(int argc, char** argv) {
   // Where the token comes from: the native account's engine, or the flags' grant.
   app::GlobalOptions global;
   app::AppContext context(global);
-  std::function<core::Result<core::Secret>()> token;
+  oauth2::TokenGetter token;  // renew: a new token after AUTHENTICATE refused one
   oauth2::ClientCredentialsGrant grant;
   oauth2::HttpSettings http_settings;
   http_settings.ca_file = common.ca_file();
@@ -81,10 +83,11 @@ int main(int argc, char** argv) {
       return app.configuration_error(
           fmt::format("account {} has no mailbox; set it or give -shared-mailbox", account_name));
     }
-    token = [&context, &chosen]() -> core::Result<core::Secret> {
+    token = [&context, &chosen](bool renew) -> core::Result<core::Secret> {
       auto engine = context.engine(chosen);
       if (!engine) return core::fail(engine.error());
-      auto tokens = (*engine)->access_token(chosen);
+      auto tokens = renew ? (*engine)->access_token(chosen, oauth2::kRenewNowMargin)
+                          : (*engine)->access_token(chosen);
       if (!tokens) return core::fail(tokens.error());
       return std::move(tokens->access_token);
     };
@@ -93,26 +96,36 @@ int main(int argc, char** argv) {
     auto made = credentials.grant();
     if (!made) return app.configuration_error(made.error().describe());
     grant = std::move(*made);
-    token = [&]() -> core::Result<core::Secret> {
+    token = [&](bool renew) -> core::Result<core::Secret> {
       http = std::make_unique<oauth2::HttpClient>(http_settings, &app.logger());
-      auto fetched =
-          compat::client_credentials_token(*http, grant, credentials.no_cache(),
-                                           credentials.refresh_margin(), oauth2::RetryPolicy{1});
+      auto fetched = compat::client_credentials_token(
+          *http, grant, credentials.no_cache(),
+          renew ? oauth2::kRenewNowMargin : credentials.refresh_margin(), oauth2::RetryPolicy{1});
       if (!fetched) return core::fail(fetched.error());
       return std::move(fetched->access_token);
     };
   }
 
   request->mailbox = shared_mailbox;
+  // A refused token is renewed once (oauth2::renew_once), as for SMTP and Graph.
   request->authenticate = [&](imap::SyncClient& client) -> core::Result<void> {
-    auto access_token = token();
-    if (!access_token) return core::fail(access_token.error().context("getting a token"));
-    sasl::ClientCredentials sasl_credentials;
-    sasl_credentials.user = shared_mailbox;
-    sasl_credentials.secret = std::move(*access_token);
-    sasl_credentials.host = request->settings.host;
-    sasl_credentials.port = request->settings.port;
-    return client.authenticate(*mechanism, std::move(sasl_credentials));
+    return oauth2::renew_once<void>(
+        [&](bool renew) -> core::Result<core::Secret> {
+          auto access_token = token(renew);
+          if (!access_token) return core::fail(access_token.error().context("getting a token"));
+          return access_token;
+        },
+        [&](core::Secret access_token) {
+          sasl::ClientCredentials sasl_credentials;
+          sasl_credentials.user = shared_mailbox;
+          sasl_credentials.secret = std::move(access_token);
+          sasl_credentials.host = request->settings.host;
+          sasl_credentials.port = request->settings.port;
+          return client.authenticate(*mechanism, std::move(sasl_credentials));
+        },
+        [&](const core::Error& error) {
+          return client.connected() && imap::refused_credentials(error);
+        });
   };
   return compat::check_and_print(*request, common.branding() ? app.version_line() : "",
                                  app.started());

@@ -12,6 +12,7 @@
 // the same rules. Both are templates over the attempt's result.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -19,6 +20,10 @@
 #include "mailoauth/core/secret.hpp"
 
 namespace mailoauth::oauth2 {
+
+// The margin that makes the token engine renew whatever is stored (longer
+// than any token lives): what a getter asks for when `renew` is true.
+inline constexpr std::chrono::seconds kRenewNowMargin = std::chrono::hours(24 * 3650);
 
 // A token for the attempt: `renew` false for the usual one (a cached token is
 // fine), true after a refusal (a new one, even if the old one looks valid).

@@ -33,6 +33,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
+#include "mailoauth/oauth2/renew_once.hpp"
+
 namespace mailoauth::oauth2 {
 
 namespace asio = boost::asio;
@@ -42,8 +44,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-// A margin longer than any token lives: the engine renews whatever is stored.
-constexpr std::chrono::seconds kForcedMargin = std::chrono::hours(24 * 3650);
+constexpr std::chrono::seconds kForcedMargin = kRenewNowMargin;
 
 // The coroutine's completion handler, type-erased. Not asio::any_completion_handler:
 // in Boost 1.81 moving one into another wraps it again, without end (seen here as a

@@ -4,8 +4,10 @@
 # prints an empty account); the first run asks for a token and the next ones
 # reuse it from the cache (grants counted in the server's log, so this runs
 # alone: "serial"); -no-cache asks every run; OAUTHBEARER, a secret file and
-# certificate credentials work; a wrong secret and a revoked (cached) token
-# are CRITICAL with the servers' words; -account uses a native account.
+# certificate credentials work; a wrong secret is CRITICAL with the identity
+# server's words; a revoked (cached) token is renewed once and the check goes
+# on, a token refused again is CRITICAL with Dovecot's words; -account uses a
+# native account.
 set -u
 [ -n "${DEBUG_TEST:-}" ] && set -x
 source "$MAILOAUTH_STACK_ENV"
@@ -62,10 +64,16 @@ token=$("$MAILOAUTH_BIN_DIR/fetch-token" -client-id "$CC_CLIENT_ID" -client-secr
 code=$(printf 'token=%s&token_type_hint=access_token&client_id=%s&client_secret=%s' \
          "$token" "$CC_CLIENT_ID" "$CC_CLIENT_SECRET" |
        curl -sS --max-time 5 -o /dev/null -w '%{http_code}' --data-binary @- "$OIDC_REVOKE_URL")
+before=$(grants "$CC_CLIENT_ID")
 run -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/secret"
-check "revoked token: CRITICAL Login error with Dovecot's words" \
-  '[ "$code" = 200 ] && [ $rc -eq 2 ] && [ "$(line)" = "CRITICAL: Login error occurred " ] && grep -q "AUTHENTICATIONFAILED" "$tmp/out"'
+after=$(grants "$CC_CLIENT_ID")
+check "revoked cached token: refused, renewed once (one grant), the check goes on" \
+  '[ "$code" = 200 ] && [ $rc -eq 1 ] && line | grep -q "1 messages found" && [ $((after - before)) -eq 1 ]'
 check "the token is not in the output" '! grep -qF "$token" "$tmp/out"'
+# A token refused again after the renewal (it is not for this mailbox) is final.
+run -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/secret" -shared-mailbox "$USER2"
+check "a token refused twice: CRITICAL Login error with Dovecot's words" \
+  '[ $rc -eq 2 ] && [ "$(line)" = "CRITICAL: Login error occurred " ] && grep -q "AUTHENTICATIONFAILED" "$tmp/out"'
 
 cat >"$tmp/config.toml" <<EOC
 [accounts.monitor]

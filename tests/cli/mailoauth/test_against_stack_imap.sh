@@ -4,7 +4,9 @@
 # Dovecot: capabilities before and after login (text and JSON), a folder of
 # this run's own checked empty (OK), with messages (WARNING, then thresholds),
 # missing (CRITICAL), over STARTTLS and implicit TLS; list shows the counts;
-# bad usage of check is UNKNOWN (3); the token never appears in -v output.
+# bad usage of check is UNKNOWN (3); the token never appears in -v output; a
+# stored token the server no longer accepts (revoked) is renewed once and the
+# check goes on.
 set -u
 [ -n "${DEBUG_TEST:-}" ] && set -x
 source "$MAILOAUTH_STACK_ENV"
@@ -64,6 +66,13 @@ check "an unknown option of check: UNKNOWN (3)" '[ $rc -eq 3 ] && grep -q "^UNKN
 token=$("$m" token get box)
 check "list: the folder with 2 messages; -v shows the dialogue without the token" \
   '[ $rc -eq 0 ] && grep -Eq "^ +2 +[0-9]+  $folder$" "$tmp/out" && grep -q "imap C: .*AUTHENTICATE XOAUTH2" "$tmp/err" && ! grep -qF -e "$token" "$tmp/err"' || { show "$tmp/out"; show "$tmp/err"; }
+# Revoke the stored token at the server: it still looks valid to the store.
+curl -s --max-time 5 -o /dev/null -d "token=$token" -d "client_id=$CC_CLIENT_ID" \
+  -d "client_secret=$CC_CLIENT_SECRET" "$OIDC_REVOKE_URL"
+"$m" imap check box -f "$folder" >"$tmp/out" 2>"$tmp/err"; rc=$?
+renewed=$("$m" token get box)
+check "a revoked stored token: AUTHENTICATE refused, the token renewed once, the check goes on" \
+  '[ $rc -eq 1 ] && grep -q "^WARNING: $USER1: 2 messages found" "$tmp/out" && [ -n "$renewed" ] && [ "$renewed" != "$token" ]' || { show "$tmp/out"; show "$tmp/err"; }
 "$m" imap check nosuch >"$tmp/out"; rc=$?
 check "an unknown account: UNKNOWN naming the known ones" '[ $rc -eq 3 ] && grep -q "box" "$tmp/out"' || show "$tmp/out"
 exit $status
