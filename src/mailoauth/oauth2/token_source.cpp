@@ -359,7 +359,7 @@ asio::awaitable<core::Result<AccessToken>> TokenSource::await_token(
     std::lock_guard lock(state_->mutex);
     ++state_->stats.deadlines_missed;
   }
-  const std::chrono::duration<double> waited = SteadyClock::now() - started;
+  const std::chrono::duration<double> waited = deadline - started;  // what the caller allowed
   co_return core::fail(
       ErrorClass::Temporary, "token_source.deadline",
       fmt::format("no token for account \"{}\" after {:.1f} s: its identity server has not "

@@ -4,7 +4,8 @@
 // does on demand. What is proved: twenty concurrent awaiters cause one grant;
 // a cached token is answered without a worker; a caller's deadline is kept
 // while the renewal goes on and fills the cache; a slow identity server does
-// not hold back another account; forced renewals coalesce; the coroutine form
+// not hold back another account; forced renewals coalesce; prefetch renews
+// ahead with nobody waiting; the coroutine form
 // of renew_once asks the source for a renewed token; a cancelled awaiter is
 // harmless; shutdown fails pending awaiters. Every wait is bounded.
 #include "mailoauth/oauth2/token_source.hpp"
@@ -365,6 +366,27 @@ TEST_F(TokenSourceTest, ForcedRenewalsCoalesce) {
   ASSERT_TRUE(eventually([&] { return bob_grants() >= before + 1; }));
   EXPECT_EQ(bob_grants(), before + 1) << "eleven forced renewals within the window, one grant";
   EXPECT_EQ(source.stats().forced_coalesced, 10u);
+}
+
+// The relay's scheduler renews ahead of expiry: afterwards the token is
+// answered from memory, and a prefetch while it stays valid does nothing.
+TEST_F(TokenSourceTest, PrefetchRenewsAheadWithNobodyWaiting) {
+  TokenSource& source = start();
+  auto account = bob();
+  source.prefetch(account, std::chrono::seconds(60));
+  ASSERT_TRUE(eventually([&] { return source.stats().renewals_finished == 1; }))
+      << "the prefetch never finished";
+  source.prefetch(account, std::chrono::seconds(60));
+  std::string token;
+  asio::co_spawn(io_, source.token(account, in(1s)),
+                 [&token](std::exception_ptr, core::Result<AccessToken> result) {
+                   token = result ? std::string(result->value.reveal()) : "error";
+                 });
+  run();
+  EXPECT_NE(token, "error");
+  const TokenSourceStats stats = source.stats();
+  EXPECT_EQ(stats.renewals_started, 1u) << "the second prefetch found the token valid";
+  EXPECT_EQ(stats.cache_hits, 1u);
 }
 
 // The relay's shape: a delivery attempt refuses the token it was first given
