@@ -209,6 +209,17 @@ class TokenSourceTest : public ::testing::Test {
     ASSERT_TRUE(io_.stopped()) << "the coroutines did not finish within 60 s";
   }
 
+  // One token() with a second's deadline, run to its end: the token or "error".
+  std::string token_now(TokenSource& source, std::shared_ptr<const Account> account) {
+    std::string token;
+    asio::co_spawn(io_, source.token(std::move(account), in(1s)),
+                   [&token](std::exception_ptr, core::Result<AccessToken> result) {
+                     token = result ? std::string(result->value.reveal()) : "error";
+                   });
+    run();
+    return token;
+  }
+
   fs::path directory_;
   asio::io_context io_;
   std::unique_ptr<TokenSource> source_;
@@ -377,12 +388,7 @@ TEST_F(TokenSourceTest, PrefetchRenewsAheadWithNobodyWaiting) {
   ASSERT_TRUE(eventually([&] { return source.stats().renewals_finished == 1; }))
       << "the prefetch never finished";
   source.prefetch(account, std::chrono::seconds(60));
-  std::string token;
-  asio::co_spawn(io_, source.token(account, in(1s)),
-                 [&token](std::exception_ptr, core::Result<AccessToken> result) {
-                   token = result ? std::string(result->value.reveal()) : "error";
-                 });
-  run();
+  const std::string token = token_now(source, account);
   EXPECT_NE(token, "error");
   const TokenSourceStats stats = source.stats();
   EXPECT_EQ(stats.renewals_started, 1u) << "the second prefetch found the token valid";
@@ -450,12 +456,7 @@ TEST_F(TokenSourceTest, CancelledAwaiterIsHarmlessAndTheRenewalStillFillsTheCach
   EXPECT_EQ(winner, 1) << "the timer should have won and cancelled the wait";
   EXPECT_EQ(source.stats().waiting, 0u);
   ASSERT_TRUE(eventually([&] { return source.stats().renewals_finished == 1; }));
-  std::string token;
-  asio::co_spawn(io_, source.token(account, in(1s)),
-                 [&token](std::exception_ptr, core::Result<AccessToken> result) {
-                   token = result ? std::string(result->value.reveal()) : "error";
-                 });
-  run();
+  const std::string token = token_now(source, account);
   EXPECT_EQ(token, "slow-token-1");
 }
 
