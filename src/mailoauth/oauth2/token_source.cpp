@@ -212,7 +212,9 @@ struct TokenSource::State {
     for (auto& completion : completions) deliver(std::move(completion));
   }
 
-  void run_worker(const EngineFactory& factory, std::promise<core::Result<void>>& ready) {
+  // The promise is the worker's own: the starter keeps only the future, so
+  // it may return while set_value is still finishing here.
+  void run_worker(const EngineFactory& factory, std::promise<core::Result<void>> ready) {
     std::unique_ptr<OwnedEngine> owned;
     try {
       auto made = factory();
@@ -261,16 +263,19 @@ core::Result<std::unique_ptr<TokenSource>> TokenSource::start(EngineFactory fact
   auto state = std::make_shared<State>();
   state->options = options;
   if (state->options.workers == 0) state->options.workers = 1;
-  std::vector<std::promise<core::Result<void>>> ready(state->options.workers);
+  std::vector<std::future<core::Result<void>>> ready;
   auto shared_factory = std::make_shared<EngineFactory>(std::move(factory));
-  for (auto& promise : ready) {
-    state->workers.emplace_back([state_pointer = state.get(), shared_factory, &promise] {
-      state_pointer->run_worker(*shared_factory, promise);
-    });
+  for (std::size_t i = 0; i < state->options.workers; ++i) {
+    std::promise<core::Result<void>> promise;
+    ready.push_back(promise.get_future());
+    state->workers.emplace_back(
+        [state_pointer = state.get(), shared_factory, promise = std::move(promise)]() mutable {
+          state_pointer->run_worker(*shared_factory, std::move(promise));
+        });
   }
   std::optional<core::Error> failed;
-  for (auto& promise : ready) {
-    auto started = promise.get_future().get();
+  for (auto& future : ready) {
+    auto started = future.get();
     if (!started && !failed) failed = std::move(started.error());
   }
   auto source = std::unique_ptr<TokenSource>(new TokenSource(std::move(state)));

@@ -460,6 +460,29 @@ TEST_F(TokenSourceTest, CancelledAwaiterIsHarmlessAndTheRenewalStillFillsTheCach
   EXPECT_EQ(token, "slow-token-1");
 }
 
+// A worker that cannot build its engine (a wrong store key, say) fails the
+// start, naming why; the workers that did start are stopped.
+TEST_F(TokenSourceTest, AFailedFactoryFailsTheStart) {
+  std::atomic<int> calls{0};
+  const fs::path database = directory_ / "tokens.db";
+  EngineFactory factory = [&calls, database]() -> core::Result<std::unique_ptr<OwnedEngine>> {
+    if (++calls == 2) {
+      return core::fail(core::ErrorClass::Config, "store.wrong_key", "the store key is wrong");
+    }
+    auto store =
+        TokenStore::open(database, *make_store_key(core::Secret(std::string(32, 's')), "t"));
+    if (!store) return core::fail(store.error());
+    return std::make_unique<OwnedEngine>(std::move(*store), HttpSettings{}, RetryPolicy{1});
+  };
+  TokenSourceOptions options;
+  options.workers = 3;
+  auto started = TokenSource::start(std::move(factory), options);
+  ASSERT_FALSE(started.has_value());
+  EXPECT_EQ(started.error().code(), "store.wrong_key");
+  EXPECT_NE(started.error().message().find("starting the token source"), std::string::npos);
+  EXPECT_EQ(calls, 3) << "each worker builds its own engine";
+}
+
 TEST_F(TokenSourceTest, ShutdownFailsPendingAwaiters) {
   SlowTokenServer server(2s);
   start();
