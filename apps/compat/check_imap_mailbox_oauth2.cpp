@@ -25,7 +25,9 @@
 #include "mailoauth/compat/mailbox_check.hpp"
 #include "mailoauth/compat/mailbox_check_flags.hpp"
 #include "mailoauth/delivery/server_settings.hpp"
+#include "mailoauth/imap/command_error.hpp"
 #include "mailoauth/imap/sync_client.hpp"
+#include "mailoauth/oauth2/renew_once.hpp"
 #include "mailoauth/oauth2/token_cache.hpp"
 #include "mailoauth/sasl/mechanism.hpp"
 
@@ -53,7 +55,8 @@ struct CacheTrouble {
 // The token through the cache. The steps are taken one by one so that only an
 // error of the token endpoint comes back as an Error: one before the endpoint
 // was asked (any code), or of the store afterwards (store.*), is CacheTrouble.
-std::variant<oauth2::StoredTokens, core::Error, CacheTrouble> through_cache(FlagsToken& source) {
+std::variant<oauth2::StoredTokens, core::Error, CacheTrouble> through_cache(
+    FlagsToken& source, std::chrono::seconds margin) {
   try {
     auto state = oauth2::default_state_directory();
     if (!state) return CacheTrouble{state.error()};
@@ -61,8 +64,7 @@ std::variant<oauth2::StoredTokens, core::Error, CacheTrouble> through_cache(Flag
     if (!store) return CacheTrouble{store.error().context("opening the token cache")};
     oauth2::HttpClient http(source.http_settings, &source.logger);
     oauth2::RealSleeper sleeper;
-    auto cached = oauth2::cached_client_credentials(*store, http, source.grant,
-                                                    source.credentials.refresh_margin(),
+    auto cached = oauth2::cached_client_credentials(*store, http, source.grant, margin,
                                                     oauth2::RetryPolicy{1}, sleeper);
     if (cached) return std::move(*cached);
     if (cached.error().code().starts_with("store.")) return CacheTrouble{cached.error()};
@@ -73,10 +75,14 @@ std::variant<oauth2::StoredTokens, core::Error, CacheTrouble> through_cache(Flag
   }
 }
 
-core::Result<core::Secret> flags_token(FlagsToken& source) {
+// `renew`: after the server refused the token, a new one even if the cached
+// one looks valid (oauth2::renew_once).
+core::Result<core::Secret> flags_token(FlagsToken& source, bool renew) {
   const bool verbose = source.logger.enabled(core::LogLevel::Debug);
+  const std::chrono::seconds margin =
+      renew ? oauth2::kRenewNowMargin : source.credentials.refresh_margin();
   if (!source.credentials.no_cache()) {
-    auto cached = through_cache(source);
+    auto cached = through_cache(source, margin);
     if (auto* tokens = std::get_if<oauth2::StoredTokens>(&cached)) {
       if (verbose) source.logger.debug("Token acquired", {{"source", "token cache"}});
       return std::move(tokens->access_token);
@@ -91,8 +97,8 @@ core::Result<core::Secret> flags_token(FlagsToken& source) {
   }
   if (verbose) source.logger.debug("Acquiring fresh token", {{"url", source.grant.token_url}});
   oauth2::HttpClient http(source.http_settings, &source.logger);
-  auto fetched = compat::client_credentials_token(
-      http, source.grant, true, source.credentials.refresh_margin(), oauth2::RetryPolicy{1});
+  auto fetched =
+      compat::client_credentials_token(http, source.grant, true, margin, oauth2::RetryPolicy{1});
   if (!fetched) return core::fail(fetched.error());
   if (verbose) source.logger.debug("Token acquired", {{"source", "token endpoint"}});
   return std::move(fetched->access_token);
@@ -132,7 +138,7 @@ int main(int argc, char** argv) {
   // Where the token comes from: the native account's engine, or the flags' grant.
   app::GlobalOptions global;
   app::AppContext context(global);
-  std::function<core::Result<core::Secret>()> token;
+  std::function<core::Result<core::Secret>(bool renew)> token;
   oauth2::ClientCredentialsGrant grant;
   oauth2::HttpSettings http_settings;
   http_settings.ca_file = common.ca_file();
@@ -173,11 +179,12 @@ int main(int argc, char** argv) {
       return app.configuration_error(
           fmt::format("account {} has no mailbox; set it or give -shared-mailbox", account_name));
     }
-    token = [&context, &chosen]() -> core::Result<core::Secret> {
+    token = [&context, &chosen](bool renew) -> core::Result<core::Secret> {
       try {
         auto engine = context.engine(chosen);
         if (!engine) return core::fail(engine.error());
-        auto tokens = (*engine)->access_token(chosen);
+        auto tokens = renew ? (*engine)->access_token(chosen, oauth2::kRenewNowMargin)
+                            : (*engine)->access_token(chosen);
         if (!tokens) return core::fail(tokens.error());
         return std::move(tokens->access_token);
       } catch (const std::exception& thrown) {  // an edge: a check reports, never aborts
@@ -191,7 +198,7 @@ int main(int argc, char** argv) {
     if (!made) return app.configuration_error(made.error().describe());
     grant = std::move(*made);
     flags_source.emplace(FlagsToken{grant, credentials, http_settings, app.logger(), {}});
-    token = [&flags_source]() { return flags_token(*flags_source); };
+    token = [&flags_source](bool renew) { return flags_token(*flags_source, renew); };
   }
 
   request->mailbox = shared_mailbox;
@@ -201,15 +208,25 @@ int main(int argc, char** argv) {
     if (flags_source && flags_source->cache_note) notes.push_back(*flags_source->cache_note);
     return notes;
   };
+  // A refused token is renewed once (oauth2::renew_once), as for SMTP and Graph.
   request->authenticate = [&](imap::SyncClient& client) -> core::Result<void> {
-    auto access_token = token();
-    if (!access_token) return core::fail(access_token.error().context("getting a token"));
-    sasl::ClientCredentials sasl_credentials;
-    sasl_credentials.user = shared_mailbox;
-    sasl_credentials.secret = std::move(*access_token);
-    sasl_credentials.host = request->settings.host;
-    sasl_credentials.port = request->settings.port;
-    return client.authenticate(*mechanism, std::move(sasl_credentials));
+    return oauth2::renew_once<void>(
+        [&](bool renew) -> core::Result<core::Secret> {
+          auto access_token = token(renew);
+          if (!access_token) return core::fail(access_token.error().context("getting a token"));
+          return access_token;
+        },
+        [&](core::Secret access_token) {
+          sasl::ClientCredentials sasl_credentials;
+          sasl_credentials.user = shared_mailbox;
+          sasl_credentials.secret = std::move(access_token);
+          sasl_credentials.host = request->settings.host;
+          sasl_credentials.port = request->settings.port;
+          return client.authenticate(*mechanism, std::move(sasl_credentials));
+        },
+        [&](const core::Error& error) {
+          return client.connected() && imap::refused_credentials(error);
+        });
   };
   return compat::check_and_print(*request, common.branding() ? app.version_line() : "",
                                  app.started());

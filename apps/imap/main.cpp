@@ -22,10 +22,12 @@
 #include "mailoauth/compat/server_inspection.hpp"
 #include "mailoauth/core/error.hpp"
 #include "mailoauth/delivery/server_settings.hpp"
+#include "mailoauth/imap/command_error.hpp"
 #include "mailoauth/imap/sync_client.hpp"
 #include "mailoauth/monitor/age_duration.hpp"
 #include "mailoauth/monitor/nagios_range.hpp"
 #include "mailoauth/oauth2/provider.hpp"
+#include "mailoauth/oauth2/renew_once.hpp"
 
 #include "../common/global_options.hpp"
 #include "../mailoauth/app_context.hpp"
@@ -80,13 +82,13 @@ Result<imap::ClientSettings> settings_for(const oauth2::Account& account,
 }
 
 // AUTHENTICATE with the account's token: its first bearer mechanism the
-// server offers (XOAUTH2, else OAUTHBEARER).
+// server offers (XOAUTH2, else OAUTHBEARER). A refused token is renewed once
+// (oauth2::renew_once), as for SMTP and Graph.
 Result<void> authenticate(app::AppContext& context, const oauth2::Account& account,
                           imap::SyncClient& client, const imap::ClientSettings& settings) {
   auto engine = context.engine(account);
   if (!engine) return core::fail(engine.error());
-  auto tokens = (*engine)->access_token(account);
-  if (!tokens) return core::fail(tokens.error());
+  oauth2::TokenEngine* token_engine = *engine;
   sasl::Mechanism mechanism = sasl::Mechanism::XOAuth2;
   std::vector<std::string> wanted = account.auth_mechanisms;
   if (wanted.empty()) wanted = {"XOAUTH2", "OAUTHBEARER"};
@@ -97,12 +99,24 @@ Result<void> authenticate(app::AppContext& context, const oauth2::Account& accou
       break;
     }
   }
-  sasl::ClientCredentials credentials;
-  credentials.user = account.user();
-  credentials.secret = std::move(tokens->access_token);
-  credentials.host = settings.host;
-  credentials.port = settings.port;
-  return client.authenticate(mechanism, std::move(credentials));
+  return oauth2::renew_once<void>(
+      [&](bool renew) -> Result<core::Secret> {
+        auto tokens = renew ? token_engine->access_token(account, oauth2::kRenewNowMargin)
+                            : token_engine->access_token(account);
+        if (!tokens) return core::fail(tokens.error());
+        return std::move(tokens->access_token);
+      },
+      [&](core::Secret token) {
+        sasl::ClientCredentials credentials;
+        credentials.user = account.user();
+        credentials.secret = std::move(token);
+        credentials.host = settings.host;
+        credentials.port = settings.port;
+        return client.authenticate(mechanism, std::move(credentials));
+      },
+      [&](const core::Error& error) {
+        return client.connected() && imap::refused_credentials(error);
+      });
 }
 
 int report(app::AppContext& context, const core::Error& error) {

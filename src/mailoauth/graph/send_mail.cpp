@@ -25,6 +25,7 @@
 #include "mailoauth/mime/message.hpp"
 #include "mailoauth/oauth2/form.hpp"
 #include "mailoauth/oauth2/jwt_signing.hpp"
+#include "mailoauth/oauth2/renew_once.hpp"
 
 namespace mailoauth::graph {
 
@@ -314,6 +315,65 @@ core::Error explain_graph_error(long status, std::string_view body, std::string_
   return core::Error(ErrorClass::Permanent, "graph.refused", message);
 }
 
+namespace {
+
+// One token's tries: repeated only when the request provably did not reach
+// Graph (no connection, 429, 503 with Retry-After), within the caller's total
+// wait; a timeout after the body went out, 500/502/504 or a bare 503 is
+// graph.maybe_sent. A 401 ends the tries with `status` 401, so that
+// renew_once can try once more with a renewed token.
+core::Result<void> post_with_retries(oauth2::HttpClient& http, const GraphSettings& settings,
+                                     std::string_view mailbox, oauth2::HttpRequest& request,
+                                     const core::Secret& access_token, oauth2::Sleeper& sleeper,
+                                     SendResult& result, long& status) {
+  seconds waited{0};
+  for (int attempt = 1;; ++attempt) {
+    ++result.attempts;
+    request.authorization = core::Secret::take("Bearer " + std::string(access_token.reveal()));
+    auto response = http.perform(request);
+    std::optional<core::Error> error;
+    seconds wait = backoff(attempt);
+    if (!response) {
+      if (http.last_request_sent()) {
+        return core::fail(
+            maybe_sent(mailbox, response.error().message(), result.client_request_id));
+      }
+      if (response.error().error_class() != ErrorClass::Temporary) {
+        return core::fail(std::move(response.error()).context("Graph sendMail"));
+      }
+      error = std::move(response.error());  // it never reached Graph: repeat
+    } else {
+      status = response->status;
+      const std::string request_id = response->header("request-id");
+      const Next next = next_for(response->status, response->retry_after.has_value());
+      if (next == Next::Sent) {
+        log_answer(settings, mailbox, result.attempts, *response, "");
+        result.request_id = request_id;
+        return {};
+      }
+      error = explain_graph_error(response->status, response->body, mailbox, request_id,
+                                  result.client_request_id);
+      log_answer(settings, mailbox, result.attempts, *response, error->code());
+      if (next == Next::MaybeSent) return core::fail(maybe_sent({}, error->message(), {}));
+      if (next != Next::Repeat) return core::fail(std::move(*error));  // 401 included
+      if (response->retry_after) wait = *response->retry_after;
+    }
+    error->with_retry_after(wait);  // when a caller that gives up here may try again
+    if (attempt >= settings.max_attempts) {
+      return core::fail(std::move(*error).context(fmt::format("after {} attempts", attempt)));
+    }
+    if (waited + wait > settings.max_total_wait) {
+      return core::fail(std::move(*error).context(
+          fmt::format("the next try is due in {} s, more than the {} s left of this send's wait",
+                      wait.count(), (settings.max_total_wait - waited).count())));
+    }
+    sleeper.sleep(wait);
+    waited += wait;
+  }
+}
+
+}  // namespace
+
 core::Result<SendResult> send_mime(oauth2::HttpClient& http, const GraphSettings& settings,
                                    std::string_view mailbox, core::Secret access_token,
                                    std::string_view mime_message,
@@ -335,59 +395,22 @@ core::Result<SendResult> send_mime(oauth2::HttpClient& http, const GraphSettings
   }
   oauth2::HttpRequest request = sendmail_request(
       settings, mailbox, prepared->data, result.client_request_id, http.settings().total_timeout);
-  seconds waited{0};
-  for (int attempt = 1;; ++attempt) {
-    result.attempts = attempt;
-    request.authorization = core::Secret::take("Bearer " + std::string(access_token.reveal()));
-    auto response = http.perform(request);
-    std::optional<core::Error> error;
-    seconds wait = backoff(attempt);
-    if (!response) {
-      if (http.last_request_sent()) {
-        return core::fail(
-            maybe_sent(mailbox, response.error().message(), result.client_request_id));
-      }
-      if (response.error().error_class() != ErrorClass::Temporary) {
-        return core::fail(std::move(response.error()).context("Graph sendMail"));
-      }
-      error = std::move(response.error());  // it never reached Graph: repeat
-    } else {
-      const std::string request_id = response->header("request-id");
-      const Next next = next_for(response->status, response->retry_after.has_value());
-      if (next == Next::Sent) {
-        log_answer(settings, mailbox, attempt, *response, "");
-        result.request_id = request_id;
-        return result;
-      }
-      error = explain_graph_error(response->status, response->body, mailbox, request_id,
-                                  result.client_request_id);
-      log_answer(settings, mailbox, attempt, *response, error->code());
-      if (next == Next::Renew && refresh && !result.token_refreshed) {
-        auto fresh = refresh();
-        if (!fresh)
-          return core::fail(std::move(fresh.error()).context("renewing the token for Graph"));
-        access_token = std::move(*fresh);
-        result.token_refreshed = true;
-        continue;
-      }
-      if (next == Next::MaybeSent) {
-        return core::fail(maybe_sent({}, error->message(), {}));
-      }
-      if (next != Next::Repeat) return core::fail(std::move(*error));
-      if (response->retry_after) wait = *response->retry_after;
-    }
-    error->with_retry_after(wait);  // when a caller that gives up here may try again
-    if (attempt >= settings.max_attempts) {
-      return core::fail(std::move(*error).context(fmt::format("after {} attempts", attempt)));
-    }
-    if (waited + wait > settings.max_total_wait) {
-      return core::fail(std::move(*error).context(
-          fmt::format("the next try is due in {} s, more than the {} s left of this send's wait",
-                      wait.count(), (settings.max_total_wait - waited).count())));
-    }
-    sleeper.sleep(wait);
-    waited += wait;
-  }
+  long status = 0;
+  const oauth2::TokenGetter token = [&](bool renew) -> core::Result<core::Secret> {
+    if (!renew) return std::move(access_token);
+    auto fresh = refresh();
+    if (!fresh) return core::fail(std::move(fresh.error()).context("renewing the token for Graph"));
+    return fresh;
+  };
+  const std::function<core::Result<void>(core::Secret)> attempt = [&](core::Secret bearer) {
+    status = 0;
+    return post_with_retries(http, settings, mailbox, request, bearer, sleeper, result, status);
+  };
+  auto sent = oauth2::renew_once<void>(
+      token, attempt, [&](const core::Error&) { return status == 401 && bool(refresh); },
+      &result.token_refreshed);
+  if (!sent) return core::fail(std::move(sent.error()));
+  return result;
 }
 
 core::Result<SendResult> send_mime(oauth2::HttpClient& http, const GraphSettings& settings,

@@ -126,4 +126,9 @@ core::Error command_error(std::string_view command, const Response& response,
                      fmt::format("the server refused {}: {}", about, said));
 }
 
+bool refused_credentials(const core::Error& error) {
+  return error.code() == error_code::kAuthenticationFailed ||
+         error.code() == error_code::kCredentialsExpired || error.code() == error_code::kNo;
+}
+
 }  // namespace mailoauth::imap

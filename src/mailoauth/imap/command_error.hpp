@@ -33,6 +33,12 @@ inline constexpr std::string_view kNo = "imap.no";
 inline constexpr std::string_view kBad = "imap.bad";
 }  // namespace error_code
 
+// Whether AUTHENTICATE's error is the server refusing the credentials (a
+// tagged NO: AUTHENTICATIONFAILED, EXPIRED, or no code at all, as Exchange
+// answers) — the one case where a renewed token may help (oauth2::renew_once).
+// Not BYE, not "authenticated but not connected", not AUTHORIZATIONFAILED.
+bool refused_credentials(const core::Error& error);
+
 // `command` is what was refused, for the message ("STATUS", "AUTHENTICATE
 // XOAUTH2"); `mailbox` (UTF-8) the mailbox it was about, when it was about one.
 core::Error command_error(std::string_view command, const Response& response,

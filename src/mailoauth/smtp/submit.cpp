@@ -1,9 +1,14 @@
-// The synchronous driver of the SMTP Session; see submit.hpp.
+// The synchronous driver of the SMTP Session; see submit.hpp. The session's
+// steps (open, AUTH, the messages) are coroutines run one by one on a private
+// io_context; the token is asked for between them (renew_once), so the
+// blocking token engine is never called from inside a coroutine.
 #include "mailoauth/smtp/submit.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+
+#include "mailoauth/oauth2/renew_once.hpp"
 
 namespace mailoauth::smtp {
 
@@ -19,40 +24,39 @@ sasl::ClientCredentials credentials_for(const SubmitAuth& auth, core::Secret sec
   return credentials;
 }
 
-asio::awaitable<core::Result<SubmitResult>> run_submit(ClientSettings settings,
-                                                       std::optional<SubmitAuth> auth,
+// Runs one step of the session to completion on `context`. submit() runs
+// its steps one after another on the same io_context, and asks for the
+// token between them, never inside a coroutine: the engine behind
+// SubmitAuth::secret blocks (HTTP, the store's lock, retry sleeps).
+template <typename T>
+T run_step(asio::io_context& context, asio::awaitable<T> step) {
+  context.restart();
+  auto future = asio::co_spawn(context, std::move(step), asio::use_future);
+  context.run();
+  return future.get();
+}
+
+// AUTH, with a refused bearer token renewed once (oauth2::renew_once).
+core::Result<sasl::Mechanism> authenticate(asio::io_context& context, Session& session,
+                                           const SubmitAuth& auth, const ClientSettings& settings,
+                                           bool& renewed) {
+  const bool bearer = !auth.mechanisms.empty() && sasl::is_bearer(auth.mechanisms.front());
+  return oauth2::renew_once<sasl::Mechanism>(
+      auth.secret,
+      [&](core::Secret secret) {
+        return run_step(context,
+                        session.authenticate(credentials_for(auth, std::move(secret), settings),
+                                             auth.mechanisms));
+      },
+      [&](const core::Error& error) {
+        return bearer && !session.broken() && error.error_class() == core::ErrorClass::Permanent;
+      },
+      &renewed);
+}
+
+// The messages, then QUIT, over the open (and authenticated) session.
+asio::awaitable<core::Result<SubmitResult>> run_submit(Session* session, SubmitResult result,
                                                        std::vector<Outgoing> messages) {
-  auto opened = co_await Session::open(settings);
-  if (!opened) co_return core::fail(opened.error());
-  std::unique_ptr<Session> session = std::move(*opened);
-  SubmitResult result;
-  result.peer = session->peer();
-  result.encrypted = session->encrypted();
-  result.certificate = session->peer_certificate();
-  result.capabilities = session->capabilities();
-
-  if (auth) {
-    auto secret = auth->secret(false);
-    if (!secret) co_return core::fail(secret.error());
-    auto authenticated = co_await session->authenticate(
-        credentials_for(*auth, std::move(*secret), settings), auth->mechanisms);
-    if (!authenticated && !session->broken() &&
-        authenticated.error().error_class() == core::ErrorClass::Permanent &&
-        !auth->mechanisms.empty() && sasl::is_bearer(auth->mechanisms.front())) {
-      auto renewed = auth->secret(true);
-      if (renewed) {
-        result.token_renewed = true;
-        authenticated = co_await session->authenticate(
-            credentials_for(*auth, std::move(*renewed), settings), auth->mechanisms);
-      }
-    }
-    if (!authenticated) {
-      co_await session->quit();
-      co_return core::fail(authenticated.error());
-    }
-    result.mechanism = *authenticated;
-  }
-
   for (Outgoing& outgoing : messages) {
     if (session->broken()) {
       result.reports.push_back(core::fail(core::ErrorClass::Temporary, "smtp.session_broken",
@@ -72,11 +76,23 @@ asio::awaitable<core::Result<SubmitResult>> run_submit(ClientSettings settings,
 core::Result<SubmitResult> submit(ClientSettings settings, std::optional<SubmitAuth> auth,
                                   std::vector<Outgoing> messages) {
   asio::io_context context;
-  auto future =
-      asio::co_spawn(context, run_submit(std::move(settings), std::move(auth), std::move(messages)),
-                     asio::use_future);
-  context.run();
-  return future.get();
+  auto opened = run_step(context, Session::open(settings));
+  if (!opened) return core::fail(opened.error());
+  std::unique_ptr<Session> session = std::move(*opened);
+  SubmitResult result;
+  result.peer = session->peer();
+  result.encrypted = session->encrypted();
+  result.certificate = session->peer_certificate();
+  result.capabilities = session->capabilities();
+  if (auth) {
+    auto authenticated = authenticate(context, *session, *auth, settings, result.token_renewed);
+    if (!authenticated) {
+      run_step(context, session->quit());
+      return core::fail(authenticated.error());
+    }
+    result.mechanism = *authenticated;
+  }
+  return run_step(context, run_submit(session.get(), std::move(result), std::move(messages)));
 }
 
 }  // namespace mailoauth::smtp

@@ -4,7 +4,11 @@
 // which are not coroutines. A bearer token the server refuses is renewed once
 // (the engine is asked for a new one) and AUTH tried again, as a token
 // revoked or rotated early must not fail a cron job that a second try would
-// have saved. Nothing here keeps a secret beyond the call.
+// have saved (oauth2::renew_once, the rule IMAP and Graph share). The token
+// is asked for through the synchronous path, between the session's steps and
+// outside any coroutine, so `secret` may block (the token engine does);
+// coroutine code (the relay) uses the TokenSource and renew_once_async
+// instead. Nothing here keeps a secret beyond the call.
 #pragma once
 
 #include <functional>

@@ -5,11 +5,13 @@
 # reuse it from the cache (grants counted in the server's log, so this runs
 # alone: "serial"), also when eight start at once on an empty state
 # directory; -no-cache asks every run; OAUTHBEARER, a secret file and
-# certificate credentials work; a wrong secret and a revoked (cached) token
-# are CRITICAL with the servers' words; -account uses a native account; an
-# unusable cache is worked around (said in the long output), an unusable
-# store of a native account is "Token store error occurred"; the trace log
-# carries neither secret nor token (no HOME: tests/cli/nagios).
+# certificate credentials work; a wrong secret is CRITICAL with the identity
+# server's words; a revoked (cached) token is renewed once and the check goes
+# on, a token refused again is CRITICAL with Dovecot's words; -account uses a
+# native account; an unusable cache is worked around (said in the long
+# output), an unusable store of a native account is "Token store error
+# occurred"; the trace log carries neither secret nor token (no HOME:
+# tests/cli/nagios).
 set -u
 source "${BASH_SOURCE%/*}/../common.sh"
 source "$MAILOAUTH_STACK_ENV"
@@ -82,12 +84,19 @@ token=$("$MAILOAUTH_BIN_DIR/fetch-token" -client-id "$CC_CLIENT_ID" -client-secr
 code=$(printf 'token=%s&token_type_hint=access_token&client_id=%s&client_secret=%s' \
          "$token" "$CC_CLIENT_ID" "$CC_CLIENT_SECRET" |
        curl -sS --max-time 5 -o /dev/null -w '%{http_code}' --data-binary @- "$OIDC_REVOKE_URL")
+before=$(grants "$CC_CLIENT_ID")
 run -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/secret"
-check "revoked token: CRITICAL Login error with Dovecot's words [1/4]" test "$code" = 200
-check "revoked token: CRITICAL Login error with Dovecot's words [2/4]" test $rc -eq 2
-check "revoked token: CRITICAL Login error with Dovecot's words [3/4]" test "$(line)" = "CRITICAL: Login error occurred "
-check "revoked token: CRITICAL Login error with Dovecot's words [4/4]" grep -q "AUTHENTICATIONFAILED" "$tmp/out"
+after=$(grants "$CC_CLIENT_ID")
+check "revoked cached token: renewed once, the check goes on [1/4]" test "$code" = 200
+check "revoked cached token: renewed once, the check goes on [2/4]" test $rc -eq 1
+check "revoked cached token: renewed once, the check goes on [3/4]" grep -q "1 messages found" <(line)
+check "revoked cached token: renewed once, the check goes on [4/4]" test $((after - before)) -eq 1
 check "the token is not in the output" not grep -qF "$token" "$tmp/out"
+# A token refused again after the renewal (it is not for this mailbox) is final.
+run -client-id "$CC_CLIENT_ID" -client-secret-file "$tmp/secret" -shared-mailbox "$USER2"
+check "a token refused twice: CRITICAL Login error with Dovecot's words [1/3]" test $rc -eq 2
+check "a token refused twice: CRITICAL Login error with Dovecot's words [2/3]" test "$(line)" = "CRITICAL: Login error occurred "
+check "a token refused twice: CRITICAL Login error with Dovecot's words [3/3]" grep -q "AUTHENTICATIONFAILED" "$tmp/out"
 
 cat >"$tmp/config.toml" <<EOC
 [accounts.monitor]

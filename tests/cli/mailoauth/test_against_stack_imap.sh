@@ -4,7 +4,9 @@
 # Dovecot: capabilities before and after login (text and JSON), a folder of
 # this run's own checked empty (OK), with messages (WARNING, then thresholds),
 # missing (CRITICAL), over STARTTLS and implicit TLS; list shows the counts;
-# bad usage of check is UNKNOWN (3); the token never appears in -v output.
+# bad usage of check is UNKNOWN (3); the token never appears in -v output; a
+# stored token the server no longer accepts (revoked) is renewed once and the
+# check goes on.
 set -u
 source "${BASH_SOURCE%/*}/../common.sh"
 source "$MAILOAUTH_STACK_ENV"
@@ -73,6 +75,15 @@ check "list: the folder with 2 messages; -v shows the dialogue without the token
 check "list: the folder with 2 messages; -v shows the dialogue without the token [2/4]" grep -Eq "^ +2 +[0-9]+  $folder$" "$tmp/out"
 check "list: the folder with 2 messages; -v shows the dialogue without the token [3/4]" grep -q "imap C: .*AUTHENTICATE XOAUTH2" "$tmp/err"
 check "list: the folder with 2 messages; -v shows the dialogue without the token [4/4]" not grep -qF -e "$token" "$tmp/err" || { show "$tmp/out"; show "$tmp/err"; }
+# Revoke the stored token at the server: it still looks valid to the store.
+curl -s --max-time 5 -o /dev/null -d "token=$token" -d "client_id=$CC_CLIENT_ID" \
+  -d "client_secret=$CC_CLIENT_SECRET" "$OIDC_REVOKE_URL"
+"$m" imap check box -f "$folder" >"$tmp/out" 2>"$tmp/err"; rc=$?
+renewed=$("$m" token get box)
+check "a revoked stored token: renewed once, the check goes on [1/4]" test $rc -eq 1
+check "a revoked stored token: renewed once, the check goes on [2/4]" grep -q "^WARNING: $USER1: 2 messages found" "$tmp/out"
+check "a revoked stored token: renewed once, the check goes on [3/4]" test -n "$renewed"
+check "a revoked stored token: renewed once, the check goes on [4/4]" test "$renewed" != "$token" || { show "$tmp/out"; show "$tmp/err"; }
 "$m" imap check nosuch >"$tmp/out"; rc=$?
 check "an unknown account: UNKNOWN naming the known ones [1/2]" test $rc -eq 3
 check "an unknown account: UNKNOWN naming the known ones [2/2]" grep -q "box" "$tmp/out" || show "$tmp/out"

@@ -70,5 +70,20 @@ TEST(CommandErrorTest, ByeBadAndEscaping) {
             "NO [OVERQUOTA] Quota exceeded");
 }
 
+// What renew_once may renew a token for: a refusal of the credentials, not
+// a server going away or an identity that cannot open the mailbox.
+TEST(CommandErrorTest, RefusedCredentialsAreOnlyTheRefusalsARenewedTokenCanFix) {
+  const auto refused = [](const char* line) {
+    return refused_credentials(command_error("AUTHENTICATE XOAUTH2", parse(line)));
+  };
+  EXPECT_TRUE(refused("M1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"));  // Dovecot
+  EXPECT_TRUE(refused("M1 NO [EXPIRED] Token expired\r\n"));
+  EXPECT_TRUE(refused("M1 NO AUTHENTICATE failed.\r\n"));  // Exchange Online
+  EXPECT_FALSE(refused("M1 NO [AUTHORIZATIONFAILED] Not allowed to act as that user\r\n"));
+  EXPECT_FALSE(refused("M1 NO [UNAVAILABLE] Try later\r\n"));
+  EXPECT_FALSE(refused("* BYE Server shutting down.\r\n"));
+  EXPECT_FALSE(refused("M1 BAD User is authenticated but not connected.\r\n"));
+}
+
 }  // namespace
 }  // namespace mailoauth::imap
