@@ -6,6 +6,7 @@
 // protocols' own use is tested against the real servers (SMTP, IMAP, Graph).
 #include "mailoauth/oauth2/renew_once.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,14 @@ core::Error refusal() {
 
 bool is_refusal(const core::Error& error) {
   return error.code() == "smtp.auth_refused";
+}
+
+// An attempt the server always refuses, counting its calls.
+std::function<core::Result<int>(core::Secret)> always_refused(int& attempts) {
+  return [&attempts](core::Secret) -> core::Result<int> {
+    ++attempts;
+    return core::fail(refusal());
+  };
 }
 
 TEST(RenewOnceTest, AcceptedTokenCostsOneTokenAndNoRenewal) {
