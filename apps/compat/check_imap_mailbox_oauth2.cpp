@@ -14,6 +14,7 @@
 #include "mailoauth/compat/client_credentials_token.hpp"
 #include "mailoauth/compat/mailbox_check.hpp"
 #include "mailoauth/compat/mailbox_check_flags.hpp"
+#include "mailoauth/core/process_hardening.hpp"
 #include "mailoauth/imap/sync_client.hpp"
 #include "mailoauth/sasl/mechanism.hpp"
 
@@ -22,6 +23,7 @@
 using namespace mailoauth;
 
 int main(int argc, char** argv) {
+  mailoauth::core::harden_process(mailoauth::core::ProgramKind::Plugin);
   compat::CheckMailApp app("check_imap_mailbox_oauth2", argv[0]);
   app.report_as_plugin();
   compat::MailboxCheckFlags common;

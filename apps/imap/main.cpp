@@ -20,6 +20,7 @@
 #include "mailoauth/compat/mailbox_check.hpp"
 #include "mailoauth/compat/server_inspection.hpp"
 #include "mailoauth/core/error.hpp"
+#include "mailoauth/core/process_hardening.hpp"
 #include "mailoauth/core/version.hpp"
 #include "mailoauth/imap/sync_client.hpp"
 #include "mailoauth/monitor/age_duration.hpp"
@@ -236,6 +237,7 @@ int check(const app::GlobalOptions& global, const Connection& options, const Che
 }  // namespace
 
 int main(int argc, char** argv) {
+  mailoauth::core::harden_process(mailoauth::core::ProgramKind::Tool);
   CLI::App cli{"mailoauth imap - look at a mailbox with a mailoauth account's token", "mailoauth"};
   cli.set_version_flag("-V,--version", fmt::format("mailoauth {}", core::version()));
   app::GlobalOptions global;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "mailoauth/core/error.hpp"
+#include "mailoauth/core/process_hardening.hpp"
 #include "mailoauth/core/version.hpp"
 #include "mailoauth/oauth2/provider.hpp"
 
@@ -96,6 +97,7 @@ std::string_view command_word(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  mailoauth::core::harden_process(mailoauth::core::ProgramKind::Tool);
   if (const std::string_view word = command_word(argc, argv);
       word == "send" || word == "sendmail") {
     exec_program(argv, "mailoauth-send");

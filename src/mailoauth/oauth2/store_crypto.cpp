@@ -67,19 +67,33 @@ std::string owner_and_mode(const struct stat& info) {
                      info.st_mode & 07777);
 }
 
+// Why this user cannot reach `path`: the first directory on the way it may
+// not search, with that directory's owner and mode; empty when none is found.
+std::string blocking_directory(const std::filesystem::path& path) {
+  std::filesystem::path prefix;
+  for (const auto& part : path.parent_path()) {
+    prefix /= part;
+    struct stat info {};
+    if (::access(prefix.c_str(), X_OK) != 0 && ::stat(prefix.c_str(), &info) == 0) {
+      return fmt::format("; {} is closed to this user ({})", prefix.string(), owner_and_mode(info));
+    }
+  }
+  return {};
+}
+
 core::Error unreadable_key(const std::filesystem::path& path, int error_number) {
   struct stat info {};
   std::string facts;
   if (::stat(path.c_str(), &info) == 0) {
     facts = fmt::format("; {}", owner_and_mode(info));
-  } else if (::stat(path.parent_path().c_str(), &info) == 0) {
-    facts = fmt::format("; its directory: {}", owner_and_mode(info));
+  } else {
+    facts = blocking_directory(path);
   }
   return core::Error(core::ErrorClass::Config, "store.key_unreadable",
                      fmt::format("cannot read the token store key {}: {}{}", path.string(),
                                  std::strerror(error_number), facts),
-                     "run as the user that owns the state directory, or fix the file's owner "
-                     "and mode (0600)");
+                     "run as the user that owns the state directory, or set MAILOAUTH_STATE_DIR "
+                     "(or --state-dir) to a directory of this user");
 }
 
 // The key file's text, nullopt when there is none; refused when others may read it.
