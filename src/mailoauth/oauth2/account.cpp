@@ -11,11 +11,14 @@
 #include <fstream>
 #include <sstream>
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "mailoauth/core/config.hpp"
 #include "mailoauth/core/log.hpp"
+#include "mailoauth/oauth2/file_access.hpp"
 #include "mailoauth/sasl/mechanism.hpp"
 
 namespace mailoauth::oauth2 {
@@ -450,8 +453,14 @@ core::Result<AccountsConfig> parse_accounts(std::string_view text, std::string s
 }
 
 core::Result<AccountsConfig> load_accounts(const std::filesystem::path& path) {
-  std::error_code missing;
-  if (!std::filesystem::exists(path, missing)) {
+  struct stat found {};
+  if (::stat(path.c_str(), &found) != 0) {
+    if (errno != ENOENT && errno != ENOTDIR) {
+      return core::fail(
+          ErrorClass::Config, "config.unreadable",
+          fmt::format("cannot read {}: {}", path.string(), file_access_failure(path, errno)),
+          "check the path and that this user may read it");
+    }
     AccountsConfig empty;
     empty.path = path;
     return empty;
@@ -505,6 +514,54 @@ core::Result<AccountsConfig> load_accounts(const std::filesystem::path& path) {
   return config;
 }
 
+namespace {
+
+// A secret file: at most kMaxSecretFile bytes (a larger file is not a secret),
+// trailing newlines dropped, every buffer wiped; a refusal says why (errno,
+// owner and mode) without a byte of the file.
+core::Result<core::Secret> read_secret_file(const std::string& path) {
+  const auto refused = [&path](int error_number) {
+    return core::fail(ErrorClass::Config, "config.secret_file",
+                      fmt::format("cannot read the client secret file {}: {}", path,
+                                  file_access_failure(path, error_number)),
+                      "check the path and that this user may read it");
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return refused(errno);
+  std::string text(kMaxSecretFile + 1, '\0');
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::read(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error_number = errno;
+      ::close(fd);
+      core::secure_wipe(text.data(), text.size());
+      return refused(error_number);
+    }
+    if (n == 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  if (done > kMaxSecretFile) {
+    core::secure_wipe(text.data(), text.size());
+    return core::fail(ErrorClass::Config, "config.secret_file",
+                      fmt::format("{} is larger than a client secret can be", path),
+                      "the file must hold only the secret's Value");
+  }
+  core::secure_wipe(text.data() + done, text.size() - done);
+  text.resize(done);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.empty()) {
+    return core::fail(ErrorClass::Config, "config.secret_file",
+                      fmt::format("the client secret file {} is empty", path),
+                      "write the secret's Value (not its ID) into it");
+  }
+  return core::Secret::take(std::move(text));
+}
+
+}  // namespace
+
 core::Result<core::Secret> read_secret_source(const SecretSource& source) {
   switch (source.kind) {
     case SecretSource::Kind::Inline:
@@ -519,31 +576,8 @@ core::Result<core::Secret> read_secret_source(const SecretSource& source) {
       }
       return core::Secret(value);
     }
-    case SecretSource::Kind::File: {
-      std::ifstream stream(source.where, std::ios::binary);
-      if (!stream) {
-        return core::fail(ErrorClass::Config, "config.secret_file",
-                          fmt::format("cannot read the client secret file {}: {}", source.where,
-                                      std::strerror(errno)),
-                          "check the path and that this user may read it");
-      }
-      std::string text(kMaxSecretFile + 1, '\0');
-      stream.read(text.data(), static_cast<std::streamsize>(text.size()));
-      text.resize(static_cast<std::size_t>(stream.gcount()));
-      if (text.size() > kMaxSecretFile) {
-        core::secure_wipe(text.data(), text.size());
-        return core::fail(ErrorClass::Config, "config.secret_file",
-                          fmt::format("{} is larger than a client secret can be", source.where),
-                          "the file must hold only the secret's Value");
-      }
-      while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-      if (text.empty()) {
-        return core::fail(ErrorClass::Config, "config.secret_file",
-                          fmt::format("the client secret file {} is empty", source.where),
-                          "write the secret's Value (not its ID) into it");
-      }
-      return core::Secret::take(std::move(text));
-    }
+    case SecretSource::Kind::File:
+      return read_secret_file(source.where);
     case SecretSource::Kind::Store:
       break;
   }

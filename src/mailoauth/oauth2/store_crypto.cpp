@@ -12,13 +12,13 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <pwd.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "mailoauth/core/base64.hpp"
 #include "mailoauth/core/file_write.hpp"
+#include "mailoauth/oauth2/file_access.hpp"
 
 namespace mailoauth::oauth2 {
 
@@ -59,39 +59,10 @@ core::Result<core::Secret> decode_key_text(std::string_view text, std::string_vi
   return core::Secret::take(std::move(bytes));
 }
 
-// "owner uid 0 (root), mode 0640" for messages about files we cannot use.
-std::string owner_and_mode(const struct stat& info) {
-  const struct passwd* owner = ::getpwuid(info.st_uid);
-  return fmt::format("owner uid {}{}, mode {:04o}", info.st_uid,
-                     owner != nullptr ? fmt::format(" ({})", owner->pw_name) : std::string(),
-                     info.st_mode & 07777);
-}
-
-// Why this user cannot reach `path`: the first directory on the way it may
-// not search, with that directory's owner and mode; empty when none is found.
-std::string blocking_directory(const std::filesystem::path& path) {
-  std::filesystem::path prefix;
-  for (const auto& part : path.parent_path()) {
-    prefix /= part;
-    struct stat info {};
-    if (::access(prefix.c_str(), X_OK) != 0 && ::stat(prefix.c_str(), &info) == 0) {
-      return fmt::format("; {} is closed to this user ({})", prefix.string(), owner_and_mode(info));
-    }
-  }
-  return {};
-}
-
 core::Error unreadable_key(const std::filesystem::path& path, int error_number) {
-  struct stat info {};
-  std::string facts;
-  if (::stat(path.c_str(), &info) == 0) {
-    facts = fmt::format("; {}", owner_and_mode(info));
-  } else {
-    facts = blocking_directory(path);
-  }
   return core::Error(core::ErrorClass::Config, "store.key_unreadable",
-                     fmt::format("cannot read the token store key {}: {}{}", path.string(),
-                                 std::strerror(error_number), facts),
+                     fmt::format("cannot read the token store key {}: {}", path.string(),
+                                 file_access_failure(path, error_number)),
                      "run as the user that owns the state directory, or set MAILOAUTH_STATE_DIR "
                      "(or --state-dir) to a directory of this user");
 }
