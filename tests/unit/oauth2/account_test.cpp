@@ -272,6 +272,46 @@ TEST_F(ConfigFileTest, AnUnreadableSecretFileSaysWhyWithOwnerAndMode) {
   EXPECT_EQ(message.find("value"), std::string::npos);
 }
 
+// The browser sign-in's redirect: a registered path (Keycloak, Okta, many
+// generic servers: http://127.0.0.1/callback), the port free unless named.
+TEST(AccountTest, RedirectUriGivesTheLoopbackPathAndHost) {
+  const std::string base =
+      "[accounts.kc]\nprovider = \"generic\"\nissuer = \"https://id.example\"\n"
+      "client_id = \"mail\"\n";
+  const auto config = parse(base + "redirect_uri = \"http://localhost/callback\"\n");
+  const Account& account = config.accounts.at(0);
+  EXPECT_EQ(account.redirect_host, "localhost");
+  EXPECT_EQ(account.redirect_path, "/callback");
+  EXPECT_EQ(account.redirect_port, 0);
+  EXPECT_EQ(parse(base).accounts.at(0).redirect_path, "/");
+  EXPECT_EQ(
+      parse(base + "redirect_uri = \"http://127.0.0.1:8400/cb\"\n").accounts.at(0).redirect_port,
+      8400);
+  EXPECT_NE(
+      parse_error(base + "redirect_uri = \"http://127.0.0.1:8400/cb\"\nredirect_port = 8401\n")
+          .find("one place"),
+      std::string::npos);
+  EXPECT_NE(parse_error(base + "redirect_uri = \"https://app.example/cb\"\n").find("config.toml:5"),
+            std::string::npos);
+}
+
+// One key table feeds reading and the unknown-key check: a near miss of a
+// key only the table knows is named.
+TEST(AccountTest, UnknownKeysAreCheckedAgainstTheKeyTable) {
+  const std::string base =
+      "[accounts.kc]\nprovider = \"generic\"\nissuer = \"https://id.example\"\n"
+      "client_id = \"mail\"\n";
+  EXPECT_NE(parse_error(base + "redirect_url = \"http://127.0.0.1/cb\"\n")
+                .find("did you mean 'redirect_uri'"),
+            std::string::npos);
+  EXPECT_NE(parse_error(base + "previous_client_secret_expire = \"2027-01-01\"\n")
+                .find("did you mean 'previous_client_secret_expires'"),
+            std::string::npos);
+  EXPECT_NE(parse_error(base + "refresh_margin = \"soon\"\n").find("refresh_margin"),
+            std::string::npos)
+      << "a wrong type is named by key";
+}
+
 TEST(AccountTextTest, RenderedAccountParsesBack) {
   AccountDraft draft;
   draft.name = "work";
