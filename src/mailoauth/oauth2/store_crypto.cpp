@@ -5,11 +5,13 @@
 #include "mailoauth/oauth2/store_crypto.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <optional>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sodium.h>
@@ -125,6 +127,36 @@ bool write_all(int fd, std::string_view data) {
   return true;
 }
 
+// link(temporary, path), which never replaces; on a file system without hard
+// links, rename with RENAME_NOREPLACE, which never replaces either.
+int place_without_replacing(const std::filesystem::path& temporary,
+                            const std::filesystem::path& path) {
+  if (::link(temporary.c_str(), path.c_str()) == 0) return 0;
+  if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP && errno != ENOSYS) return -1;
+  return ::renameat2(AT_FDCWD, temporary.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE);
+}
+
+// Whether a directory holds nothing but mailoauth's own files, so tightening
+// its mode cannot take anything from anyone (a --state-dir of /tmp or /var/lib
+// by mistake must keep its mode).
+bool holds_only_our_files(const std::filesystem::path& directory) {
+  DIR* listing = ::opendir(directory.c_str());
+  if (listing == nullptr) return false;
+  bool ours = true;
+  while (const dirent* entry = ::readdir(listing)) {
+    const std::string_view name = entry->d_name;
+    if (name == "." || name == ".." || name == "store.key" || name == "failed" ||
+        name.starts_with("tokens.db") ||
+        (name.starts_with(".store.key.") && name.ends_with(".tmp"))) {
+      continue;
+    }
+    ours = false;
+    break;
+  }
+  ::closedir(listing);
+  return ours;
+}
+
 // First use: a candidate key written completely and fsynced under a temporary
 // name, then link()ed to the key file's name. link() never replaces: if another
 // process got there first (EEXIST), its key is the store's key and ours is
@@ -159,7 +191,7 @@ core::Result<StoreKey> create_key_file(const std::filesystem::path& path) {
     return failed("writing it", error_number);
   }
   if (::close(fd) != 0) return failed("closing it", errno);
-  const int linked = ::link(temporary.c_str(), path.c_str());
+  const int linked = place_without_replacing(temporary, path);
   const int link_error = errno;
   ::unlink(temporary.c_str());
   if (linked != 0 && link_error != EEXIST) return failed("linking it into place", link_error);
@@ -226,8 +258,12 @@ core::Result<void> ensure_private_directory(const std::filesystem::path& directo
           fmt::format("the state directory {} is not a directory", directory.string()),
           "set MAILOAUTH_STATE_DIR (or --state-dir) to a directory");
     }
-    // Ours and open to others: tighten (tokens are sealed, but their metadata is not).
-    if (info.st_uid == ::geteuid() && (info.st_mode & 077) != 0) ::chmod(directory.c_str(), 0700);
+    // Ours, open to others, and holding only the store: tighten (tokens are
+    // sealed, but which accounts exist and when they renew is not).
+    if (info.st_uid == ::geteuid() && (info.st_mode & 077) != 0 &&
+        holds_only_our_files(directory)) {
+      ::chmod(directory.c_str(), 0700);
+    }
     return {};
   }
   if (errno != ENOENT) {

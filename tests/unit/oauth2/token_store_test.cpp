@@ -329,6 +329,13 @@ TEST(TokenStoreTest, AnExistingStoreOpenToOthersIsTightened) {
   EXPECT_EQ(info.st_mode & 0777, 0600u);
   ASSERT_EQ(::stat(path.parent_path().c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0700u);
+  // A directory that holds other files too (--state-dir /var/lib by mistake)
+  // keeps its mode; only the store's own files are tightened.
+  std::ofstream(path.parent_path() / "someone-elses-file") << "x";
+  ::chmod(path.parent_path().c_str(), 0755);
+  { auto store = open_store(path); }
+  ASSERT_EQ(::stat(path.parent_path().c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0755u);
 }
 
 // A state directory this user may read but not write (a read-only mount, a
