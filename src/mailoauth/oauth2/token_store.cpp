@@ -367,6 +367,33 @@ core::Result<void> initialise_store(TokenStore::Impl& impl) {
 
 }  // namespace
 
+namespace {
+
+// The fast path of every open after the first: the schema is current and the
+// key check is there and opens with this key (no write, no lock). False when
+// the store still needs initialise_store; an error for a wrong key.
+core::Result<bool> verify_existing_store(TokenStore::Impl& impl) {
+  auto version = impl.prepare("PRAGMA user_version");
+  if (!version) return core::fail(version.error());
+  const int version_step = sqlite3_step(version->get());
+  if (version_step != SQLITE_ROW) {
+    return core::fail(impl.error(version_step, "reading the schema version"));
+  }
+  if (sqlite3_column_int(version->get(), 0) != kSchemaVersion) return false;
+  version->reset();
+  auto check = impl.prepare("SELECT value FROM meta WHERE key = 'key_check'");
+  if (!check) return core::fail(check.error());
+  const int step = sqlite3_step(check->get());
+  if (step == SQLITE_DONE) return false;
+  if (step != SQLITE_ROW) return core::fail(impl.error(step, "reading the key check"));
+  if (!unseal(impl.key, column_blob(check->get(), 0), kKeyCheck)) {
+    return core::fail(wrong_key(impl.path, impl.key));
+  }
+  return true;
+}
+
+}  // namespace
+
 core::Result<TokenStore> TokenStore::open(const std::filesystem::path& database, StoreKey key,
                                           const core::Clock& clock, TokenStoreOptions options) {
   auto impl = std::make_unique<Impl>(database, std::move(key), clock, options);
@@ -416,30 +443,9 @@ core::Result<TokenStore> TokenStore::open(const std::filesystem::path& database,
   if (auto result = impl->exec("PRAGMA synchronous=FULL", "setting synchronous=FULL"); !result) {
     return core::fail(result.error());
   }
-  // Fast path for every open after the first: schema current, key check there
-  // and opening with this key; no write, no lock.
-  auto version = impl->prepare("PRAGMA user_version");
-  if (!version) return core::fail(version.error());
-  const int version_step = sqlite3_step(version->get());
-  if (version_step != SQLITE_ROW)
-    return core::fail(impl->error(version_step, "reading the schema version"));
-  const bool current_schema = sqlite3_column_int(version->get(), 0) == kSchemaVersion;
-  version->reset();
-  bool checked = false;
-  if (current_schema) {
-    auto check = impl->prepare("SELECT value FROM meta WHERE key = 'key_check'");
-    if (!check) return core::fail(check.error());
-    const int step = sqlite3_step(check->get());
-    if (step == SQLITE_ROW) {
-      if (!unseal(impl->key, column_blob(check->get(), 0), kKeyCheck)) {
-        return core::fail(wrong_key(database, impl->key));
-      }
-      checked = true;
-    } else if (step != SQLITE_DONE) {
-      return core::fail(impl->error(step, "reading the key check"));
-    }
-  }
-  if (!checked) {
+  auto checked = verify_existing_store(*impl);
+  if (!checked) return core::fail(checked.error());
+  if (!*checked) {
     if (impl->read_only) {
       return core::fail(ErrorClass::Config, "store.read_only",
                         fmt::format("the token store {} is not initialised and this user cannot "
