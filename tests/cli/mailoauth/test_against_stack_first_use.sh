@@ -8,7 +8,7 @@
 # - a state directory owned by another user, and HOME pointing at a directory
 #   this user cannot read (a daemon started from a root shell that drops to
 #   nobody): a clear refusal naming the directory and its reason, never an
-#   abort (signal 6, a core file); the plugin says it on its first line.
+#   abort (signal 6, a core file); the plugin answers with a Nagios state.
 # Runs as root (the test machines do) to act as `nobody` through setpriv.
 set -u
 [ -n "${DEBUG_TEST:-}" ] && set -x
@@ -57,6 +57,16 @@ check "state dir of another user: exit 78 (not an abort), nothing on stdout" '[ 
 check "state dir of another user: the directory, the refusal and its owner named" \
   'grep -q "$tmp/rootstate" "$tmp/err" && grep -q "Permission denied" "$tmp/err" && grep -q "root" "$tmp/err"'
 
+# --- a read-only state directory still serves a valid cached token ------------------------
+ro="$tmp/nobody/state"
+MAILOAUTH_CONFIG="$tmp/nobody/config.toml" MAILOAUTH_STATE_DIR="$ro" "${as_nobody[@]}" "$m" token get app >"$tmp/ro.first" 2>"$tmp/err"
+chmod 0400 "$ro"/tokens.db* "$ro/store.key"; chmod 0500 "$ro"
+MAILOAUTH_CONFIG="$tmp/nobody/config.toml" MAILOAUTH_STATE_DIR="$ro" "${as_nobody[@]}" "$m" token get app >"$tmp/ro.second" 2>"$tmp/err"; rc=$?
+check "read-only state dir: the cached token is served (exit 0, same token)" '[ $rc -eq 0 ] && [ -s "$tmp/ro.first" ] && cmp -s "$tmp/ro.first" "$tmp/ro.second"'
+MAILOAUTH_CONFIG="$tmp/nobody/config.toml" MAILOAUTH_STATE_DIR="$ro" "${as_nobody[@]}" "$m" token get app --min-valid 999999 >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "read-only state dir: a renewal says the store cannot be written (exit 78)" '[ $rc -eq 78 ] && grep -q "cannot write to the token store" "$tmp/err"'
+chmod 0700 "$ro"
+
 # --- HOME pointing at a directory this user cannot read ---------------------------------
 env -u MAILOAUTH_STATE_DIR HOME=/root MAILOAUTH_CONFIG="$tmp/nobody/config.toml" \
   "${as_nobody[@]}" "$m" token get app >"$tmp/out" 2>"$tmp/err"; rc=$?
@@ -68,6 +78,6 @@ env -u MAILOAUTH_STATE_DIR HOME=/root "${as_nobody[@]}" "$plugin" -folders INBOX
   >"$tmp/out" 2>"$tmp/err"; rc=$?
 echo "plugin as nobody with HOME=/root: exit $rc, first line: $(head -n1 "$tmp/out")"
 check "HOME=/root as nobody: the plugin answers (no signal 6) with a Nagios state" '[ $rc -ge 0 ] && [ $rc -le 3 ]'
-check "HOME=/root as nobody: its first line names the state directory's refusal" \
+check "HOME=/root as nobody: a Nagios first line, and the output names the state directory" \
   'head -n1 "$tmp/out" | grep -Eq "^(UNKNOWN|CRITICAL): " && grep -q "/root/.local/state/mailoauth" "$tmp/out"'
 exit $status
