@@ -218,6 +218,14 @@ int account_show(const GlobalOptions& global, const std::string& name) {
                                         : account.endpoints.token_url);
   fmt::print("device         {}\n",
              account.endpoints.device_url.empty() ? "-" : account.endpoints.device_url);
+  if (account.flow == oauth2::Flow::Delegated) {
+    fmt::print("redirect       {}\n",
+               account.redirect_port == 0
+                   ? fmt::format("http://{}{}  (port chosen at sign-in)", account.redirect_host,
+                                 account.redirect_path)
+                   : fmt::format("http://{}:{}{}", account.redirect_host, account.redirect_port,
+                                 account.redirect_path));
+  }
   fmt::print("refresh margin {} s\n", account.refresh_margin.count());
   return core::kExitOk;
 }

@@ -21,6 +21,9 @@ check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; status=1; fi; 
   --scope offline_access --scope "$MAIL_SCOPE" --login-hint "$USER1" --mailbox "$USER1" >/dev/null
 printf 'redirect_uri = "http://127.0.0.1/callback"\n' >> "$tmp/config.toml"  # the last table: kc's
 
+check "account show names the redirect and says the port is chosen at sign-in" \
+  '"$m" account show kc | grep -q "^redirect       http://127.0.0.1/callback  (port chosen at sign-in)$"'
+
 "$m" token login kc --no-browser --timeout 20 >"$tmp/login.out" 2>"$tmp/login.err" &
 login=$!
 for _ in $(seq 100); do grep -q "^  http" "$tmp/login.err" 2>/dev/null && break; sleep 0.1; done
