@@ -115,6 +115,7 @@ int account_add(const GlobalOptions& global, const AccountAddOptions& options) {
   draft.token_url = options.token_url;
   draft.device_url = options.device_url;
   draft.revocation_url = options.revocation_url;
+  draft.redirect_uri = options.redirect_uri;
   if (draft.preset.empty() && draft.scopes.empty() && draft.provider != "generic") {
     draft.preset = "mail";
   }

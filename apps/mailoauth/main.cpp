@@ -157,6 +157,9 @@ int main(int argc, char** argv) {
   account_add->add_option("--token-url", add.token_url, "generic: token endpoint");
   account_add->add_option("--device-url", add.device_url, "generic: device endpoint");
   account_add->add_option("--revocation-url", add.revocation_url, "generic: revocation endpoint");
+  account_add->add_option("--redirect-uri", add.redirect_uri,
+                          "registered loopback redirect with a path, e.g. "
+                          "http://127.0.0.1/callback (port chosen at sign-in)");
   account_add->callback([&] { std::exit(app::account_add(global, add)); });
 
   account->add_subcommand("list", "list the configured accounts")->callback([&] {

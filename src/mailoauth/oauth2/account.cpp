@@ -744,21 +744,26 @@ std::string toml_string(std::string_view value) {
 
 std::string render_account(const AccountDraft& draft) {
   std::string text = fmt::format("[accounts.{}]\n", draft.name);
-  for (const auto& [key, value] :
-       {std::pair{"provider", &draft.provider}, std::pair{"flow", &draft.flow},
-        std::pair{"tenant", &draft.tenant}, std::pair{"cloud", &draft.cloud},
-        std::pair{"client_id", &draft.client_id},
-        std::pair{"client_secret_file", &draft.client_secret_file},
-        std::pair{"client_secret_env", &draft.client_secret_env},
-        std::pair{"client_secret_expires", &draft.client_secret_expires},
-        std::pair{"certificate_file", &draft.certificate_file},
-        std::pair{"private_key_file", &draft.private_key_file},
-        std::pair{"service_account_file", &draft.service_account_file},
-        std::pair{"preset", &draft.preset}, std::pair{"login_hint", &draft.login_hint},
-        std::pair{"mailbox", &draft.mailbox}, std::pair{"issuer", &draft.issuer},
-        std::pair{"authorize_url", &draft.authorize_url}, std::pair{"token_url", &draft.token_url},
-        std::pair{"device_url", &draft.device_url},
-        std::pair{"revocation_url", &draft.revocation_url}}) {
+  for (const auto& [key, value] : {std::pair{"provider", &draft.provider},
+                                   std::pair{"flow", &draft.flow},
+                                   std::pair{"tenant", &draft.tenant},
+                                   std::pair{"cloud", &draft.cloud},
+                                   std::pair{"client_id", &draft.client_id},
+                                   std::pair{"client_secret_file", &draft.client_secret_file},
+                                   std::pair{"client_secret_env", &draft.client_secret_env},
+                                   std::pair{"client_secret_expires", &draft.client_secret_expires},
+                                   std::pair{"certificate_file", &draft.certificate_file},
+                                   std::pair{"private_key_file", &draft.private_key_file},
+                                   std::pair{"service_account_file", &draft.service_account_file},
+                                   std::pair{"preset", &draft.preset},
+                                   std::pair{"login_hint", &draft.login_hint},
+                                   std::pair{"mailbox", &draft.mailbox},
+                                   std::pair{"issuer", &draft.issuer},
+                                   std::pair{"authorize_url", &draft.authorize_url},
+                                   std::pair{"token_url", &draft.token_url},
+                                   std::pair{"device_url", &draft.device_url},
+                                   std::pair{"revocation_url", &draft.revocation_url},
+                                   std::pair{"redirect_uri", &draft.redirect_uri}}) {
     if (!value->empty()) text += fmt::format("{} = {}\n", key, toml_string(*value));
   }
   if (!draft.scopes.empty()) {

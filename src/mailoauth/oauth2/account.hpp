@@ -132,6 +132,7 @@ struct AccountDraft {
   std::string token_url;
   std::string device_url;
   std::string revocation_url;
+  std::string redirect_uri;
 };
 std::string render_account(const AccountDraft& draft);
 

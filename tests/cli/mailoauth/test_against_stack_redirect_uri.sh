@@ -18,8 +18,9 @@ check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; status=1; fi; 
 
 "$m" account add kc --provider generic --issuer "$OIDC_ISSUER" --authorize-url "$OIDC_AUTHORIZE_URL" \
   --token-url "$OIDC_TOKEN_URL" --client-id "$PUBLIC_CLIENT_ID" --scope openid \
-  --scope offline_access --scope "$MAIL_SCOPE" --login-hint "$USER1" --mailbox "$USER1" >/dev/null
-printf 'redirect_uri = "http://127.0.0.1/callback"\n' >> "$tmp/config.toml"  # the last table: kc's
+  --scope offline_access --scope "$MAIL_SCOPE" --login-hint "$USER1" --mailbox "$USER1" \
+  --redirect-uri "http://127.0.0.1/callback" >/dev/null
+check "account add --redirect-uri writes the key" 'grep -q "^redirect_uri = \"http://127.0.0.1/callback\"$" "$tmp/config.toml"'
 
 check "account show names the redirect and says the port is chosen at sign-in" \
   '"$m" account show kc | grep -q "^redirect       http://127.0.0.1/callback  (port chosen at sign-in)$"'
