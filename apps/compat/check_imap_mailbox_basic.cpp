@@ -9,12 +9,14 @@
 #include "mailoauth/compat/check_mail_app.hpp"
 #include "mailoauth/compat/mailbox_check.hpp"
 #include "mailoauth/compat/mailbox_check_flags.hpp"
+#include "mailoauth/core/process_hardening.hpp"
 #include "mailoauth/imap/sync_client.hpp"
 #include "mailoauth/oauth2/account.hpp"
 
 using namespace mailoauth;
 
 int main(int argc, char** argv) {
+  mailoauth::core::harden_process(mailoauth::core::ProgramKind::Plugin);
   compat::CheckMailApp app("check_imap_mailbox_basic", argv[0]);
   app.report_as_plugin();
   compat::MailboxCheckFlags common;

@@ -24,6 +24,7 @@
 #include "mailoauth/compat/client_credentials_token.hpp"
 #include "mailoauth/compat/mailbox_check.hpp"
 #include "mailoauth/compat/mailbox_check_flags.hpp"
+#include "mailoauth/core/process_hardening.hpp"
 #include "mailoauth/delivery/server_settings.hpp"
 #include "mailoauth/imap/command_error.hpp"
 #include "mailoauth/imap/sync_client.hpp"
@@ -107,6 +108,7 @@ core::Result<core::Secret> flags_token(FlagsToken& source, bool renew) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  mailoauth::core::harden_process(mailoauth::core::ProgramKind::Plugin);
   compat::CheckMailApp app("check_imap_mailbox_oauth2", argv[0]);
   app.report_as_plugin();
   compat::MailboxCheckFlags common;

@@ -21,10 +21,12 @@
 #include "mailoauth/compat/client_credentials_token.hpp"
 #include "mailoauth/compat/go_token.hpp"
 #include "mailoauth/core/file_write.hpp"
+#include "mailoauth/core/process_hardening.hpp"
 
 using namespace mailoauth;
 
 int main(int argc, char** argv) {
+  mailoauth::core::harden_process(mailoauth::core::ProgramKind::Tool);
   compat::CheckMailApp app("fetch-token", argv[0]);
   compat::ClientCredentialsFlags credentials;
   std::string filename, ca_file;

@@ -20,6 +20,7 @@
 #include "mailoauth/compat/go_token.hpp"
 #include "mailoauth/compat/list_emails_run.hpp"
 #include "mailoauth/core/append_file.hpp"
+#include "mailoauth/core/process_hardening.hpp"
 #include "mailoauth/net/connection_settings.hpp"
 
 using namespace mailoauth;
@@ -37,6 +38,7 @@ std::string read_file(const std::string& path, bool* ok) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  mailoauth::core::harden_process(mailoauth::core::ProgramKind::Tool);
   compat::CheckMailApp app("list-emails", argv[0]);
   auto& flags = app.flags();
   std::string config_file = "accounts.ini", net_type = "auto", min_tls = "tls12",

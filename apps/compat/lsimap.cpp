@@ -12,10 +12,12 @@
 #include "mailoauth/compat/check_mail_app.hpp"
 #include "mailoauth/compat/server_flags.hpp"
 #include "mailoauth/compat/server_inspection.hpp"
+#include "mailoauth/core/process_hardening.hpp"
 
 using namespace mailoauth;
 
 int main(int argc, char** argv) {
+  mailoauth::core::harden_process(mailoauth::core::ProgramKind::Tool);
   compat::CheckMailApp app("lsimap", argv[0]);
   auto& flags = app.flags();
   compat::ServerFlags server;

@@ -12,8 +12,10 @@
 
 #include "mailoauth/compat/check_mail_app.hpp"
 #include "mailoauth/compat/go_token.hpp"
+#include "mailoauth/core/process_hardening.hpp"
 
 int main(int argc, char** argv) {
+  mailoauth::core::harden_process(mailoauth::core::ProgramKind::Tool);
   using namespace mailoauth;
   compat::CheckMailApp app("read-token", argv[0]);
   std::string filename;

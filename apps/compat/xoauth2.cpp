@@ -21,6 +21,7 @@
 
 #include "mailoauth/cli/go_flags.hpp"
 #include "mailoauth/core/base64.hpp"
+#include "mailoauth/core/process_hardening.hpp"
 #include "mailoauth/core/secret.hpp"
 #include "mailoauth/core/version.hpp"
 
@@ -60,6 +61,7 @@ core::Result<core::Secret> read_token_file(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  mailoauth::core::harden_process(mailoauth::core::ProgramKind::Tool);
   std::string account;
   std::string token_text;
   std::string token_file;

@@ -21,6 +21,7 @@
 #include "mailoauth/compat/mailbox_check.hpp"
 #include "mailoauth/compat/server_inspection.hpp"
 #include "mailoauth/core/error.hpp"
+#include "mailoauth/core/process_hardening.hpp"
 #include "mailoauth/delivery/server_settings.hpp"
 #include "mailoauth/imap/command_error.hpp"
 #include "mailoauth/imap/sync_client.hpp"
@@ -244,6 +245,7 @@ int check(const app::GlobalOptions& global, const Connection& options, const Che
 }  // namespace
 
 int main(int argc, char** argv) {
+  mailoauth::core::harden_process(mailoauth::core::ProgramKind::Tool);
   CLI::App cli{"mailoauth imap - look at a mailbox with a mailoauth account's token", "mailoauth"};
   app::GlobalOptions global;
   app::add_global_options(cli, global, "show the IMAP dialogue (secrets redacted)");

@@ -115,6 +115,7 @@ int account_add(const GlobalOptions& global, const AccountAddOptions& options) {
   draft.token_url = options.token_url;
   draft.device_url = options.device_url;
   draft.revocation_url = options.revocation_url;
+  draft.redirect_uri = options.redirect_uri;
   if (draft.preset.empty() && draft.scopes.empty() && draft.provider != "generic") {
     draft.preset = "mail";
   }
@@ -218,6 +219,14 @@ int account_show(const GlobalOptions& global, const std::string& name) {
                                         : account.endpoints.token_url);
   fmt::print("device         {}\n",
              account.endpoints.device_url.empty() ? "-" : account.endpoints.device_url);
+  if (account.flow == oauth2::Flow::Delegated) {
+    fmt::print("redirect       {}\n",
+               account.redirect_port == 0
+                   ? fmt::format("http://{}{}  (port chosen at sign-in)", account.redirect_host,
+                                 account.redirect_path)
+                   : fmt::format("http://{}:{}{}", account.redirect_host, account.redirect_port,
+                                 account.redirect_path));
+  }
   fmt::print("refresh margin {} s\n", account.refresh_margin.count());
   return core::kExitOk;
 }

@@ -68,7 +68,8 @@ core::Result<oauth2::TokenResponse> browser_login(AppContext& context,
                       "set authorize_url, or sign in with --device");
   }
   const int port = options.port >= 0 ? options.port : account.redirect_port;
-  auto listener = oauth2::LoopbackListener::open(port);
+  auto listener = oauth2::LoopbackListener::open(
+      oauth2::LoopbackRedirect{account.redirect_host, port, account.redirect_path});
   if (!listener) {
     core::Error error = std::move(listener.error());
     error.with_remedy(error.remedy() + " (--port PORT; without --port: a random one)");

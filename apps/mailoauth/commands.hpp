@@ -23,6 +23,7 @@ struct AccountAddOptions {
   std::vector<std::string> scopes;
   std::string login_hint, mailbox, issuer;
   std::string authorize_url, token_url, device_url, revocation_url;
+  std::string redirect_uri;
 };
 
 int account_add(const GlobalOptions& global, const AccountAddOptions& options);

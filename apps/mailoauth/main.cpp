@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "mailoauth/core/error.hpp"
+#include "mailoauth/core/process_hardening.hpp"
 #include "mailoauth/oauth2/provider.hpp"
 
 #include "../common/global_options.hpp"
@@ -140,6 +141,9 @@ void add_account_add(CLI::App& account, CommandLine& line) {
   account_add->add_option("--token-url", add.token_url, "generic: token endpoint");
   account_add->add_option("--device-url", add.device_url, "generic: device endpoint");
   account_add->add_option("--revocation-url", add.revocation_url, "generic: revocation endpoint");
+  account_add->add_option("--redirect-uri", line.add.redirect_uri,
+                          "registered loopback redirect with a path, e.g. "
+                          "http://127.0.0.1/callback (port chosen at sign-in)");
   account_add->callback(
       [&line] { line.run = [&line] { return app::account_add(line.global, line.add); }; });
 }
@@ -288,6 +292,7 @@ void add_token_commands(CLI::App& cli, CommandLine& line) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  mailoauth::core::harden_process(mailoauth::core::ProgramKind::Tool);
   const std::string_view word = app::command_word(argc, argv);
   if (word == "send" || word == "sendmail") return exec_program(argv, "mailoauth-send");
   if (word == "imap") return exec_program(argv, "mailoauth-imap");

@@ -17,6 +17,7 @@
 #include "mailoauth/oauth2/device_flow.hpp"
 #include "mailoauth/oauth2/jwt_claims.hpp"
 #include "mailoauth/oauth2/password_grant.hpp"
+#include "mailoauth/oauth2/token_health.hpp"
 #include "mailoauth/sasl/oauthbearer.hpp"
 #include "mailoauth/sasl/xoauth2.hpp"
 
@@ -30,30 +31,9 @@ namespace {
 using core::ErrorClass;
 using std::chrono::system_clock;
 
-// "in 52 min", "3 days ago".
-std::string relative(system_clock::time_point when, system_clock::time_point now) {
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(when - now).count();
-  const auto magnitude = seconds < 0 ? -seconds : seconds;
-  if (magnitude < 5) return "just now";
-  std::string amount;
-  if (magnitude < 120) {
-    amount = fmt::format("{} s", magnitude);
-  } else if (magnitude < 2 * 3600) {
-    amount = fmt::format("{} min", magnitude / 60);
-  } else if (magnitude < 2 * 86400) {
-    amount = fmt::format("{} h", magnitude / 3600);
-  } else {
-    amount = fmt::format("{} days", magnitude / 86400);
-  }
-  return seconds < 0 ? amount + " ago" : "in " + amount;
-}
-
 std::string stamp(const std::optional<system_clock::time_point>& time) {
   return time ? core::format_rfc3339_utc(*time, false) : std::string();
 }
-
-// How many days before a client secret's expiry `token status` warns.
-constexpr auto kSecretWarning = std::chrono::hours(24 * 30);
 
 core::Result<core::Secret> password_from_stdin(const oauth2::Account& account) {
   if (::isatty(STDIN_FILENO)) {
@@ -87,11 +67,12 @@ int token_login(const GlobalOptions& global, const TokenLoginOptions& options) {
     // Nobody signs in: getting a token proves the setup.
     auto token = tokens.access_token(account, std::chrono::hours(24 * 366));
     if (!token) return context.report(token.error());
-    fmt::print("{}: {} token obtained{}; nothing to sign in for this flow\n", account.name,
-               oauth2::to_string(account.flow),
-               token->access_expires_at
-                   ? ", expires " + relative(*token->access_expires_at, system_clock::now())
-                   : "");
+    fmt::print(
+        "{}: {} token obtained{}; nothing to sign in for this flow\n", account.name,
+        oauth2::to_string(account.flow),
+        token->access_expires_at
+            ? ", expires " + oauth2::relative_time(*token->access_expires_at, system_clock::now())
+            : "");
     return core::kExitOk;
   }
   auto endpoints = tokens.endpoints(account);
@@ -160,7 +141,8 @@ int token_login(const GlobalOptions& global, const TokenLoginOptions& options) {
   if (!saved) return context.report(saved.error());
   fmt::print("{}: signed in{}; tokens sealed in {}\n", account.name,
              saved->access_expires_at
-                 ? ", access token expires " + relative(*saved->access_expires_at, requested_at)
+                 ? ", access token expires " +
+                       oauth2::relative_time(*saved->access_expires_at, requested_at)
                  : "",
              tokens.store().path().string());
   return core::kExitOk;
@@ -244,95 +226,47 @@ int token_status(const GlobalOptions& global, const TokenStatusOptions& options)
   if (!store) return context.report(store.error());
   const auto now = system_clock::now();
   nlohmann::json list = nlohmann::json::array();
-  int warnings = 0;
   for (const oauth2::Account* account : chosen) {
     nlohmann::json entry = {{"account", account->name},
                             {"provider", oauth2::to_string(account->provider)},
                             {"flow", oauth2::to_string(account->flow)}};
-    std::vector<std::string> lines;
-    std::vector<std::string> notes;
     auto stored = (*store)->load(account->name);
     if (!stored) return context.report(stored.error());
-    if (!*stored) {
-      entry["state"] = "no token";
-      lines.push_back(account->flow == oauth2::Flow::Delegated ||
-                              account->flow == oauth2::Flow::Password
-                          ? "no token yet: run `mailoauth token login " + account->name + "`"
-                          : "no token yet (one is fetched on first use)");
-    } else {
-      const oauth2::StoredTokens& tokens = **stored;
-      const bool valid = tokens.access_valid_for(std::chrono::seconds(0), now);
-      entry["state"] = valid ? "valid" : (tokens.access_token.empty() ? "none" : "expired");
-      if (tokens.access_expires_at) {
-        entry["access_expires_at"] = stamp(tokens.access_expires_at);
-        lines.push_back(fmt::format("access token {} {} ({})", valid ? "expires" : "expired",
-                                    relative(*tokens.access_expires_at, now),
-                                    stamp(tokens.access_expires_at)));
+    const oauth2::StoredTokens* tokens = *stored ? &**stored : nullptr;
+    if (tokens != nullptr) {
+      if (tokens->access_expires_at) entry["access_expires_at"] = stamp(tokens->access_expires_at);
+      if (tokens->access_obtained_at) {
+        entry["access_obtained_at"] = stamp(tokens->access_obtained_at);
       }
-      if (tokens.access_obtained_at) entry["access_obtained_at"] = stamp(tokens.access_obtained_at);
-      entry["has_refresh_token"] = !tokens.refresh_token.empty();
-      if (!tokens.refresh_token.empty() && tokens.refresh_obtained_at) {
-        entry["refresh_obtained_at"] = stamp(tokens.refresh_obtained_at);
-        lines.push_back(
-            fmt::format("refresh token obtained {}", relative(*tokens.refresh_obtained_at, now)));
-        if (account->provider == oauth2::ProviderKind::Microsoft &&
-            now - *tokens.refresh_obtained_at > std::chrono::hours(24 * 80)) {
-          notes.push_back(
-              "the refresh token is close to Microsoft's 90-day inactivity limit: "
-              "run `mailoauth token get " +
-              account->name + "` to renew it");
-        }
-      } else if (tokens.refresh_token.empty() && account->flow == oauth2::Flow::Delegated) {
-        notes.push_back("no refresh token: a new `token login` is needed once this token expires");
+      entry["has_refresh_token"] = !tokens->refresh_token.empty();
+      if (!tokens->refresh_token.empty() && tokens->refresh_obtained_at) {
+        entry["refresh_obtained_at"] = stamp(tokens->refresh_obtained_at);
       }
-      if (tokens.last_refresh_at) {
-        entry["last_refresh_at"] = stamp(tokens.last_refresh_at);
-        lines.push_back(fmt::format("last renewed {}", relative(*tokens.last_refresh_at, now)));
-      }
-      if (!tokens.scopes.empty()) {
-        entry["scope"] = tokens.scopes;
-        lines.push_back("scopes " + tokens.scopes);
-      }
-      if (!tokens.last_error.empty()) {
-        entry["last_error"] = tokens.last_error;
-        notes.push_back("last error: " + tokens.last_error);
-      }
+      if (tokens->last_refresh_at) entry["last_refresh_at"] = stamp(tokens->last_refresh_at);
+      if (!tokens->scopes.empty()) entry["scope"] = tokens->scopes;
+      if (!tokens->last_error.empty()) entry["last_error"] = tokens->last_error;
     }
     auto engine = context.engine(*account);
     if (!engine) return context.report(engine.error());
     auto secrets = (*engine)->client_secrets(*account);
+    std::vector<oauth2::ClientSecretExpiry> expiries;
     nlohmann::json secret_list = nlohmann::json::array();
     if (secrets) {
       for (const auto& secret : *secrets) {
+        expiries.push_back({secret.slot, secret.origin, secret.expires_at});
         nlohmann::json item = {{"slot", secret.slot}, {"origin", secret.origin}};
-        std::string line = fmt::format("client secret ({}) from {}", secret.slot, secret.origin);
-        if (secret.expires_at) {
-          item["expires_at"] = stamp(secret.expires_at);
-          line += fmt::format(", expires {} ({})", relative(*secret.expires_at, now),
-                              stamp(secret.expires_at));
-          if (*secret.expires_at < now) {
-            notes.push_back(
-                fmt::format("the {} client secret has EXPIRED (AADSTS7000222): create "
-                            "a new one and run `mailoauth account secret {}`",
-                            secret.slot, account->name));
-          } else if (*secret.expires_at - now < kSecretWarning && secret.slot == "current") {
-            notes.push_back(
-                fmt::format("the client secret expires {}: create the next one now "
-                            "(`mailoauth account secret {}` keeps both during the "
-                            "change)",
-                            relative(*secret.expires_at, now), account->name));
-          }
-        }
+        if (secret.expires_at) item["expires_at"] = stamp(secret.expires_at);
         secret_list.push_back(item);
-        lines.push_back(line);
       }
-    } else {
-      notes.push_back(secrets.error().describe());
     }
+    auto health = oauth2::assess_token_health(*account, tokens, expiries, now);
+    if (!secrets) health.warnings.push_back(secrets.error().describe());
+    entry["state"] = oauth2::to_string(health.state);
     entry["client_secrets"] = secret_list;
-    entry["warnings"] = notes;
-    warnings += static_cast<int>(notes.size());
+    entry["warnings"] = health.warnings;
     list.push_back(entry);
+    const auto& lines = health.facts;
+    const auto& notes = health.warnings;
     if (!options.json) {
       fmt::print("{} ({} {}, {})\n", account->name, oauth2::to_string(account->provider),
                  oauth2::to_string(account->flow), account->user().empty() ? "-" : account->user());
@@ -345,7 +279,6 @@ int token_status(const GlobalOptions& global, const TokenStatusOptions& options)
     fmt::print(stderr, "no accounts in {}; add one with `mailoauth account add`\n",
                (*config)->path.string());
   }
-  (void)warnings;
   return core::kExitOk;
 }
 

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "mailoauth/core/error.hpp"
+#include "mailoauth/core/process_hardening.hpp"
 
 #include "../common/global_options.hpp"
 #include "compose.hpp"
@@ -103,6 +104,7 @@ int run_send(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  mailoauth::core::harden_process(mailoauth::core::ProgramKind::Tool);
   std::vector<std::string> args(argv + 1, argv + argc);
   const char* slash = std::strrchr(argv[0], '/');
   const std::string_view program = slash != nullptr ? slash + 1 : argv[0];

@@ -1,28 +1,21 @@
 // One client-credentials token for the check-mail tools (see the header).
 #include "mailoauth/compat/client_credentials_token.hpp"
 
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include <fmt/format.h>
 
+#include "mailoauth/oauth2/account.hpp"
 #include "mailoauth/oauth2/client_assertion.hpp"
 #include "mailoauth/oauth2/token_cache.hpp"
 
 namespace mailoauth::compat {
 
 core::Result<core::Secret> read_secret_file(const std::string& path) {
-  std::ifstream stream(path, std::ios::binary);
-  if (!stream) {
-    return core::fail(core::ErrorClass::Config, "compat.secret_file",
-                      fmt::format("cannot read the client secret file {}", path));
-  }
-  std::ostringstream buffer;
-  buffer << stream.rdbuf();
-  std::string text = buffer.str();
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  return core::Secret::take(std::move(text));
+  oauth2::SecretSource source;
+  source.kind = oauth2::SecretSource::Kind::File;
+  source.where = path;
+  return oauth2::read_secret_source(source);
 }
 
 core::Result<void> use_certificate(oauth2::ClientCredentialsGrant& grant,

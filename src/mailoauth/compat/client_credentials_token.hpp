@@ -23,7 +23,8 @@
 
 namespace mailoauth::compat {
 
-// Error code `compat.secret_file` (Config).
+// oauth2::read_secret_source's file reading (size limit, wiping, the reason
+// for a refusal); error code `config.secret_file` (Config).
 core::Result<core::Secret> read_secret_file(const std::string& path);
 
 // Loads -certificate-file/-private-key-file into the grant (private_key_jwt).

@@ -230,6 +230,10 @@ std::vector<std::pair<std::string, ConfigSection>> ConfigSection::sections() con
 
 Result<void> ConfigSection::reject_unknown_keys(
     std::initializer_list<std::string_view> known) const {
+  return reject_unknown_keys(std::span<const std::string_view>(known.begin(), known.size()));
+}
+
+Result<void> ConfigSection::reject_unknown_keys(std::span<const std::string_view> known) const {
   for (const auto& [key, node] : as_table(table_)) {
     const std::string_view name = key.str();
     if (std::find(known.begin(), known.end(), name) != known.end()) continue;

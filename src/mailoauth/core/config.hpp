@@ -11,6 +11,7 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,6 +43,8 @@ class ConfigSection {
 
   // Refuses keys outside `known`, with a did-you-mean suggestion.
   Result<void> reject_unknown_keys(std::initializer_list<std::string_view> known) const;
+  // The same from a table of keys (a reader's key table, say).
+  Result<void> reject_unknown_keys(std::span<const std::string_view> known) const;
 
  private:
   friend class ConfigDocument;

@@ -5,17 +5,22 @@
 #include "mailoauth/oauth2/account.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "mailoauth/core/config.hpp"
 #include "mailoauth/core/log.hpp"
+#include "mailoauth/oauth2/file_access.hpp"
+#include "mailoauth/oauth2/loopback_listener.hpp"
 #include "mailoauth/sasl/mechanism.hpp"
 
 namespace mailoauth::oauth2 {
@@ -87,94 +92,168 @@ core::Result<std::optional<SecretSource>> read_slot(const core::ConfigSection& s
   return source;
 }
 
-core::Result<Account> read_account(const std::string& name, const core::ConfigSection& section) {
-  if (auto checked = check_account_name(name); !checked) {
-    return core::fail(
-        config_error(section.location(), checked.error().message(), checked.error().remedy()));
-  }
-  if (auto unknown = section.reject_unknown_keys({"provider",
-                                                  "flow",
-                                                  "tenant",
-                                                  "cloud",
-                                                  "client_id",
-                                                  "client_authentication",
-                                                  "client_secret",
-                                                  "client_secret_file",
-                                                  "client_secret_env",
-                                                  "client_secret_expires",
-                                                  "previous_client_secret",
-                                                  "previous_client_secret_file",
-                                                  "previous_client_secret_env",
-                                                  "previous_client_secret_expires",
-                                                  "certificate_file",
-                                                  "private_key_file",
-                                                  "service_account_file",
-                                                  "scopes",
-                                                  "preset",
-                                                  "login_hint",
-                                                  "mailbox",
-                                                  "issuer",
-                                                  "authorize_url",
-                                                  "token_url",
-                                                  "device_url",
-                                                  "revocation_url",
-                                                  "refresh_margin",
-                                                  "redirect_port",
-                                                  "ca_file",
-                                                  "smtp_server",
-                                                  "smtp_port",
-                                                  "smtp_tls",
-                                                  "imap_server",
-                                                  "imap_port",
-                                                  "imap_tls",
-                                                  "auth_mechanisms",
-                                                  "transport",
-                                                  "graph_url",
-                                                  "graph_account"});
-      !unknown) {
+// What an [accounts.NAME] table says, read but not yet checked.
+struct AccountReading {
+  Account account;
+  std::string provider, flow, preset, authentication, redirect_uri;
+  std::optional<std::vector<std::string>> scopes, auth_mechanisms;
+};
+
+enum class KeyKind { Text, TextList, Integer, Secret };
+
+// One key of an account table: its name, its type, which flows use it, where
+// its value lives, and where reading puts it. This table is the one list of
+// keys: reading walks it, and the unknown-key check (with did-you-mean) is
+// made from its names. Secret keys are read in pairs of slots by read_slot.
+struct AccountKey {
+  std::string_view name;
+  KeyKind kind;
+  std::string_view flows;
+  std::string_view stored;
+  std::string& (*text)(AccountReading&) = nullptr;
+  std::optional<std::vector<std::string>>& (*list)(AccountReading&) = nullptr;
+  void (*integer)(AccountReading&, std::int64_t) = nullptr;
+  std::int64_t minimum = 0, maximum = 0;
+};
+
+using R = AccountReading;
+constexpr AccountKey kAccountKeys[] = {
+    {"provider", KeyKind::Text, "all", "config", [](R& r) -> std::string& { return r.provider; }},
+    {"flow", KeyKind::Text, "all", "config", [](R& r) -> std::string& { return r.flow; }},
+    {"tenant", KeyKind::Text, "microsoft", "config",
+     [](R& r) -> std::string& { return r.account.tenant; }},
+    {"cloud", KeyKind::Text, "microsoft", "config",
+     [](R& r) -> std::string& { return r.account.cloud; }},
+    {"client_id", KeyKind::Text, "all but service-account", "config",
+     [](R& r) -> std::string& { return r.account.client_id; }},
+    {"client_authentication", KeyKind::Text, "confidential clients", "config",
+     [](R& r) -> std::string& { return r.authentication; }},
+    {"client_secret", KeyKind::Secret, "confidential clients", "config (0600 file)"},
+    {"client_secret_file", KeyKind::Secret, "confidential clients", "a file"},
+    {"client_secret_env", KeyKind::Secret, "confidential clients", "the environment"},
+    {"client_secret_expires", KeyKind::Secret, "confidential clients", "config"},
+    {"previous_client_secret", KeyKind::Secret, "confidential clients", "config (0600 file)"},
+    {"previous_client_secret_file", KeyKind::Secret, "confidential clients", "a file"},
+    {"previous_client_secret_env", KeyKind::Secret, "confidential clients", "the environment"},
+    {"previous_client_secret_expires", KeyKind::Secret, "confidential clients", "config"},
+    {"certificate_file", KeyKind::Text, "app", "a file",
+     [](R& r) -> std::string& { return r.account.certificate_file; }},
+    {"private_key_file", KeyKind::Text, "app", "a file",
+     [](R& r) -> std::string& { return r.account.private_key_file; }},
+    {"service_account_file", KeyKind::Text, "service-account", "a file",
+     [](R& r) -> std::string& { return r.account.service_account_file; }},
+    {"scopes", KeyKind::TextList, "all", "config", nullptr,
+     [](R& r) -> std::optional<std::vector<std::string>>& { return r.scopes; }},
+    {"preset", KeyKind::Text, "all", "config", [](R& r) -> std::string& { return r.preset; }},
+    {"login_hint", KeyKind::Text, "delegated, password", "config",
+     [](R& r) -> std::string& { return r.account.login_hint; }},
+    {"mailbox", KeyKind::Text, "all", "config",
+     [](R& r) -> std::string& { return r.account.mailbox; }},
+    {"issuer", KeyKind::Text, "generic", "config",
+     [](R& r) -> std::string& { return r.account.issuer; }},
+    {"authorize_url", KeyKind::Text, "generic", "config",
+     [](R& r) -> std::string& { return r.account.endpoints.authorize_url; }},
+    {"token_url", KeyKind::Text, "generic", "config",
+     [](R& r) -> std::string& { return r.account.endpoints.token_url; }},
+    {"device_url", KeyKind::Text, "generic", "config",
+     [](R& r) -> std::string& { return r.account.endpoints.device_url; }},
+    {"revocation_url", KeyKind::Text, "generic", "config",
+     [](R& r) -> std::string& { return r.account.endpoints.revocation_url; }},
+    {"refresh_margin", KeyKind::Integer, "all", "config", nullptr, nullptr,
+     [](R& r, std::int64_t v) { r.account.refresh_margin = std::chrono::seconds(v); }, 0,
+     24 * 3600},
+    {"redirect_uri", KeyKind::Text, "delegated", "config",
+     [](R& r) -> std::string& { return r.redirect_uri; }},
+    {"redirect_port", KeyKind::Integer, "delegated", "config", nullptr, nullptr,
+     [](R& r, std::int64_t v) { r.account.redirect_port = static_cast<int>(v); }, 0, 65535},
+    {"ca_file", KeyKind::Text, "all", "a file",
+     [](R& r) -> std::string& { return r.account.ca_file; }},
+    {"smtp_server", KeyKind::Text, "all", "config",
+     [](R& r) -> std::string& { return r.account.smtp_server; }},
+    {"smtp_port", KeyKind::Integer, "all", "config", nullptr, nullptr,
+     [](R& r, std::int64_t v) { r.account.smtp_port = static_cast<int>(v); }, 1, 65535},
+    {"smtp_tls", KeyKind::Text, "all", "config",
+     [](R& r) -> std::string& { return r.account.smtp_tls; }},
+    {"imap_server", KeyKind::Text, "all", "config",
+     [](R& r) -> std::string& { return r.account.imap_server; }},
+    {"imap_port", KeyKind::Integer, "all", "config", nullptr, nullptr,
+     [](R& r, std::int64_t v) { r.account.imap_port = static_cast<int>(v); }, 1, 65535},
+    {"imap_tls", KeyKind::Text, "all", "config",
+     [](R& r) -> std::string& { return r.account.imap_tls; }},
+    {"auth_mechanisms", KeyKind::TextList, "all", "config", nullptr,
+     [](R& r) -> std::optional<std::vector<std::string>>& { return r.auth_mechanisms; }},
+    {"transport", KeyKind::Text, "all", "config",
+     [](R& r) -> std::string& { return r.account.transport; }},
+    {"graph_url", KeyKind::Text, "all", "config",
+     [](R& r) -> std::string& { return r.account.graph_url; }},
+    {"graph_account", KeyKind::Text, "all", "config",
+     [](R& r) -> std::string& { return r.account.graph_account; }},
+};
+
+constexpr auto kAccountKeyNames = [] {
+  std::array<std::string_view, std::size(kAccountKeys)> names{};
+  for (std::size_t i = 0; i < names.size(); ++i) names[i] = kAccountKeys[i].name;
+  return names;
+}();
+
+// Every key of the table, typed; unknown keys and wrong types stop here.
+core::Result<AccountReading> read_keys(const core::ConfigSection& section) {
+  if (auto unknown = section.reject_unknown_keys(kAccountKeyNames); !unknown) {
     return core::fail(unknown.error());
   }
-  Account account;
-  account.name = name;
-  account.location = section.location();
-  const auto text = [&section](std::string_view key) -> core::Result<std::string> {
-    auto value = section.optional_string(key);
-    if (!value) return core::fail(value.error());
-    return value->value_or(std::string());
-  };
-  // Every string key, read once; errors (wrong type) stop here.
-  std::string provider, flow, preset, authentication;
-  for (const auto& [key, target] :
-       {std::pair{"provider", &provider},
-        std::pair{"flow", &flow},
-        std::pair{"tenant", &account.tenant},
-        std::pair{"cloud", &account.cloud},
-        std::pair{"client_id", &account.client_id},
-        std::pair{"client_authentication", &authentication},
-        std::pair{"certificate_file", &account.certificate_file},
-        std::pair{"private_key_file", &account.private_key_file},
-        std::pair{"service_account_file", &account.service_account_file},
-        std::pair{"preset", &preset},
-        std::pair{"login_hint", &account.login_hint},
-        std::pair{"mailbox", &account.mailbox},
-        std::pair{"issuer", &account.issuer},
-        std::pair{"authorize_url", &account.endpoints.authorize_url},
-        std::pair{"token_url", &account.endpoints.token_url},
-        std::pair{"device_url", &account.endpoints.device_url},
-        std::pair{"revocation_url", &account.endpoints.revocation_url},
-        std::pair{"ca_file", &account.ca_file},
-        std::pair{"smtp_server", &account.smtp_server},
-        std::pair{"smtp_tls", &account.smtp_tls},
-        std::pair{"imap_server", &account.imap_server},
-        std::pair{"imap_tls", &account.imap_tls},
-        std::pair{"transport", &account.transport},
-        std::pair{"graph_url", &account.graph_url},
-        std::pair{"graph_account", &account.graph_account}}) {
-    auto value = text(key);
-    if (!value) return core::fail(value.error());
-    *target = std::move(*value);
+  AccountReading reading;
+  for (const AccountKey& key : kAccountKeys) {
+    switch (key.kind) {
+      case KeyKind::Text: {
+        auto value = section.optional_string(key.name);
+        if (!value) return core::fail(value.error());
+        key.text(reading) = value->value_or(std::string());
+        break;
+      }
+      case KeyKind::TextList: {
+        auto value = section.optional_string_list(key.name);
+        if (!value) return core::fail(value.error());
+        key.list(reading) = std::move(*value);
+        break;
+      }
+      case KeyKind::Integer: {
+        auto value = section.optional_integer(key.name, key.minimum, key.maximum);
+        if (!value) return core::fail(value.error());
+        if (*value) key.integer(reading, **value);
+        break;
+      }
+      case KeyKind::Secret:
+        break;  // read_slot reads each slot's keys together
+    }
   }
+  return reading;
+}
 
+// The loopback redirect of the browser sign-in: its path (and host spelling)
+// from redirect_uri, the port from it or from redirect_port, not both.
+core::Result<void> resolve_redirect(AccountReading& reading, const core::ConfigSection& section) {
+  if (reading.redirect_uri.empty()) return {};
+  auto redirect = parse_loopback_redirect_uri(reading.redirect_uri);
+  if (!redirect) {
+    return core::fail(config_error(section.location("redirect_uri"), redirect.error().message(),
+                                   redirect.error().remedy()));
+  }
+  if (redirect->port != 0 && reading.account.redirect_port != 0) {
+    return core::fail(config_error(section.location("redirect_port"),
+                                   "redirect_uri names a port already; give it in one place"));
+  }
+  if (redirect->port != 0) reading.account.redirect_port = redirect->port;
+  reading.account.redirect_host = redirect->host;
+  reading.account.redirect_path = redirect->path;
+  return {};
+}
+
+// Provider, flow and client authentication from their names.
+core::Result<void> resolve_kinds(AccountReading& reading, const core::ConfigSection& section) {
+  Account& account = reading.account;
+  const std::string& provider = reading.provider;
+  const std::string& flow = reading.flow;
+  const std::string& authentication = reading.authentication;
   if (provider.empty()) {
     return core::fail(config_error(section.location(), "provider is missing",
                                    "add provider = \"microsoft\", \"google\" or \"generic\""));
@@ -204,7 +283,12 @@ core::Result<Account> read_account(const std::string& name, const core::ConfigSe
                                    "use \"post\" (client_secret_post, Microsoft and Google) or "
                                    "\"basic\" (client_secret_basic)"));
   }
+  return {};
+}
 
+// The current and previous client secret slots.
+core::Result<void> read_secrets(AccountReading& reading, const core::ConfigSection& section) {
+  Account& account = reading.account;
   for (const auto& [prefix, slot] :
        {std::pair{"", "current"}, std::pair{"previous_", "previous"}}) {
     auto source = read_slot(section, prefix, slot);
@@ -216,11 +300,15 @@ core::Result<Account> read_account(const std::string& name, const core::ConfigSe
                                    "a previous client secret without a current one",
                                    "rename previous_client_secret* to client_secret*"));
   }
+  return {};
+}
 
-  // Scopes: explicit list, or a preset, never both.
-  auto scopes = section.optional_string_list("scopes");
-  if (!scopes) return core::fail(scopes.error());
-  if (*scopes && !preset.empty()) {
+// Scopes: explicit list, or a preset, never both.
+core::Result<void> resolve_scopes(AccountReading& reading, const core::ConfigSection& section) {
+  Account& account = reading.account;
+  const std::string& preset = reading.preset;
+  auto& scopes = reading.scopes;
+  if (scopes && !preset.empty()) {
     return core::fail(config_error(section.location("scopes"), "give scopes or preset, not both"));
   }
   if (!preset.empty()) {
@@ -236,22 +324,16 @@ core::Result<Account> read_account(const std::string& name, const core::ConfigSe
                                      preset_list.error().remedy()));
     }
     account.scopes = std::move(*preset_list);
-  } else if (*scopes) {
-    account.scopes = std::move(**scopes);
+  } else if (scopes) {
+    account.scopes = std::move(*scopes);
   }
+  return {};
+}
 
-  auto margin = section.optional_integer("refresh_margin", 0, 24 * 3600);
-  if (!margin) return core::fail(margin.error());
-  if (*margin) account.refresh_margin = std::chrono::seconds(**margin);
-  auto port = section.optional_integer("redirect_port", 0, 65535);
-  if (!port) return core::fail(port.error());
-  if (*port) account.redirect_port = static_cast<int>(**port);
-  for (const auto& [key, target] :
-       {std::pair{"smtp_port", &account.smtp_port}, std::pair{"imap_port", &account.imap_port}}) {
-    auto server_port = section.optional_integer(key, 1, 65535);
-    if (!server_port) return core::fail(server_port.error());
-    if (*server_port) *target = static_cast<int>(**server_port);
-  }
+// The mail servers' TLS modes, the transport and the SASL mechanisms.
+core::Result<void> check_mail_settings(AccountReading& reading,
+                                       const core::ConfigSection& section) {
+  Account& account = reading.account;
   for (const auto& [key, value] :
        {std::pair{"smtp_tls", &account.smtp_tls}, std::pair{"imap_tls", &account.imap_tls}}) {
     if (!value->empty() && *value != "implicit" && *value != "starttls" && *value != "none") {
@@ -270,10 +352,8 @@ core::Result<Account> read_account(const std::string& name, const core::ConfigSe
         "use \"smtp\", \"graph\" (Microsoft Graph sendMail) or \"auto\" (SMTP, then Graph "
         "when the tenant refuses SMTP AUTH)"));
   }
-  auto mechanisms = section.optional_string_list("auth_mechanisms");
-  if (!mechanisms) return core::fail(mechanisms.error());
-  if (*mechanisms) {
-    for (const std::string& mechanism : **mechanisms) {
+  if (auto& mechanisms = reading.auth_mechanisms) {
+    for (const std::string& mechanism : *mechanisms) {
       if (!sasl::parse_mechanism(mechanism)) {
         return core::fail(config_error(section.location("auth_mechanisms"),
                                        fmt::format("unknown SASL mechanism \"{}\"",
@@ -281,10 +361,15 @@ core::Result<Account> read_account(const std::string& name, const core::ConfigSe
                                        "use XOAUTH2, OAUTHBEARER, PLAIN or LOGIN"));
       }
     }
-    account.auth_mechanisms = std::move(**mechanisms);
+    account.auth_mechanisms = std::move(*mechanisms);
   }
+  return {};
+}
 
-  // Endpoints: provider tables, or URLs / issuer for a generic server.
+// Endpoints: provider tables, or URLs / issuer for a generic server.
+core::Result<void> resolve_endpoints(AccountReading& reading, const core::ConfigSection& section) {
+  Account& account = reading.account;
+  const std::string& provider = reading.provider;
   const bool urls_given = !account.endpoints.authorize_url.empty() ||
                           !account.endpoints.token_url.empty() ||
                           !account.endpoints.device_url.empty();
@@ -327,8 +412,12 @@ core::Result<Account> read_account(const std::string& name, const core::ConfigSe
       }
     }
   }
+  return {};
+}
 
-  // What each flow needs.
+// What each flow needs.
+core::Result<void> check_flow_needs(AccountReading& reading, const core::ConfigSection& section) {
+  Account& account = reading.account;
   if (account.client_id.empty() && account.flow != Flow::ServiceAccount) {
     return core::fail(
         config_error(section.location(), "client_id is missing",
@@ -364,7 +453,23 @@ core::Result<Account> read_account(const std::string& name, const core::ConfigSe
                                    "set preset = \"smtp\", \"imap\", \"mail\" or \"graph\", or "
                                    "scopes = [...]"));
   }
-  return account;
+  return {};
+}
+
+core::Result<Account> read_account(const std::string& name, const core::ConfigSection& section) {
+  if (auto checked = check_account_name(name); !checked) {
+    return core::fail(
+        config_error(section.location(), checked.error().message(), checked.error().remedy()));
+  }
+  auto reading = read_keys(section);
+  if (!reading) return core::fail(reading.error());
+  reading->account.name = name;
+  reading->account.location = section.location();
+  for (const auto stage : {resolve_redirect, resolve_kinds, read_secrets, resolve_scopes,
+                           check_mail_settings, resolve_endpoints, check_flow_needs}) {
+    if (auto done = stage(*reading, section); !done) return core::fail(done.error());
+  }
+  return std::move(reading->account);
 }
 
 }  // namespace
@@ -453,8 +558,14 @@ core::Result<AccountsConfig> parse_accounts(std::string_view text, std::string s
 }
 
 core::Result<AccountsConfig> load_accounts(const std::filesystem::path& path) {
-  std::error_code missing;
-  if (!std::filesystem::exists(path, missing)) {
+  struct stat found {};
+  if (::stat(path.c_str(), &found) != 0) {
+    if (errno != ENOENT && errno != ENOTDIR) {
+      return core::fail(
+          ErrorClass::Config, "config.unreadable",
+          fmt::format("cannot read {}: {}", path.string(), file_access_failure(path, errno)),
+          "check the path and that this user may read it");
+    }
     AccountsConfig empty;
     empty.path = path;
     return empty;
@@ -508,6 +619,54 @@ core::Result<AccountsConfig> load_accounts(const std::filesystem::path& path) {
   return config;
 }
 
+namespace {
+
+// A secret file: at most kMaxSecretFile bytes (a larger file is not a secret),
+// trailing newlines dropped, every buffer wiped; a refusal says why (errno,
+// owner and mode) without a byte of the file.
+core::Result<core::Secret> read_secret_file(const std::string& path) {
+  const auto refused = [&path](int error_number) {
+    return core::fail(ErrorClass::Config, "config.secret_file",
+                      fmt::format("cannot read the client secret file {}: {}", path,
+                                  file_access_failure(path, error_number)),
+                      "check the path and that this user may read it");
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return refused(errno);
+  std::string text(kMaxSecretFile + 1, '\0');
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::read(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error_number = errno;
+      ::close(fd);
+      core::secure_wipe(text.data(), text.size());
+      return refused(error_number);
+    }
+    if (n == 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  if (done > kMaxSecretFile) {
+    core::secure_wipe(text.data(), text.size());
+    return core::fail(ErrorClass::Config, "config.secret_file",
+                      fmt::format("{} is larger than a client secret can be", path),
+                      "the file must hold only the secret's Value");
+  }
+  core::secure_wipe(text.data() + done, text.size() - done);
+  text.resize(done);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.empty()) {
+    return core::fail(ErrorClass::Config, "config.secret_file",
+                      fmt::format("the client secret file {} is empty", path),
+                      "write the secret's Value (not its ID) into it");
+  }
+  return core::Secret::take(std::move(text));
+}
+
+}  // namespace
+
 core::Result<core::Secret> read_secret_source(const SecretSource& source) {
   switch (source.kind) {
     case SecretSource::Kind::Inline:
@@ -522,31 +681,8 @@ core::Result<core::Secret> read_secret_source(const SecretSource& source) {
       }
       return core::Secret(value);
     }
-    case SecretSource::Kind::File: {
-      std::ifstream stream(source.where, std::ios::binary);
-      if (!stream) {
-        return core::fail(ErrorClass::Config, "config.secret_file",
-                          fmt::format("cannot read the client secret file {}: {}", source.where,
-                                      std::strerror(errno)),
-                          "check the path and that this user may read it");
-      }
-      std::string text(kMaxSecretFile + 1, '\0');
-      stream.read(text.data(), static_cast<std::streamsize>(text.size()));
-      text.resize(static_cast<std::size_t>(stream.gcount()));
-      if (text.size() > kMaxSecretFile) {
-        core::secure_wipe(text.data(), text.size());
-        return core::fail(ErrorClass::Config, "config.secret_file",
-                          fmt::format("{} is larger than a client secret can be", source.where),
-                          "the file must hold only the secret's Value");
-      }
-      while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-      if (text.empty()) {
-        return core::fail(ErrorClass::Config, "config.secret_file",
-                          fmt::format("the client secret file {} is empty", source.where),
-                          "write the secret's Value (not its ID) into it");
-      }
-      return core::Secret::take(std::move(text));
-    }
+    case SecretSource::Kind::File:
+      return read_secret_file(source.where);
     case SecretSource::Kind::Store:
       break;
   }
@@ -611,21 +747,26 @@ std::string toml_string(std::string_view value) {
 
 std::string render_account(const AccountDraft& draft) {
   std::string text = fmt::format("[accounts.{}]\n", draft.name);
-  for (const auto& [key, value] :
-       {std::pair{"provider", &draft.provider}, std::pair{"flow", &draft.flow},
-        std::pair{"tenant", &draft.tenant}, std::pair{"cloud", &draft.cloud},
-        std::pair{"client_id", &draft.client_id},
-        std::pair{"client_secret_file", &draft.client_secret_file},
-        std::pair{"client_secret_env", &draft.client_secret_env},
-        std::pair{"client_secret_expires", &draft.client_secret_expires},
-        std::pair{"certificate_file", &draft.certificate_file},
-        std::pair{"private_key_file", &draft.private_key_file},
-        std::pair{"service_account_file", &draft.service_account_file},
-        std::pair{"preset", &draft.preset}, std::pair{"login_hint", &draft.login_hint},
-        std::pair{"mailbox", &draft.mailbox}, std::pair{"issuer", &draft.issuer},
-        std::pair{"authorize_url", &draft.authorize_url}, std::pair{"token_url", &draft.token_url},
-        std::pair{"device_url", &draft.device_url},
-        std::pair{"revocation_url", &draft.revocation_url}}) {
+  for (const auto& [key, value] : {std::pair{"provider", &draft.provider},
+                                   std::pair{"flow", &draft.flow},
+                                   std::pair{"tenant", &draft.tenant},
+                                   std::pair{"cloud", &draft.cloud},
+                                   std::pair{"client_id", &draft.client_id},
+                                   std::pair{"client_secret_file", &draft.client_secret_file},
+                                   std::pair{"client_secret_env", &draft.client_secret_env},
+                                   std::pair{"client_secret_expires", &draft.client_secret_expires},
+                                   std::pair{"certificate_file", &draft.certificate_file},
+                                   std::pair{"private_key_file", &draft.private_key_file},
+                                   std::pair{"service_account_file", &draft.service_account_file},
+                                   std::pair{"preset", &draft.preset},
+                                   std::pair{"login_hint", &draft.login_hint},
+                                   std::pair{"mailbox", &draft.mailbox},
+                                   std::pair{"issuer", &draft.issuer},
+                                   std::pair{"authorize_url", &draft.authorize_url},
+                                   std::pair{"token_url", &draft.token_url},
+                                   std::pair{"device_url", &draft.device_url},
+                                   std::pair{"revocation_url", &draft.revocation_url},
+                                   std::pair{"redirect_uri", &draft.redirect_uri}}) {
     if (!value->empty()) text += fmt::format("{} = {}\n", key, toml_string(*value));
   }
   if (!draft.scopes.empty()) {

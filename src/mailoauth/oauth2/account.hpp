@@ -56,7 +56,11 @@ struct Account {
   std::string issuer;   // generic: where discovery starts when URLs are absent
   std::chrono::seconds refresh_margin{300};
   int redirect_port = 0;  // 0: a random loopback port
-  std::string ca_file;    // trust this CA (PEM) for the identity server and the mail servers
+  // The browser sign-in's redirect (redirect_uri): host spelling and path;
+  // the listener binds 127.0.0.1 either way.
+  std::string redirect_host = "127.0.0.1";
+  std::string redirect_path = "/";
+  std::string ca_file;  // trust this CA (PEM) for the identity server and the mail servers
   // Where mail goes and comes from; empty/0: the provider's servers
   // (mail_servers()), which a generic account must then give.
   std::string smtp_server;
@@ -128,6 +132,7 @@ struct AccountDraft {
   std::string token_url;
   std::string device_url;
   std::string revocation_url;
+  std::string redirect_uri;
 };
 std::string render_account(const AccountDraft& draft);
 

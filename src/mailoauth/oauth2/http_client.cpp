@@ -116,7 +116,29 @@ struct Transfer {
   std::size_t limit = 0;
   bool too_large = false;
   core::Logger* logger = nullptr;
+  // Bodies are traced whole, once complete: a credential split across TCP
+  // segments is only recognisable (and redacted) in the reassembled body.
+  std::string traced_request_body;
+  std::string traced_response_body;
 };
+
+void trace_lines(core::Logger& logger, std::string_view direction, std::string_view text) {
+  while (!text.empty()) {
+    const std::size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty()) logger.wire(direction, line);
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+}
+
+// Traces a buffered body and wipes it (it may hold a secret or a token).
+void flush_traced_body(core::Logger& logger, std::string_view direction, std::string& body) {
+  trace_lines(logger, direction, body);
+  core::secure_wipe(body.data(), body.size());
+  body.clear();
+}
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
@@ -167,32 +189,31 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 int on_debug(CURL*, curl_infotype type, char* data, std::size_t size, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   if (transfer->logger == nullptr) return 0;
-  std::string_view direction;
+  // Bodies are collected (bounded by the response limit) and traced when the
+  // other side speaks or the transfer ends; headers and curl's notes at once.
+  const auto collect = [&](std::string& body) {
+    if (body.size() + size <= transfer->limit) body.append(data, size);
+  };
   switch (type) {
-    case CURLINFO_HEADER_OUT:
     case CURLINFO_DATA_OUT:
-      direction = "C";
-      break;
-    case CURLINFO_HEADER_IN:
+      collect(transfer->traced_request_body);
+      return 0;
     case CURLINFO_DATA_IN:
-      direction = "S";
-      break;
+      collect(transfer->traced_response_body);
+      return 0;
+    case CURLINFO_HEADER_OUT:
+      trace_lines(*transfer->logger, "C", std::string_view(data, size));
+      return 0;
+    case CURLINFO_HEADER_IN:
+      flush_traced_body(*transfer->logger, "C", transfer->traced_request_body);
+      trace_lines(*transfer->logger, "S", std::string_view(data, size));
+      return 0;
     case CURLINFO_TEXT:
-      direction = "*";
-      break;
+      trace_lines(*transfer->logger, "*", std::string_view(data, size));
+      return 0;
     default:
       return 0;  // TLS records are not shown
   }
-  std::string_view text(data, size);
-  while (!text.empty()) {
-    const std::size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (!line.empty()) transfer->logger->wire(direction, line);
-    if (end == std::string_view::npos) break;
-    text.remove_prefix(end + 1);
-  }
-  return 0;
 }
 
 core::Error transport_error(CURLcode code, const char* detail, const std::string& url,
@@ -417,6 +438,10 @@ core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
   api->easy_getinfo(curl, CURLINFO_SIZE_UPLOAD_T, &uploaded);
   impl_->last_request_sent =
       request_size > 0 && uploaded >= static_cast<curl_off_t>(request.body.size());
+  if (transfer.logger != nullptr) {
+    flush_traced_body(*transfer.logger, "C", transfer.traced_request_body);
+    flush_traced_body(*transfer.logger, "S", transfer.traced_response_body);
+  }
   if (transfer.too_large) {
     return core::fail(core::ErrorClass::Permanent, "http.too_large",
                       fmt::format("{}: the answer is larger than {} bytes; refusing to read more",

@@ -2,6 +2,7 @@
 #include "mailoauth/oauth2/loopback_listener.hpp"
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -13,6 +14,8 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "mailoauth/core/log.hpp"
 
 namespace mailoauth::oauth2 {
 
@@ -109,6 +112,54 @@ core::Result<std::optional<std::string>> parse_loopback_request(std::string_view
   return std::optional<std::string>(std::string(target));
 }
 
+core::Result<LoopbackRedirect> parse_loopback_redirect_uri(std::string_view uri) {
+  const auto refuse = [uri](std::string_view why) {
+    return core::fail(
+        ErrorClass::Config, "loopback.redirect_uri",
+        fmt::format("redirect_uri \"{}\": {}", core::escape_control_characters(uri), why),
+        "use the loopback URI registered for the app, e.g. "
+        "\"http://127.0.0.1/callback\" (the port is chosen at sign-in)");
+  };
+  constexpr std::string_view kScheme = "http://";
+  if (!uri.starts_with(kScheme)) return refuse("it must start with http:// (a loopback redirect)");
+  std::string_view rest = uri.substr(kScheme.size());
+  const auto slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  LoopbackRedirect redirect;
+  redirect.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  std::string_view host = authority;
+  if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    const std::string_view digits = authority.substr(colon + 1);
+    int port = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() ||
+        port < 1 || port > 65535) {
+      return refuse("its port is not a number from 1 to 65535");
+    }
+    redirect.port = port;
+  }
+  if (host != "127.0.0.1" && host != "localhost") {
+    return refuse("the host must be 127.0.0.1 or localhost (mailoauth listens on 127.0.0.1)");
+  }
+  redirect.host = std::string(host);
+  for (const char c : redirect.path) {
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') ||
+                         std::string_view("-._~!$&'()*+,;=:@/%").find(c) != std::string_view::npos;
+    if (!allowed) return refuse("its path may not hold a query, a fragment or such characters");
+  }
+  return redirect;
+}
+
+core::Result<LoopbackListener> LoopbackListener::open(const LoopbackRedirect& redirect) {
+  auto listener = open(redirect.port);
+  if (!listener) return listener;
+  listener->host_ = redirect.host;
+  listener->path_ = redirect.path;
+  return listener;
+}
+
 core::Result<LoopbackListener> LoopbackListener::open(int port) {
   if (port < 0 || port > 65535) {
     return core::fail(ErrorClass::Config, "loopback.port",
@@ -145,13 +196,18 @@ core::Result<LoopbackListener> LoopbackListener::open(int port) {
 }
 
 LoopbackListener::LoopbackListener(LoopbackListener&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), port_(other.port_) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      port_(other.port_),
+      host_(std::move(other.host_)),
+      path_(std::move(other.path_)) {}
 
 LoopbackListener& LoopbackListener::operator=(LoopbackListener&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = std::exchange(other.fd_, -1);
     port_ = other.port_;
+    host_ = std::move(other.host_);
+    path_ = std::move(other.path_);
   }
   return *this;
 }
@@ -161,7 +217,7 @@ LoopbackListener::~LoopbackListener() {
 }
 
 std::string LoopbackListener::redirect_uri() const {
-  return fmt::format("http://127.0.0.1:{}/", port_);
+  return fmt::format("http://{}:{}{}", host_, port_, path_);
 }
 
 core::Result<std::string> LoopbackListener::wait_for_redirect(std::chrono::milliseconds timeout) {
@@ -217,7 +273,7 @@ core::Result<std::string> LoopbackListener::wait_for_redirect(std::chrono::milli
       if (!*parsed) continue;  // need more
       const std::string target = std::move(**parsed);
       const std::string_view path = std::string_view(target).substr(0, target.find('?'));
-      if (path != "/" || target.find('?') == std::string::npos) {
+      if (path != path_ || target.find('?') == std::string::npos) {
         answer(connection.fd->get(), 404, "Not found", "This is mailoauth's sign-in listener.");
         connections.erase(connections.begin() + static_cast<std::ptrdiff_t>(i));
         continue;

@@ -1,14 +1,18 @@
 // libsodium behind the store's seal/unseal and the key loading. sodium_init is
 // called once; a failure there is a Bug (the library cannot get randomness).
+// Files are read with open/fstat/read, not std::filesystem: its throwing
+// overloads turned an unreadable state directory into an abort.
 #include "mailoauth/oauth2/store_crypto.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <mutex>
-#include <sstream>
+#include <optional>
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -16,6 +20,7 @@
 
 #include "mailoauth/core/base64.hpp"
 #include "mailoauth/core/file_write.hpp"
+#include "mailoauth/oauth2/file_access.hpp"
 
 namespace mailoauth::oauth2 {
 
@@ -56,16 +61,150 @@ core::Result<core::Secret> decode_key_text(std::string_view text, std::string_vi
   return core::Secret::take(std::move(bytes));
 }
 
-core::Result<std::string> read_small_file(const std::filesystem::path& path) {
-  std::ifstream stream(path, std::ios::binary);
-  if (!stream) {
-    return core::fail(core::ErrorClass::Config, "store.key_unreadable",
-                      fmt::format("cannot read the token store key {}", path.string()),
-                      "check the file's owner and mode");
+core::Error unreadable_key(const std::filesystem::path& path, int error_number) {
+  return core::Error(core::ErrorClass::Config, "store.key_unreadable",
+                     fmt::format("cannot read the token store key {}: {}", path.string(),
+                                 file_access_failure(path, error_number)),
+                     "run as the user that owns the state directory, or set MAILOAUTH_STATE_DIR "
+                     "(or --state-dir) to a directory of this user");
+}
+
+// The key file's text, nullopt when there is none; refused when others may read it.
+core::Result<std::optional<std::string>> read_key_file(const std::filesystem::path& path,
+                                                       bool check_mode) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::optional<std::string>();
+    return core::fail(unreadable_key(path, errno));
   }
-  std::ostringstream buffer;
-  buffer << stream.rdbuf();
-  return buffer.str();
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    const int error_number = errno;
+    ::close(fd);
+    return core::fail(unreadable_key(path, error_number));
+  }
+  if (check_mode && (info.st_mode & 077) != 0) {
+    ::close(fd);
+    return core::fail(core::ErrorClass::Config, "store.key_mode",
+                      fmt::format("the token store key {} is readable by others (mode {:o})",
+                                  path.string(), info.st_mode & 0777),
+                      fmt::format("chmod 600 {}", path.string()));
+  }
+  constexpr std::size_t kLimit = 4096;  // a key is 45 bytes of base64; more is not a key
+  std::string text(kLimit, '\0');
+  std::size_t done = 0;
+  while (done < kLimit) {
+    const ssize_t n = ::read(fd, text.data() + done, kLimit - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error_number = errno;
+      ::close(fd);
+      core::secure_wipe(text.data(), text.size());
+      return core::fail(unreadable_key(path, error_number));
+    }
+    if (n == 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  text.resize(done);
+  return std::optional<std::string>(std::move(text));
+}
+
+core::Result<StoreKey> key_from_text(std::string text, const std::filesystem::path& path) {
+  auto bytes = decode_key_text(text, path.string());
+  core::secure_wipe(text.data(), text.size());
+  if (!bytes) return core::fail(bytes.error());
+  return make_store_key(std::move(*bytes), path.string());
+}
+
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// link(temporary, path), which never replaces; on a file system without hard
+// links, rename with RENAME_NOREPLACE, which never replaces either.
+int place_without_replacing(const std::filesystem::path& temporary,
+                            const std::filesystem::path& path) {
+  if (::link(temporary.c_str(), path.c_str()) == 0) return 0;
+  if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP && errno != ENOSYS) return -1;
+  return ::renameat2(AT_FDCWD, temporary.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE);
+}
+
+// Whether a directory holds nothing but mailoauth's own files, so tightening
+// its mode cannot take anything from anyone (a --state-dir of /tmp or /var/lib
+// by mistake must keep its mode).
+bool holds_only_our_files(const std::filesystem::path& directory) {
+  DIR* listing = ::opendir(directory.c_str());
+  if (listing == nullptr) return false;
+  bool ours = true;
+  while (const dirent* entry = ::readdir(listing)) {
+    const std::string_view name = entry->d_name;
+    if (name == "." || name == ".." || name == "store.key" || name == "failed" ||
+        name.starts_with("tokens.db") ||
+        (name.starts_with(".store.key.") && name.ends_with(".tmp"))) {
+      continue;
+    }
+    ours = false;
+    break;
+  }
+  ::closedir(listing);
+  return ours;
+}
+
+// First use: a candidate key written completely and fsynced under a temporary
+// name, then link()ed to the key file's name. link() never replaces: if another
+// process got there first (EEXIST), its key is the store's key and ours is
+// dropped before anything was sealed with it.
+core::Result<StoreKey> create_key_file(const std::filesystem::path& path) {
+  const auto directory =
+      path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+  if (auto ready = ensure_private_directory(directory); !ready) return core::fail(ready.error());
+  std::string raw(StoreKey::kSize, '\0');
+  randombytes_buf(raw.data(), raw.size());
+  std::string encoded = core::base64::encode(raw) + "\n";
+  const auto temporary = directory / fmt::format(".{}.{}-{:08x}.tmp", path.filename().string(),
+                                                 ::getpid(), randombytes_random());
+  const auto wipe = [&] {
+    core::secure_wipe(raw.data(), raw.size());
+    core::secure_wipe(encoded.data(), encoded.size());
+  };
+  const auto failed = [&](std::string_view step, int error_number) {
+    wipe();
+    ::unlink(temporary.c_str());
+    return core::fail(core::classify_errno(error_number), "store.key_create",
+                      fmt::format("cannot create the token store key {}: {} failed: {}",
+                                  path.string(), step, std::strerror(error_number)),
+                      "check that the state directory is writable by this user and the disk "
+                      "is not full");
+  };
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return failed("creating a temporary file", errno);
+  if (!write_all(fd, encoded) || ::fsync(fd) != 0) {
+    const int error_number = errno;
+    ::close(fd);
+    return failed("writing it", error_number);
+  }
+  if (::close(fd) != 0) return failed("closing it", errno);
+  const int linked = place_without_replacing(temporary, path);
+  const int link_error = errno;
+  ::unlink(temporary.c_str());
+  if (linked != 0 && link_error != EEXIST) return failed("linking it into place", link_error);
+  if (linked != 0) {  // another process made the key first: use that one
+    wipe();
+    auto text = read_key_file(path, true);
+    if (!text) return core::fail(text.error());
+    if (!*text) return core::fail(unreadable_key(path, ENOENT));
+    return key_from_text(std::move(**text), path);
+  }
+  (void)core::sync_directory(directory);  // the key exists either way; durability is best effort
+  core::secure_wipe(encoded.data(), encoded.size());
+  return make_store_key(core::Secret::take(std::move(raw)), path.string());
 }
 
 }  // namespace
@@ -99,63 +238,52 @@ core::Result<StoreKey> load_store_key(const StoreKeySources& sources) {
   }
   if (!sources.credentials_directory.empty()) {
     const auto path = sources.credentials_directory / "mailoauth-store-key";
-    if (std::filesystem::exists(path)) {
-      auto text = read_small_file(path);
-      if (!text) return core::fail(text.error());
-      auto bytes = decode_key_text(*text, path.string());
-      core::secure_wipe(text->data(), text->size());
-      if (!bytes) return core::fail(bytes.error());
-      return make_store_key(std::move(*bytes), path.string());
-    }
+    auto text = read_key_file(path, false);  // systemd's credentials have their own rules
+    if (!text) return core::fail(text.error());
+    if (*text) return key_from_text(std::move(**text), path);
   }
   const auto& path = sources.key_file;
-  auto read_key_file = [&path]() -> core::Result<StoreKey> {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) == 0 && (info.st_mode & 077) != 0) {
-      return core::fail(core::ErrorClass::Config, "store.key_mode",
-                        fmt::format("the token store key {} is readable by others (mode {:o})",
-                                    path.string(), info.st_mode & 0777),
-                        fmt::format("chmod 600 {}", path.string()));
+  auto text = read_key_file(path, true);
+  if (!text) return core::fail(text.error());
+  if (*text) return key_from_text(std::move(**text), path);
+  return create_key_file(path);
+}
+
+core::Result<void> ensure_private_directory(const std::filesystem::path& directory) {
+  struct stat info {};
+  if (::stat(directory.c_str(), &info) == 0) {
+    if (!S_ISDIR(info.st_mode)) {
+      return core::fail(
+          core::ErrorClass::Config, "store.state_directory",
+          fmt::format("the state directory {} is not a directory", directory.string()),
+          "set MAILOAUTH_STATE_DIR (or --state-dir) to a directory");
     }
-    auto text = read_small_file(path);
-    if (!text) return core::fail(text.error());
-    auto bytes = decode_key_text(*text, path.string());
-    core::secure_wipe(text->data(), text->size());
-    if (!bytes) return core::fail(bytes.error());
-    return make_store_key(std::move(*bytes), path.string());
-  };
-  if (std::filesystem::exists(path)) return read_key_file();
-  // First use: a new random key, written durably before anything is sealed with
-  // it, under a name of its own, then published with link(2), which never
-  // replaces: when several processes start on an empty directory at once (Nagios
-  // runs its checks in parallel) one key wins and the others read it. Renaming
-  // each over the other left a store sealed with a key that was then replaced.
-  std::error_code ignored;
-  std::filesystem::create_directories(path.parent_path(), ignored);
-  ::chmod(path.parent_path().c_str(), 0700);
-  std::string raw(StoreKey::kSize, '\0');
-  randombytes_buf(raw.data(), raw.size());
-  std::string encoded = core::base64::encode(raw) + "\n";
-  const std::string staging =
-      fmt::format("{}.new-{}-{:08x}", path.string(), ::getpid(), randombytes_random());
-  auto written = core::atomic_write_file(staging, encoded, 0600);
-  core::secure_wipe(encoded.data(), encoded.size());
-  if (!written) {
-    core::secure_wipe(raw.data(), raw.size());
-    return core::fail(std::move(written.error()).context("creating the token store key"));
+    // Ours, open to others, and holding only the store: tighten (tokens are
+    // sealed, but which accounts exist and when they renew is not).
+    if (info.st_uid == ::geteuid() && (info.st_mode & 077) != 0 &&
+        holds_only_our_files(directory)) {
+      ::chmod(directory.c_str(), 0700);
+    }
+    return {};
   }
-  const int linked = ::link(staging.c_str(), path.c_str());
-  const int link_error = errno;
-  ::unlink(staging.c_str());
-  if (linked != 0) {
-    core::secure_wipe(raw.data(), raw.size());
-    if (link_error == EEXIST) return read_key_file();  // another process's key won
-    return core::fail(core::classify_errno(link_error), "store.key",
-                      fmt::format("creating the token store key {}: {}", path.string(),
-                                  std::strerror(link_error)));
+  if (errno != ENOENT) {
+    return core::fail(core::ErrorClass::Config, "store.state_directory",
+                      fmt::format("cannot reach the state directory {}: {}", directory.string(),
+                                  std::strerror(errno)),
+                      "run as the user that owns it, or set MAILOAUTH_STATE_DIR (or "
+                      "--state-dir) to a directory of this user");
   }
-  (void)core::sync_directory(path.parent_path());
-  return make_store_key(core::Secret::take(std::move(raw)), path.string());
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error) {
+    return core::fail(core::ErrorClass::Config, "store.state_directory",
+                      fmt::format("cannot create the state directory {}: {}", directory.string(),
+                                  error.message()),
+                      "create it (mode 0700, owned by the user that runs mailoauth), or set "
+                      "MAILOAUTH_STATE_DIR (or --state-dir) to a writable directory");
+  }
+  ::chmod(directory.c_str(), 0700);
+  return {};
 }
 
 std::string seal(const StoreKey& key, std::string_view plaintext,

@@ -8,7 +8,10 @@
 //   1. MAILOAUTH_STORE_KEY: 32 bytes as 64 hex digits or base64 (for containers);
 //   2. $CREDENTIALS_DIRECTORY/mailoauth-store-key (systemd LoadCredential=);
 //   3. a key file (default next to the database), created 0600 with random bytes
-//      on first use, its directory 0700.
+//      on first use, its directory 0700. Processes starting together on a new
+//      state directory must agree on one key: each writes its candidate to a
+//      temporary file, fsyncs it and link()s it into place; link() fails with
+//      EEXIST for all but the first, and they read the winner's key instead.
 #pragma once
 
 #include <filesystem>
@@ -47,6 +50,12 @@ struct StoreKeySources {
 StoreKeySources store_key_sources_from_environment(std::filesystem::path key_file);
 
 core::Result<StoreKey> load_store_key(const StoreKeySources& sources);
+
+// The state directory, made 0700 when missing, and tightened to 0700 when it
+// exists, belongs to this user and is open to others. A directory that cannot
+// be created or reached is a Config error naming the refusal (EACCES, ...).
+// Never throws (no std::filesystem overload that can).
+core::Result<void> ensure_private_directory(const std::filesystem::path& directory);
 
 // nonce || ciphertext+tag, as stored.
 std::string seal(const StoreKey& key, std::string_view plaintext, std::string_view associated_data);

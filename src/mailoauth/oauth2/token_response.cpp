@@ -23,12 +23,54 @@ std::string string_field(const nlohmann::json& object, const char* key) {
   return {};
 }
 
-// A short, single-line, control-free excerpt of a body for messages.
-std::string excerpt(std::string_view body) {
-  constexpr std::size_t kLimit = 200;
-  std::string text = core::escape_control_characters(body.substr(0, kLimit));
-  if (body.size() > kLimit) text += "...";
-  return text;
+// What a body that is not the expected JSON was, without quoting it: a token
+// endpoint's body may hold a credential (a token in a malformed document), so
+// only its size is told, and an HTML page's <title> (a proxy's or a login
+// page's error page), which cannot carry one.
+std::string describe_body(std::string_view body) {
+  if (body.empty()) return "an empty body";
+  constexpr std::size_t kTitleLimit = 80;
+  std::string lower(body.substr(0, 64 * 1024));
+  for (char& c : lower) c = core::ascii_lower(c);
+  if (const auto open = lower.find("<title"); open != std::string::npos) {
+    const auto start = lower.find('>', open);
+    const auto end = lower.find("</title", open);
+    if (start != std::string::npos && end != std::string::npos && start < end) {
+      std::string title;
+      for (char c : body.substr(start + 1, end - start - 1)) {
+        const bool space = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+        if (space && (title.empty() || title.back() == ' ')) continue;
+        title.push_back(space ? ' ' : c);
+      }
+      while (!title.empty() && title.back() == ' ') title.pop_back();
+      if (title.size() > kTitleLimit) title = title.substr(0, kTitleLimit) + "...";
+      return fmt::format("an HTML page of {} bytes titled \"{}\"", body.size(),
+                         core::escape_control_characters(title));
+    }
+  }
+  const std::size_t first = body.find_first_not_of(" \t\r\n");
+  const bool json_like =
+      first != std::string_view::npos && (body[first] == '{' || body[first] == '[');
+  return fmt::format("{} bytes of {} (not quoted: it may hold a credential)", body.size(),
+                     json_like ? "malformed JSON" : "text that is not JSON");
+}
+
+// RFC 6750 section 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" /
+// "+" / "/" ) *"=". A token outside it (CR, LF, spaces, quotes) would break
+// the SASL and HTTP lines it is put into, or inject into them.
+bool is_b64token(std::string_view token) {
+  std::size_t i = 0;
+  while (i < token.size()) {
+    const char c = token[i];
+    const bool allowed = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~' ||
+                         c == '+' || c == '/';
+    if (!allowed) break;
+    ++i;
+  }
+  if (i == 0) return false;
+  while (i < token.size() && token[i] == '=') ++i;
+  return i == token.size();
 }
 
 core::Error refusal(const TokenEndpointError& details, long http_status) {
@@ -101,7 +143,7 @@ core::Result<TokenResponse> parse_token_response(long http_status, std::string_v
     }
     std::string message =
         fmt::format("the token endpoint answered HTTP {} without an OAuth error: {}", http_status,
-                    excerpt(body));
+                    describe_body(body));
     if (retry_after) message += fmt::format(" (retry after {} s)", retry_after->count());
     // 4xx without an OAuth body is usually a wrong URL (404) or a proxy in the way.
     if (http_status >= 400 && http_status < 500 && http_status != 408 && http_status != 429) {
@@ -115,10 +157,10 @@ core::Result<TokenResponse> parse_token_response(long http_status, std::string_v
 
   nlohmann::json object = nlohmann::json::parse(body, nullptr, false);
   if (object.is_discarded() || !object.is_object()) {
-    return core::fail(core::ErrorClass::Temporary, "oauth2.bad_response",
-                      fmt::format("the token endpoint's answer is not a JSON object: {}",
-                                  body.empty() ? std::string("(empty)") : excerpt(body)),
-                      "check the token URL; a captive portal or proxy may be answering instead");
+    return core::fail(
+        core::ErrorClass::Temporary, "oauth2.bad_response",
+        fmt::format("the token endpoint's answer is not a JSON object: {}", describe_body(body)),
+        "check the token URL; a captive portal or proxy may be answering instead");
   }
   TokenResponse response;
   const auto take_secret = [&object](const char* key) {
@@ -153,6 +195,15 @@ core::Result<TokenResponse> parse_token_response(long http_status, std::string_v
   if (response.access_token.empty()) {
     return core::fail(core::ErrorClass::Permanent, "oauth2.no_access_token",
                       "the token endpoint answered 200 but sent no access_token");
+  }
+  if (!is_b64token(response.access_token.reveal())) {
+    return core::fail(core::ErrorClass::Permanent, "oauth2.bad_token_characters",
+                      fmt::format("the identity server issued an access token of {} bytes with "
+                                  "characters a bearer token may not contain (RFC 6750: letters, "
+                                  "digits, - . _ ~ + / and trailing =); it is not used or shown",
+                                  response.access_token.size()),
+                      "report it to the identity server's administrator; a proxy rewriting the "
+                      "answer can cause it too");
   }
   if (!response.token_type.empty() && !core::iequals(response.token_type, "bearer")) {
     return core::fail(core::ErrorClass::Permanent, "oauth2.not_bearer",

@@ -3,6 +3,9 @@
 // full disk: Temporary; cannot open, read-only, corrupt, wrong key: Config).
 #include "mailoauth/oauth2/token_store.hpp"
 
+#include <cerrno>
+#include <cstring>
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -110,6 +113,7 @@ struct TokenStore::Impl {
   StoreKey key;
   const Clock* clock;
   TokenStoreOptions options;
+  bool read_only = false;  // opened SQLITE_OPEN_READONLY: the directory or file is not writable
   std::unique_ptr<sqlite3, DatabaseCloser> database;
 
   Impl(std::filesystem::path path_, StoreKey key_, const Clock& clock_, TokenStoreOptions options_)
@@ -247,6 +251,149 @@ const std::filesystem::path& TokenStore::path() const {
   return impl_->path;
 }
 
+namespace {
+
+// Whether this process may change the store: the database and its directory
+// writable. A store it can only read still serves a valid token.
+bool store_writable(const std::filesystem::path& directory, const std::filesystem::path& database) {
+  return ::access(directory.c_str(), W_OK) == 0 && ::access(database.c_str(), W_OK) == 0;
+}
+
+// The database and its -wal/-shm files 0600 when they are ours and open to others.
+void tighten_store_files(const std::filesystem::path& database) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::string file = database.string() + suffix;
+    struct stat info {};
+    if (::stat(file.c_str(), &info) == 0 && info.st_uid == ::geteuid() &&
+        (info.st_mode & 077) != 0) {
+      ::chmod(file.c_str(), 0600);
+    }
+  }
+}
+
+core::Error wrong_key(const std::filesystem::path& database, const StoreKey& key) {
+  return core::Error(ErrorClass::Config, "store.wrong_key",
+                     fmt::format("the token store {} was created with another key (this one is "
+                                 "from {})",
+                                 database.string(), key.origin()),
+                     "use the original key (MAILOAUTH_STORE_KEY, the credentials directory or "
+                     "the key file), or move the store aside and log in again");
+}
+
+}  // namespace
+
+namespace {
+
+// The schema and the sealed key check, made by the first process in one
+// BEGIN IMMEDIATE transaction, so processes opening a new store together
+// agree: the others wait for the lock, then find (and verify) what it made.
+core::Result<void> initialise_store(TokenStore::Impl& impl) {
+  // WAL is a property of the file; switching needs no other connection in a
+  // transaction, and SQLite may answer BUSY at once instead of waiting.
+  const auto give_up = std::chrono::steady_clock::now() + impl.options.lock_timeout;
+  for (;;) {
+    const int code =
+        sqlite3_exec(impl.database.get(), "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    if (code == SQLITE_OK) break;
+    const int primary = code & 0xff;
+    if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) ||
+        std::chrono::steady_clock::now() > give_up) {
+      return core::fail(impl.error(code, "enabling WAL"));
+    }
+    ::usleep(10'000);
+  }
+  if (auto locked = impl.exec("BEGIN IMMEDIATE", "taking the store's lock to initialise it");
+      !locked) {
+    return core::fail(locked.error());
+  }
+  const auto rollback = [&impl] {
+    sqlite3_exec(impl.database.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  };
+  for (const auto& [sql, doing] : {
+           std::pair{"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
+                     "creating the schema"},
+           std::pair{"CREATE TABLE IF NOT EXISTS tokens (account TEXT PRIMARY KEY, "
+                     "access_token BLOB, token_type TEXT, access_expires_at INTEGER, "
+                     "access_obtained_at INTEGER, refresh_token BLOB, refresh_obtained_at "
+                     "INTEGER, scopes TEXT, last_refresh_at INTEGER, last_error TEXT)",
+                     "creating the schema"},
+           std::pair{"CREATE TABLE IF NOT EXISTS client_secrets (account TEXT NOT NULL, "
+                     "slot TEXT NOT NULL, secret BLOB NOT NULL, expires_at INTEGER, "
+                     "added_at INTEGER, PRIMARY KEY (account, slot))",
+                     "creating the schema"},
+           std::pair{"PRAGMA user_version = 2", "recording the schema version"},
+       }) {
+    if (auto result = impl.exec(sql, doing); !result) {
+      rollback();
+      return core::fail(result.error());
+    }
+  }
+  // Under the lock: the key check is either there (made by whoever came first,
+  // and it must open with our key) or we make it.
+  auto check = impl.prepare("SELECT value FROM meta WHERE key = 'key_check'");
+  if (!check) {
+    rollback();
+    return core::fail(check.error());
+  }
+  const int step = sqlite3_step(check->get());
+  if (step == SQLITE_ROW) {
+    const bool ours = unseal(impl.key, column_blob(check->get(), 0), kKeyCheck).has_value();
+    check.value().reset();
+    if (!ours) {
+      rollback();
+      return core::fail(wrong_key(impl.path, impl.key));
+    }
+  } else if (step == SQLITE_DONE) {
+    check.value().reset();
+    auto insert = impl.prepare("INSERT INTO meta (key, value) VALUES ('key_check', ?1)");
+    if (!insert) {
+      rollback();
+      return core::fail(insert.error());
+    }
+    const std::string sealed = seal(impl.key, kKeyCheck, kKeyCheck);
+    sqlite3_bind_blob(insert->get(), 1, sealed.data(), static_cast<int>(sealed.size()),
+                      SQLITE_TRANSIENT);
+    if (const int done = sqlite3_step(insert->get()); done != SQLITE_DONE) {
+      rollback();
+      return core::fail(impl.error(done, "initialising"));
+    }
+  } else {
+    check.value().reset();
+    rollback();
+    return core::fail(impl.error(step, "reading the key check"));
+  }
+  return impl.exec("COMMIT", "committing the new store");
+}
+
+}  // namespace
+
+namespace {
+
+// The fast path of every open after the first: the schema is current and the
+// key check is there and opens with this key (no write, no lock). False when
+// the store still needs initialise_store; an error for a wrong key.
+core::Result<bool> verify_existing_store(TokenStore::Impl& impl) {
+  auto version = impl.prepare("PRAGMA user_version");
+  if (!version) return core::fail(version.error());
+  const int version_step = sqlite3_step(version->get());
+  if (version_step != SQLITE_ROW) {
+    return core::fail(impl.error(version_step, "reading the schema version"));
+  }
+  if (sqlite3_column_int(version->get(), 0) != kSchemaVersion) return false;
+  version->reset();
+  auto check = impl.prepare("SELECT value FROM meta WHERE key = 'key_check'");
+  if (!check) return core::fail(check.error());
+  const int step = sqlite3_step(check->get());
+  if (step == SQLITE_DONE) return false;
+  if (step != SQLITE_ROW) return core::fail(impl.error(step, "reading the key check"));
+  if (!unseal(impl.key, column_blob(check->get(), 0), kKeyCheck)) {
+    return core::fail(wrong_key(impl.path, impl.key));
+  }
+  return true;
+}
+
+}  // namespace
+
 core::Result<TokenStore> TokenStore::open(const std::filesystem::path& database, StoreKey key,
                                           const core::Clock& clock, TokenStoreOptions options) {
   auto impl = std::make_unique<Impl>(database, std::move(key), clock, options);
@@ -254,23 +401,31 @@ core::Result<TokenStore> TokenStore::open(const std::filesystem::path& database,
   // the -wal and -shm files it makes inherit the file's mode.
   const auto directory =
       database.parent_path().empty() ? std::filesystem::path(".") : database.parent_path();
-  std::error_code created_error;
-  if (std::filesystem::create_directories(directory, created_error)) {
-    ::chmod(directory.c_str(), 0700);
+  struct stat existing {};
+  const bool exists = ::stat(database.c_str(), &existing) == 0;
+  if (auto ready = ensure_private_directory(directory); !ready) {
+    if (!exists) return core::fail(ready.error());
   }
-  const int fd = ::open(database.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return core::fail(ErrorClass::Config, "store.access",
-                      fmt::format("cannot create the token store {}: {}", database.string(),
-                                  std::strerror(errno)),
-                      "check that its directory exists and is writable");
+  // A store this user can read but not change (a read-only state directory)
+  // still answers with a valid token; only renewal needs to write.
+  impl->read_only = exists && !store_writable(directory, database);
+  if (!impl->read_only) {
+    const int fd = ::open(database.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return core::fail(ErrorClass::Config, "store.access",
+                        fmt::format("cannot create the token store {}: {}", database.string(),
+                                    std::strerror(errno)),
+                        "check that its directory exists and is writable by this user");
+    }
+    ::close(fd);
+    tighten_store_files(database);
   }
-  ::close(fd);
 
   sqlite3* raw = nullptr;
-  const int code =
-      sqlite3_open_v2(database.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int flags =
+      (impl->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
+  const int code = sqlite3_open_v2(database.c_str(), &raw, flags, nullptr);
   impl->database.reset(raw);
   if (code != SQLITE_OK) return core::fail(impl->error(code, "opening"));
   sqlite3_busy_timeout(raw, static_cast<int>(impl->options.lock_timeout.count()));
@@ -288,60 +443,19 @@ core::Result<TokenStore> TokenStore::open(const std::filesystem::path& database,
   if (auto result = impl->exec("PRAGMA synchronous=FULL", "setting synchronous=FULL"); !result) {
     return core::fail(result.error());
   }
-  // The schema statements run once per schema version, not on every open.
-  auto version = impl->prepare("PRAGMA user_version");
-  if (!version) return core::fail(version.error());
-  const int version_step = sqlite3_step(version->get());
-  if (version_step != SQLITE_ROW)
-    return core::fail(impl->error(version_step, "reading the schema version"));
-  const bool current_schema = sqlite3_column_int(version->get(), 0) == kSchemaVersion;
-  version->reset();
-  if (!current_schema) {
-    for (const auto& [sql, doing] : {
-             std::pair{"PRAGMA journal_mode=WAL", "enabling WAL"},
-             std::pair{
-                 "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
-                 "creating the schema"},
-             std::pair{"CREATE TABLE IF NOT EXISTS tokens (account TEXT PRIMARY KEY, "
-                       "access_token BLOB, token_type TEXT, access_expires_at INTEGER, "
-                       "access_obtained_at INTEGER, refresh_token BLOB, refresh_obtained_at "
-                       "INTEGER, scopes TEXT, last_refresh_at INTEGER, last_error TEXT)",
-                       "creating the schema"},
-             std::pair{"CREATE TABLE IF NOT EXISTS client_secrets (account TEXT NOT NULL, "
-                       "slot TEXT NOT NULL, secret BLOB NOT NULL, expires_at INTEGER, "
-                       "added_at INTEGER, PRIMARY KEY (account, slot))",
-                       "creating the schema"},
-             std::pair{"PRAGMA user_version = 2", "recording the schema version"},
-         }) {
-      if (auto result = impl->exec(sql, doing); !result) return core::fail(result.error());
+  auto checked = verify_existing_store(*impl);
+  if (!checked) return core::fail(checked.error());
+  if (!*checked) {
+    if (impl->read_only) {
+      return core::fail(ErrorClass::Config, "store.read_only",
+                        fmt::format("the token store {} is not initialised and this user cannot "
+                                    "write to it",
+                                    database.string()),
+                        "run mailoauth once as the user that owns the state directory");
     }
-  }
-
-  // A sealed known value tells a wrong key at once, before any token is touched.
-  auto check = impl->prepare("SELECT value FROM meta WHERE key = 'key_check'");
-  if (!check) return core::fail(check.error());
-  const int step = sqlite3_step(check->get());
-  if (step == SQLITE_ROW) {
-    if (!unseal(impl->key, column_blob(check->get(), 0), kKeyCheck)) {
-      return core::fail(ErrorClass::Config, "store.wrong_key",
-                        fmt::format("the token store {} was created with another key (this one is "
-                                    "from {})",
-                                    database.string(), impl->key.origin()),
-                        "use the original key (MAILOAUTH_STORE_KEY, the credentials directory or "
-                        "the key file), or move the store aside and log in again");
+    if (auto initialised = initialise_store(*impl); !initialised) {
+      return core::fail(initialised.error());
     }
-  } else if (step == SQLITE_DONE) {
-    check->reset();
-    auto insert = impl->prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('key_check', ?1)");
-    if (!insert) return core::fail(insert.error());
-    const std::string sealed = seal(impl->key, kKeyCheck, kKeyCheck);
-    sqlite3_bind_blob(insert->get(), 1, sealed.data(), static_cast<int>(sealed.size()),
-                      SQLITE_TRANSIENT);
-    if (const int done = sqlite3_step(insert->get()); done != SQLITE_DONE) {
-      return core::fail(impl->error(done, "initialising"));
-    }
-  } else {
-    return core::fail(impl->error(step, "reading the key check"));
   }
   return TokenStore(std::move(impl));
 }
@@ -495,6 +609,13 @@ core::Result<StoredTokens> TokenStore::get_or_obtain(std::string_view account,
   if (!current) return core::fail(current.error());
   if (*current && (*current)->access_valid_for(margin, impl_->clock->now())) {
     return std::move(**current);
+  }
+  if (impl_->read_only) {
+    return core::fail(ErrorClass::Config, "store.read_only",
+                      fmt::format("the token of \"{}\" needs renewing, but this user cannot "
+                                  "write to the token store {}",
+                                  account, impl_->path.string()),
+                      "run as the user that owns the state directory, or make it writable");
   }
 
   Transaction transaction(*impl_);

@@ -83,8 +83,30 @@ TEST(LogTest, JsonSurvivesInvalidUtf8) {
   MemorySink sink;
   Logger logger(LogLevel::Info, LogFormat::Json, &sink, fixed_clock());
   logger.info("bad \xff bytes", {{"reply", "\xc3\x28"}});
-  EXPECT_NE(sink.text().find("\"msg\":\"bad \xef\xbf\xbd bytes\""), std::string::npos)
-      << sink.text();
+  EXPECT_NE(sink.text().find("\"msg\":\"bad \\\\xff bytes\""), std::string::npos) << sink.text();
+  EXPECT_NE(sink.text().find("\"reply\":\"\\\\xc3(\""), std::string::npos) << sink.text();
+}
+
+// What a server sends (a reply with CR/LF, an escape sequence, Latin-1 or
+// broken UTF-8) is escaped in the message and in every field, in every
+// format, by one function; valid UTF-8 stays as it is.
+TEST(LogTest, ControlsAndInvalidUtf8AreEscapedEverywhere) {
+  const std::string hostile = "ok\r\nFORGED \x1b[31mred\x7f caf\xe9 \xed\xa0\x80 \xc0\xaf";
+  for (auto format : {LogFormat::Console, LogFormat::Logfmt, LogFormat::Json}) {
+    MemorySink sink;
+    Logger logger(LogLevel::Info, format, &sink, fixed_clock());
+    logger.info(hostile, {{"reply", hostile}, {"name", "Zoë ✂"}});
+    const std::string text = sink.text();
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+    for (char raw : {'\r', '\x1b', '\x7f', '\xe9', '\xed', '\xc0'}) {
+      EXPECT_EQ(text.find(raw), std::string::npos) << "raw byte " << int(raw) << " in " << text;
+    }
+    for (const char* escape : {"\\r", "\\n", "\\x1b", "\\x7f", "\\xe9", "\\xed", "\\xc0"}) {
+      EXPECT_NE(text.find(escape), std::string::npos) << escape << " missing in " << text;
+    }
+    EXPECT_NE(text.find("Zoë ✂"), std::string::npos) << "valid UTF-8 was changed: " << text;
+  }
+  EXPECT_EQ(escape_control_characters("caf\xc3\xa9\xff\t"), "caf\xc3\xa9\\xff\\t");
 }
 
 TEST(LogTest, SecretFieldIsRedactedInEveryFormat) {

@@ -7,8 +7,12 @@
 
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace mailoauth::oauth2 {
 namespace {
@@ -229,6 +233,95 @@ TEST_F(ConfigFileTest, SecretFilesLoseTheirTrailingNewlineAndEmptyOnesAreRefused
   EXPECT_NE(read_secret_source(source).error().message().find("empty"), std::string::npos);
   source.where = (directory_ / "absent").string();
   EXPECT_EQ(read_secret_source(source).error().error_class(), core::ErrorClass::Config);
+}
+
+// A secret file that cannot be read says why: the errno name, and the
+// file's owner and mode (read as `nobody` in a child when the tests run as
+// root, since root reads any file).
+TEST_F(ConfigFileTest, AnUnreadableSecretFileSaysWhyWithOwnerAndMode) {
+  SecretSource source{SecretSource::Kind::File, (directory_ / "absent").string(), {}, {}, ""};
+  auto absent = read_secret_source(source);
+  ASSERT_FALSE(absent.has_value());
+  EXPECT_NE(absent.error().message().find("ENOENT (No such file or directory)"), std::string::npos)
+      << absent.error().message();
+
+  std::ofstream(directory_ / "locked") << "value\n";
+  ::chmod((directory_ / "locked").c_str(), 0);
+  ::chmod(directory_.c_str(), 0755);
+  source.where = (directory_ / "locked").string();
+  std::string message;
+  if (::geteuid() == 0) {
+    int pipe_ends[2];
+    ASSERT_EQ(::pipe(pipe_ends), 0);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      if (::setresuid(65534, 65534, 65534) != 0) ::_exit(1);
+      auto locked = read_secret_source(source);
+      const std::string text = locked ? "read" : locked.error().message();
+      (void)!::write(pipe_ends[1], text.data(), text.size());
+      ::_exit(0);
+    }
+    ::close(pipe_ends[1]);
+    char buffer[2048];
+    ssize_t n = 0;
+    while ((n = ::read(pipe_ends[0], buffer, sizeof buffer)) > 0) {
+      message.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(pipe_ends[0]);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    const struct passwd* me = ::getpwuid(0);
+    EXPECT_NE(message.find(fmt::format("owner uid 0 ({}), mode 0000", me->pw_name)),
+              std::string::npos)
+        << message;
+  } else {
+    auto locked = read_secret_source(source);
+    ASSERT_FALSE(locked.has_value());
+    message = locked.error().message();
+    EXPECT_NE(message.find("mode 0000"), std::string::npos) << message;
+  }
+  EXPECT_NE(message.find("EACCES (Permission denied)"), std::string::npos) << message;
+  EXPECT_EQ(message.find("value"), std::string::npos);
+}
+
+// The browser sign-in's redirect: a registered path (Keycloak, Okta, many
+// generic servers: http://127.0.0.1/callback), the port free unless named.
+TEST(AccountTest, RedirectUriGivesTheLoopbackPathAndHost) {
+  const std::string base =
+      "[accounts.kc]\nprovider = \"generic\"\nissuer = \"https://id.example\"\n"
+      "client_id = \"mail\"\n";
+  const auto config = parse(base + "redirect_uri = \"http://localhost/callback\"\n");
+  const Account& account = config.accounts.at(0);
+  EXPECT_EQ(account.redirect_host, "localhost");
+  EXPECT_EQ(account.redirect_path, "/callback");
+  EXPECT_EQ(account.redirect_port, 0);
+  EXPECT_EQ(parse(base).accounts.at(0).redirect_path, "/");
+  EXPECT_EQ(
+      parse(base + "redirect_uri = \"http://127.0.0.1:8400/cb\"\n").accounts.at(0).redirect_port,
+      8400);
+  EXPECT_NE(
+      parse_error(base + "redirect_uri = \"http://127.0.0.1:8400/cb\"\nredirect_port = 8401\n")
+          .find("one place"),
+      std::string::npos);
+  EXPECT_NE(parse_error(base + "redirect_uri = \"https://app.example/cb\"\n").find("config.toml:5"),
+            std::string::npos);
+}
+
+// One key table feeds reading and the unknown-key check: a near miss of a
+// key only the table knows is named.
+TEST(AccountTest, UnknownKeysAreCheckedAgainstTheKeyTable) {
+  const std::string base =
+      "[accounts.kc]\nprovider = \"generic\"\nissuer = \"https://id.example\"\n"
+      "client_id = \"mail\"\n";
+  EXPECT_NE(parse_error(base + "redirect_url = \"http://127.0.0.1/cb\"\n")
+                .find("did you mean 'redirect_uri'"),
+            std::string::npos);
+  EXPECT_NE(parse_error(base + "previous_client_secret_expire = \"2027-01-01\"\n")
+                .find("did you mean 'previous_client_secret_expires'"),
+            std::string::npos);
+  EXPECT_NE(parse_error(base + "refresh_margin = \"soon\"\n").find("refresh_margin"),
+            std::string::npos)
+      << "a wrong type is named by key";
 }
 
 TEST(AccountTextTest, RenderedAccountParsesBack) {

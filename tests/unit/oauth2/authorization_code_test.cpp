@@ -136,6 +136,47 @@ TEST(LoopbackListenerTest, FaviconIsAnswered404ThenTheRedirectIsReturned) {
   EXPECT_NE(redirect.find("return to the terminal"), std::string::npos);
 }
 
+// Identity servers that register a path (Keycloak, Okta: http://127.0.0.1/callback)
+// refuse "/": the account's redirect_uri gives the path; the port stays free.
+TEST(LoopbackListenerTest, ARegisteredPathIsTheOneListenedOn) {
+  auto redirect = parse_loopback_redirect_uri("http://127.0.0.1/callback");
+  ASSERT_TRUE(redirect.has_value()) << redirect.error().describe();
+  EXPECT_EQ(redirect->path, "/callback");
+  EXPECT_EQ(redirect->port, 0) << "RFC 8252: the port is chosen at sign-in";
+  auto listener = LoopbackListener::open(*redirect);
+  ASSERT_TRUE(listener.has_value()) << listener.error().describe();
+  EXPECT_EQ(listener->redirect_uri(),
+            fmt::format("http://127.0.0.1:{}/callback", listener->port()));
+  std::string root, redirected;
+  std::thread browser([&, port = listener->port()] {
+    root = fetch(port, "GET /?code=wrong&state=s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    redirected = fetch(port, "GET /callback?code=c&state=s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  });
+  auto target = listener->wait_for_redirect(10s);
+  browser.join();
+  ASSERT_TRUE(target.has_value()) << target.error().describe();
+  EXPECT_EQ(*target, "/callback?code=c&state=s");
+  EXPECT_TRUE(root.starts_with("HTTP/1.1 404")) << root;
+  EXPECT_TRUE(redirected.starts_with("HTTP/1.1 200")) << redirected;
+}
+
+TEST(LoopbackListenerTest, RedirectUrisAreLoopbackHttpWithAPlainPath) {
+  auto localhost = parse_loopback_redirect_uri("http://localhost:8400/oauth2/cb");
+  ASSERT_TRUE(localhost.has_value());
+  EXPECT_EQ(localhost->host, "localhost");
+  EXPECT_EQ(localhost->port, 8400);
+  EXPECT_EQ(localhost->path, "/oauth2/cb");
+  EXPECT_EQ(parse_loopback_redirect_uri("http://127.0.0.1")->path, "/");
+  for (const char* bad :
+       {"https://127.0.0.1/cb", "http://example.com/cb", "http://[::1]/cb",
+        "http://127.0.0.1:99999/cb", "http://127.0.0.1:/cb", "http://127.0.0.1/cb?x=1",
+        "http://127.0.0.1/cb#f", "http://127.0.0.1/c b"}) {
+    auto refused = parse_loopback_redirect_uri(bad);
+    ASSERT_FALSE(refused.has_value()) << bad;
+    EXPECT_EQ(refused.error().error_class(), core::ErrorClass::Config);
+  }
+}
+
 TEST(LoopbackListenerTest, AnIdlePreconnectDoesNotHoldUpTheRedirect) {
   auto listener = LoopbackListener::open();
   ASSERT_TRUE(listener.has_value());

@@ -2,12 +2,15 @@
 // kernel) that either stays silent or answers one HTTP request with canned
 // bytes, recording what it received. It injects the faults no real identity
 // server produces on demand (silence, 429 with Retry-After, an oversized body);
-// every wait is bounded by poll() timeouts and the thread is joined.
+// every wait is bounded by poll() timeouts and the thread is joined. A response
+// containing kPause is sent in two writes with a pause between, so the client
+// receives it in two TCP segments (a token split across reads).
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -22,6 +25,7 @@ namespace mailoauth::testing {
 class LocalHttpPeer {
  public:
   enum class Mode { Silent, Answer };
+  static constexpr std::string_view kPause = "<pause>";
 
   LocalHttpPeer(Mode mode, std::string response = {})
       : LocalHttpPeer(mode, std::vector<std::string>{std::move(response)}) {}
@@ -65,6 +69,14 @@ class LocalHttpPeer {
     return ::poll(&entry, 1, milliseconds) > 0;
   }
 
+  static void send_all(int connection, std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::send(connection, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+
   void serve(std::size_t index) {
     // Wait up to 10 s for the client, checking for shutdown every 50 ms.
     int connection = -1;
@@ -99,12 +111,11 @@ class LocalHttpPeer {
       received_ += request;
       const std::string& response = responses_[index];
       ++answered_;  // before sending: once the client has the answer, the count is right
-      std::size_t sent = 0;
-      while (sent < response.size()) {
-        const ssize_t n =
-            ::send(connection, response.data() + sent, response.size() - sent, MSG_NOSIGNAL);
-        if (n <= 0) break;
-        sent += static_cast<std::size_t>(n);
+      const std::size_t pause = response.find(kPause);
+      send_all(connection, std::string_view(response).substr(0, pause));
+      if (pause != std::string::npos) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the client reads part one
+        send_all(connection, std::string_view(response).substr(pause + kPause.size()));
       }
     } else {
       while (!stop_) wait_readable(connection, 50);  // say nothing until the test ends

@@ -4,9 +4,17 @@
 #include "mailoauth/oauth2/store_crypto.hpp"
 
 #include <fstream>
+#include <set>
+#include <sstream>
+#include <vector>
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "processes_together.hpp"
 
 namespace mailoauth::oauth2 {
 namespace {
@@ -121,6 +129,71 @@ TEST(StoreCryptoTest, CredentialsDirectoryWinsOverKeyFile) {
   ASSERT_TRUE(key.has_value()) << key.error().describe();
   EXPECT_EQ(key->bytes().reveal(), std::string(32, '\xbb'));
   EXPECT_FALSE(fs::exists(sources.key_file));
+}
+
+std::string hex(std::string_view bytes) {
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += "0123456789abcdef"[c >> 4];
+    out += "0123456789abcdef"[c & 15];
+  }
+  return out;
+}
+
+// Processes starting together on a new state directory (a Nagios host running
+// several checks at its first start) must all end up with the key on disk:
+// before link(), each wrote its own and the last rename won, so the others
+// sealed the store with a key that no longer existed. Children wait on a pipe
+// and start when the parent closes it; every round uses a fresh directory.
+TEST(StoreCryptoTest, ProcessesCreatingTheKeyTogetherAllGetTheKeyOnDisk) {
+  constexpr int kRounds = 10;
+  constexpr int kProcesses = 12;
+  for (int round = 0; round < kRounds; ++round) {
+    TemporaryDirectory directory;
+    StoreKeySources sources;
+    sources.key_file = directory.path() / "state" / "store.key";
+    const fs::path results = directory.path() / "results";
+    const auto codes = testing::run_processes_together(kProcesses, [&](int) {
+      auto key = load_store_key(sources);
+      if (!key) return 2;
+      const std::string line = hex(key->bytes().reveal()) + "\n";
+      const int fd = ::open(results.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0600);
+      (void)!::write(fd, line.data(), line.size());
+      ::close(fd);
+      return 0;
+    });
+    for (int code : codes) EXPECT_EQ(code, 0) << "a child failed to get a key";
+    auto on_disk = load_store_key(sources);
+    ASSERT_TRUE(on_disk.has_value()) << on_disk.error().describe();
+    const std::string expected = hex(on_disk->bytes().reveal());
+    std::ifstream stream(results);
+    std::set<std::string> seen;
+    for (std::string line; std::getline(stream, line);) seen.insert(line);
+    ASSERT_EQ(seen.size(), 1u) << "round " << round << ": processes used different keys";
+    EXPECT_EQ(*seen.begin(), expected) << "round " << round << ": a key not on disk was used";
+    std::vector<std::string> leftovers;
+    for (const auto& entry : fs::directory_iterator(sources.key_file.parent_path())) {
+      if (entry.path().filename() != "store.key") leftovers.push_back(entry.path().string());
+    }
+    EXPECT_TRUE(leftovers.empty()) << "temporary key files left behind: " << leftovers.front();
+  }
+}
+
+TEST(StoreCryptoTest, AStateDirectoryThatCannotBeCreatedIsNamedWithItsReason) {
+  TemporaryDirectory directory;
+  { std::ofstream blocker(directory.path() / "file"); }
+  StoreKeySources sources;
+  sources.key_file = directory.path() / "file" / "state" / "store.key";
+  auto key = load_store_key(sources);
+  ASSERT_FALSE(key.has_value());
+  EXPECT_EQ(key.error().error_class(), core::ErrorClass::Config);
+  EXPECT_EQ(key.error().code(), "store.state_directory") << key.error().describe();
+  EXPECT_NE(key.error().message().find("state directory " +
+                                       (directory.path() / "file" / "state").string()),
+            std::string::npos)
+      << key.error().message();
+  EXPECT_NE(key.error().message().find("Not a directory"), std::string::npos)
+      << key.error().message();
 }
 
 }  // namespace

@@ -95,11 +95,55 @@ TEST(TokenResponseTest, WrongUrlIsAConfigError) {
   EXPECT_NE(response.error().remedy().find("token URL"), std::string::npos);
 }
 
-TEST(TokenResponseTest, NonJsonSuccessIsTemporaryWithExcerpt) {
-  auto response = parse_token_response(200, "<html>Please log in to the Wi-Fi</html>\r\n");
+TEST(TokenResponseTest, NonJsonSuccessIsTemporaryAndSaysWhatItWas) {
+  auto response = parse_token_response(
+      200, "<html><head><title>Please log in\r\n to the Wi-Fi</title></head></html>\r\n");
   ASSERT_FALSE(response.has_value());
   EXPECT_EQ(response.error().error_class(), ErrorClass::Temporary);
-  EXPECT_NE(response.error().message().find("Wi-Fi</html>\\r\\n"), std::string::npos);
+  EXPECT_NE(response.error().message().find("titled \"Please log in to the Wi-Fi\""),
+            std::string::npos)
+      << response.error().message();
+}
+
+// A body that is not the expected JSON may still hold the token (a server
+// bug, a proxy cutting the answer): never quote it, not even its start.
+TEST(TokenResponseTest, ABodyThatMayHoldATokenIsNeverQuoted) {
+  for (const std::string& body :
+       {std::string("{\"access_token\":\"LEAKED-TOKEN-VALUE\",\"token_type\":"),
+        std::string("access_token=LEAKED-TOKEN-VALUE&token_type=bearer")}) {
+    for (long status : {200L, 500L, 403L}) {
+      auto response = parse_token_response(status, body);
+      ASSERT_FALSE(response.has_value());
+      EXPECT_EQ(response.error().describe().find("LEAKED"), std::string::npos)
+          << response.error().describe();
+      EXPECT_NE(response.error().message().find(std::to_string(body.size()) + " bytes"),
+                std::string::npos)
+          << response.error().message();
+    }
+  }
+}
+
+// RFC 6750's b64token: a token with CR/LF (or a space, a quote) would break
+// or inject into the SASL and HTTP lines it goes into; refused, never shown.
+TEST(TokenResponseTest, ATokenOutsideRfc6750sCharacterSetIsRefusedUnshown) {
+  for (const std::string& token :
+       {std::string("abc\\r\\nA001 LOGOUT"), std::string("two words"), std::string("q\\\"uote"),
+        std::string("=abc"), std::string("ab=c")}) {
+    auto response =
+        parse_token_response(200, "{\"access_token\":\"" + token + "\",\"token_type\":\"Bearer\"}");
+    ASSERT_FALSE(response.has_value()) << token;
+    EXPECT_EQ(response.error().code(), "oauth2.bad_token_characters");
+    EXPECT_EQ(response.error().error_class(), ErrorClass::Permanent);
+    EXPECT_NE(response.error().message().find("identity server"), std::string::npos);
+    EXPECT_EQ(response.error().describe().find("abc"), std::string::npos);
+    EXPECT_EQ(response.error().describe().find("words"), std::string::npos);
+  }
+  for (const std::string& token :
+       {std::string("eyJ0.eXAi-_~+/x=="), std::string("a"), std::string("ya29.a0AfH6SM")}) {
+    auto response =
+        parse_token_response(200, "{\"access_token\":\"" + token + "\",\"token_type\":\"Bearer\"}");
+    EXPECT_TRUE(response.has_value()) << token;
+  }
 }
 
 TEST(TokenResponseTest, HostileBodiesDoNotCrashOrInjectLines) {

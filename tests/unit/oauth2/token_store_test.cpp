@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "processes_together.hpp"
+
 namespace mailoauth::oauth2 {
 namespace {
 
@@ -271,6 +273,128 @@ TEST(TokenStoreTest, KilledDuringObtainLosesNothingAndFreesTheLock) {
   });
   ASSERT_TRUE(renewed.has_value()) << renewed.error().describe();
   EXPECT_LT(std::chrono::steady_clock::now() - before, 4s) << "the dead process's lock lingered";
+}
+
+// The first use of a new state directory by many processes at once, as
+// `mailoauth token get` from several cron jobs or checks: the key file and the
+// database (schema and sealed key check) are made by exactly one of them, and
+// every process, and every later one, can use the store. Before, processes
+// each wrote their own key and the store was sealed with a key no longer on
+// disk ("created with another key") in most rounds.
+TEST(TokenStoreTest, ManyProcessesOnAFreshStateDirectoryLeaveAUsableStoreEveryRound) {
+  constexpr int kRounds = 8;
+  constexpr int kProcesses = 12;
+  for (int round = 0; round < kRounds; ++round) {
+    TemporaryDirectory directory;
+    const fs::path state = directory.path() / "state";
+    StoreKeySources sources;
+    sources.key_file = state / "store.key";
+    const auto codes = testing::run_processes_together(kProcesses, [&](int i) {
+      auto key = load_store_key(sources);
+      if (!key) return 2;
+      auto store = TokenStore::open(state / "tokens.db", std::move(*key));
+      if (!store) return 3;
+      const std::string account = "child" + std::to_string(i);
+      if (!store->save(account, tokens(account, "", std::chrono::system_clock::now() + 1h))) {
+        return 4;
+      }
+      return 0;
+    });
+    for (int code : codes) {
+      EXPECT_EQ(code, 0) << "round " << round << ": a child failed (2 key, 3 open, 4 save)";
+    }
+    auto key = load_store_key(sources);
+    ASSERT_TRUE(key.has_value()) << key.error().describe();
+    auto store = TokenStore::open(state / "tokens.db", std::move(*key));
+    ASSERT_TRUE(store.has_value()) << "round " << round << ": " << store.error().describe();
+    auto accounts = store->accounts();
+    ASSERT_TRUE(accounts.has_value());
+    EXPECT_EQ(accounts->size(), static_cast<std::size_t>(kProcesses));
+    auto loaded = store->load("child0");
+    ASSERT_TRUE(loaded.has_value()) << loaded.error().describe();
+    ASSERT_TRUE(loaded->has_value());
+    EXPECT_EQ((*loaded)->access_token.reveal(), "child0");
+  }
+}
+
+TEST(TokenStoreTest, AnExistingStoreOpenToOthersIsTightened) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path() / "state" / "tokens.db";
+  { auto store = open_store(path); }
+  ::chmod(path.parent_path().c_str(), 0755);
+  ::chmod(path.c_str(), 0644);
+  { auto store = open_store(path); }
+  struct stat info {};
+  ASSERT_EQ(::stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat(path.parent_path().c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700u);
+  // A directory that holds other files too (--state-dir /var/lib by mistake)
+  // keeps its mode; only the store's own files are tightened.
+  std::ofstream(path.parent_path() / "someone-elses-file") << "x";
+  ::chmod(path.parent_path().c_str(), 0755);
+  { auto store = open_store(path); }
+  ASSERT_EQ(::stat(path.parent_path().c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0755u);
+}
+
+// A state directory this user may read but not write (a read-only mount, a
+// directory prepared by an admin): a valid cached token is still served; only
+// a renewal fails, and says why. Run as `nobody` when the tests run as root
+// (root ignores modes), in a child process.
+TEST(TokenStoreTest, AReadOnlyStateDirectoryStillServesAValidToken) {
+  TemporaryDirectory directory;
+  const fs::path state = directory.path() / "state";
+  const fs::path path = state / "tokens.db";
+  {
+    auto store = open_store(path);
+    ASSERT_TRUE(store.save("valid", tokens("cached", "", std::chrono::system_clock::now() + 1h)));
+    ASSERT_TRUE(store.save("expired", tokens("old", "r", std::chrono::system_clock::now() - 1h)));
+  }
+  const bool root = ::geteuid() == 0;
+  constexpr uid_t kNobody = 65534;
+  for (const fs::path& file :
+       {state, path, fs::path(path.string() + "-wal"), fs::path(path.string() + "-shm")}) {
+    if (root) {
+      ASSERT_EQ(::chown(file.c_str(), kNobody, kNobody), 0) << file;
+    }
+  }
+  ::chmod(directory.path().c_str(), 0711);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    ::chmod((path.string() + suffix).c_str(), 0400);
+  }
+  ::chmod(state.c_str(), 0500);
+  const fs::path outcome = directory.path() / "outcome";
+  const int outcome_fd = ::open(outcome.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  ASSERT_GE(outcome_fd, 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (root && ::setresuid(kNobody, kNobody, kNobody) != 0) ::_exit(9);
+    std::string report;
+    auto store = TokenStore::open(path, test_key());
+    if (!store) {
+      report = "open: " + store.error().describe();
+    } else {
+      auto valid = store->get_or_obtain("valid", 60s, [](const std::optional<StoredTokens>&) {
+        return core::Result<StoredTokens>(core::fail(core::ErrorClass::Bug, "t", "no renewal"));
+      });
+      report += valid ? std::string(valid->access_token.reveal()) : valid.error().describe();
+      report += "\n";
+      auto expired = store->get_or_obtain("expired", 60s, [](const std::optional<StoredTokens>&) {
+        return core::Result<StoredTokens>(tokens("new", "", std::chrono::system_clock::now()));
+      });
+      report += expired ? std::string("renewed") : expired.error().code();
+    }
+    (void)!::write(outcome_fd, report.data(), report.size());
+    ::_exit(0);
+  }
+  ::close(outcome_fd);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << WEXITSTATUS(status);
+  ::chmod(state.c_str(), 0700);
+  EXPECT_EQ(file_bytes(outcome), "cached\nstore.read_only");
 }
 
 }  // namespace
