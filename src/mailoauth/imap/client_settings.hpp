@@ -55,6 +55,17 @@ struct ClientSettings {
   std::chrono::milliseconds session_timeout{0};  // 0: none beyond the other two
 
   ParserLimits limits;
+  // What one command may receive before its tagged answer: untagged
+  // responses and bytes (a server that never stops sending would otherwise
+  // fill memory until the deadline). Past either the connection is dropped
+  // with imap.too_many_responses / imap.answer_too_large (Permanent). The
+  // defaults are far above any honest answer: a LIST of 100,000 folders, a
+  // FETCH batch, or a UID FETCH of one 64 MiB message body (the parser's own
+  // per-response limit is 96 MiB, so one such response always fits); and
+  // they bound what a command can collect (a million LIST entries: 148 MiB
+  // peak for the whole test process, tests/integration/imap/client_limits_test.cpp).
+  std::uint64_t max_untagged_responses = 1'000'000;
+  std::uint64_t max_command_bytes = 256ull * 1024 * 1024;
   // Without ESEARCH, UID SEARCH runs over windows of this many UIDs, so the
   // answer stays under the parser's line limit (5000 UIDs of up to 10 digits
   // is at most 55 KB, under 64 KiB) whatever the folder's size.
