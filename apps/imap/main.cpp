@@ -20,6 +20,7 @@
 #include "mailoauth/compat/mailbox_check.hpp"
 #include "mailoauth/compat/server_inspection.hpp"
 #include "mailoauth/core/error.hpp"
+#include "mailoauth/core/log.hpp"
 #include "mailoauth/core/version.hpp"
 #include "mailoauth/imap/sync_client.hpp"
 #include "mailoauth/monitor/age_duration.hpp"
@@ -241,8 +242,13 @@ int main(int argc, char** argv) {
   app::GlobalOptions global;
   cli.add_option("--config", global.config_file, "accounts file");
   cli.add_option("--state-dir", global.state_dir, "token store directory");
-  cli.add_option("--log-level", global.log_level, "disabled, error, warn (default), info, debug");
+  cli.add_option("--log-level", global.log_level,
+                 "disabled, error, warn (default), info, debug, trace (trace: as -v too)");
   cli.add_flag("-v,--verbose", global.verbose, "show the IMAP dialogue (secrets redacted)");
+  // The IMAP wire trace: -v, or --log-level trace (issue 11: trace alone showed nothing).
+  const auto wire_trace = [&global] {
+    return global.verbose || core::parse_log_level(global.log_level) == core::LogLevel::Trace;
+  };
   cli.require_subcommand(1);
   auto* imap_command = cli.add_subcommand("imap", "IMAP with an account's token");
   imap_command->require_subcommand(1);
@@ -266,7 +272,7 @@ int main(int argc, char** argv) {
   add_connection(caps_command);
   caps_command->add_flag("--json", json, "one JSON object on stdout");
   caps_command->callback([&] {
-    connection.verbose = global.verbose;
+    connection.verbose = wire_trace();
     std::exit(caps(global, connection, json));
   });
 
@@ -290,7 +296,7 @@ int main(int argc, char** argv) {
   check_command->add_option("--sample", check_options.sample,
                             "list up to N messages found in the long output");
   check_command->callback([&] {
-    connection.verbose = global.verbose;
+    connection.verbose = wire_trace();
     std::exit(check(global, connection, check_options));
   });
 
@@ -298,7 +304,7 @@ int main(int argc, char** argv) {
       imap_command->add_subcommand("list", "every folder with its message and unseen counts");
   add_connection(list_command);
   list_command->callback([&] {
-    connection.verbose = global.verbose;
+    connection.verbose = wire_trace();
     std::exit(list(global, connection));
   });
   try {

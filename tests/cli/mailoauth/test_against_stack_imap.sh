@@ -4,7 +4,8 @@
 # Dovecot: capabilities before and after login (text and JSON), a folder of
 # this run's own checked empty (OK), with messages (WARNING, then thresholds),
 # missing (CRITICAL), over STARTTLS and implicit TLS; list shows the counts;
-# bad usage of check is UNKNOWN (3); the token never appears in -v output.
+# bad usage of check is UNKNOWN (3); the token never appears in -v output;
+# --log-level trace shows the dialogue as -v does.
 set -u
 [ -n "${DEBUG_TEST:-}" ] && set -x
 source "$MAILOAUTH_STACK_ENV"
@@ -64,6 +65,9 @@ check "an unknown option of check: UNKNOWN (3)" '[ $rc -eq 3 ] && grep -q "^UNKN
 token=$("$m" token get box)
 check "list: the folder with 2 messages; -v shows the dialogue without the token" \
   '[ $rc -eq 0 ] && grep -Eq "^ +2 +[0-9]+  $folder$" "$tmp/out" && grep -q "imap C: .*AUTHENTICATE XOAUTH2" "$tmp/err" && ! grep -qF -e "$token" "$tmp/err"' || { show "$tmp/out"; show "$tmp/err"; }
+"$m" --log-level trace imap caps box >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "--log-level trace shows the IMAP dialogue as -v does, without the token" \
+  '[ $rc -eq 0 ] && grep -q "imap C: .*AUTHENTICATE XOAUTH2" "$tmp/err" && ! grep -qF -e "$token" "$tmp/err"' || show "$tmp/err"
 "$m" imap check nosuch >"$tmp/out"; rc=$?
 check "an unknown account: UNKNOWN naming the known ones" '[ $rc -eq 3 ] && grep -q "box" "$tmp/out"' || show "$tmp/out"
 exit $status
