@@ -99,12 +99,6 @@ struct Stream::Impl {
   bool cancelled = false;
   std::string cancel_reason;
 
-  // An error for an operation that ended: net.cancelled when cancel() ended it.
-  core::Error failure(core::Error error) const {
-    if (cancelled) return cancelled_error(peer, cancel_reason);
-    return error;
-  }
-
   // Bytes waiting in the socket before the handshake: none on the client
   // side (the server speaks after our hello); on the server side only a TLS
   // record (the client's hello), never plaintext.

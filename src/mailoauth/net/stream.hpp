@@ -21,8 +21,8 @@
 // Cancellation: cancel() ends the operations pending on the stream (a read
 // waiting on a silent peer, a write, a handshake) with `net.cancelled` and
 // makes later ones fail the same way at once, for a session watchdog or a
-// shutdown. The coroutines also honour Asio's per-operation cancellation
-// (a cancellation slot bound with co_spawn), through the same deadline race.
+// shutdown. Cancellation is this explicit call; Asio's cancellation slots
+// are not part of the contract (a cancelled timer would read as a timeout).
 //
 // This header is Asio-facing on purpose: the SMTP and IMAP clients are
 // coroutines and include it from their .cpp files; nothing else should. The
