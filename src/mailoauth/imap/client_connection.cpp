@@ -1,7 +1,9 @@
 // The IMAP client's connection commands: connect (TCP, implicit TLS or
 // STARTTLS only when offered, the greeting, capabilities read again after
 // TLS), ID, and LOGOUT. What was said before STARTTLS is kept for display
-// only; bytes after the STARTTLS OK are refused (CVE-2011-0411).
+// only; bytes after the STARTTLS OK are refused (CVE-2011-0411). The TLS
+// context is settings.tls_context when the caller shares one per server,
+// else made from settings.tls at the first connect and kept.
 #include <fmt/format.h>
 
 #include "mailoauth/core/log.hpp"
@@ -24,6 +26,11 @@ asio::awaitable<core::Result<void>> connect_session(Client::Impl& impl) {
   if (settings.session_timeout > milliseconds(0)) {
     impl.session_deadline = std::chrono::steady_clock::now() + settings.session_timeout;
   }
+  if (!impl.settings.tls_context) {  // made once, kept for reconnects
+    auto context = net::TlsContext::client(settings.tls);
+    if (!context) co_return core::fail(context.error());
+    impl.settings.tls_context = std::move(*context);
+  }
   const Deadline deadline = impl.deadline_after(settings.connect_timeout);
   auto left = impl.time_left(deadline, "connecting");
   if (!left) co_return core::fail(left.error());
@@ -34,7 +41,7 @@ asio::awaitable<core::Result<void>> connect_session(Client::Impl& impl) {
   if (settings.tls_mode == TlsMode::Implicit) {
     left = impl.time_left(deadline, "the TLS handshake");
     if (!left) co_return core::fail(impl.transport_error(left.error(), "the TLS handshake"));
-    auto tls = co_await impl.stream->start_tls(settings.tls, *left);
+    auto tls = co_await impl.stream->start_tls(settings.tls_context, *left);
     if (!tls) co_return core::fail(impl.transport_error(tls.error(), "the TLS handshake"));
   }
   impl.begin_command("the greeting");
@@ -88,7 +95,7 @@ asio::awaitable<core::Result<void>> connect_session(Client::Impl& impl) {
     }
     left = impl.time_left(impl.deadline_after(settings.connect_timeout), "the TLS handshake");
     if (!left) co_return core::fail(impl.transport_error(left.error(), "the TLS handshake"));
-    auto tls = co_await impl.stream->start_tls(settings.tls, *left);
+    auto tls = co_await impl.stream->start_tls(settings.tls_context, *left);
     if (!tls) co_return core::fail(impl.transport_error(tls.error(), "the TLS handshake"));
     // What was said before TLS may have been forged by anyone in between: kept
     // for display (lsimap) only, never used.

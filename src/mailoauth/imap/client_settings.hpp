@@ -1,7 +1,8 @@
 // How the IMAP client connects and how long it may take, as plain data (no
 // Asio), shared by the coroutine Client and the synchronous SyncClient:
 // the server, implicit TLS (993) or STARTTLS (143), the network settings of
-// net/, three deadlines, the parser's limits, and an optional wire trace.
+// net/ (and optionally a TLS context shared per server), three deadlines,
+// the parser's and the per-command limits, and an optional wire trace.
 //
 // Deadlines: `connect_timeout` bounds DNS + TCP + TLS handshake + greeting;
 // `command_timeout` bounds each command from sending it to its tagged answer
@@ -19,11 +20,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "mailoauth/imap/response_parser.hpp"
 #include "mailoauth/net/connection_settings.hpp"
+#include "mailoauth/net/tls_context.hpp"
 
 namespace mailoauth::imap {
 
@@ -49,6 +52,10 @@ struct ClientSettings {
   TlsMode tls_mode = TlsMode::Implicit;
   net::NetType net_type = net::NetType::Auto;
   net::TlsSettings tls;  // minimum version, CA file, verification (on), server name
+  // Optional: one context for every connection to this server (made with
+  // net::TlsContext::client, which reads the CA file once); when empty, the
+  // client makes one from `tls` at its first connect() and keeps it.
+  std::shared_ptr<const net::TlsContext> tls_context;
 
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds command_timeout{30'000};
