@@ -5,10 +5,10 @@
 // STARTTLS (CVE-2011-0411) refused, a certificate reload seen by new
 // connections while an open one goes on, TLS 1.0 refused by default and
 // allowed when configured, and cancellation of a read waiting on a silent
-// peer and of a pending accept. A CA and two server certificates are made
-// for the run by make_test_certificates.sh. Every wait is bounded: by the
-// streams' own deadlines, io_context::run_for, and `timeout` around the
-// peer programs.
+// peer, of a server handshake and of a pending accept. A CA and two server
+// certificates are made for the run by make_test_certificates.sh. Every
+// wait is bounded: by the streams' own deadlines, io_context::run_for, and
+// `timeout` around the peer programs.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -478,6 +478,38 @@ TEST(ServerStreamTest, CancelEndsAReadBlockedOnASilentPeer) {
   EXPECT_EQ(result.error().error_class(), core::ErrorClass::Temporary);
   EXPECT_NE(result.error().message().find("shutting down"), std::string::npos);
   EXPECT_LT(waited, 5s) << "cancel did not end the 30 s read";
+}
+
+// A client that connects and never starts its handshake; the server's
+// handshake (30 s deadline) is cancelled by a watchdog after 200 ms.
+asio::awaitable<core::Result<std::string>> handshake_until_cancelled(
+    Listener listener, std::shared_ptr<const TlsContext> context) {
+  auto stream = co_await listener.accept();
+  if (!stream) co_return core::fail(stream.error());
+  asio::co_spawn(co_await asio::this_coro::executor, cancel_after(&*stream, 200ms), asio::detached);
+  auto handshake = co_await stream->start_tls(context, 30s, 0);
+  if (!handshake) co_return core::fail(handshake.error());
+  co_return std::string("handshake done");
+}
+
+asio::awaitable<core::Result<std::string>> connect_and_wait(std::uint16_t port) {
+  auto stream = co_await Stream::connect("127.0.0.1", port, NetType::Tcp4, 5s);
+  if (!stream) co_return core::fail(stream.error());
+  auto nothing = co_await stream->read_some(1024, 5s);  // ends when the server hangs up
+  co_return std::string("done");
+}
+
+TEST(ServerStreamTest, CancelEndsAPendingHandshake) {
+  asio::io_context io;
+  Listener listener = open_listener(io);
+  const std::uint16_t port = listener.port();
+  const auto started = Clock::now();
+  auto [result, client] =
+      run_pair(io, handshake_until_cancelled(std::move(listener), server_context("first")),
+               connect_and_wait(port));
+  ASSERT_FALSE(result.has_value()) << *result;
+  EXPECT_EQ(result.error().code(), "net.cancelled") << result.error().describe();
+  EXPECT_LT(Clock::now() - started, 5s) << "cancel did not end the 30 s handshake";
 }
 
 asio::awaitable<core::Result<std::string>> accept_until_closed(Listener* listener) {
