@@ -21,6 +21,7 @@
 #include "mailoauth/compat/mailbox_check.hpp"
 #include "mailoauth/compat/server_inspection.hpp"
 #include "mailoauth/core/error.hpp"
+#include "mailoauth/core/log.hpp"
 #include "mailoauth/core/process_hardening.hpp"
 #include "mailoauth/delivery/server_settings.hpp"
 #include "mailoauth/imap/command_error.hpp"
@@ -306,6 +307,8 @@ int main(int argc, char** argv) {
     return 3;
   };
   if (const auto finished = app::parse_command_line(cli, argc, argv, report)) return *finished;
-  connection.verbose = global.verbose;
+  // The IMAP wire trace: -v, or --log-level trace (issue 11: trace alone showed nothing).
+  connection.verbose =
+      global.verbose || core::parse_log_level(global.log_level) == core::LogLevel::Trace;
   return run ? run() : core::kExitUsage;
 }

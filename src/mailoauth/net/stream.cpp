@@ -3,7 +3,9 @@
 // first wins and the other is cancelled. Errors are classified where they
 // arise: DNS, refused, reset and timeouts are Temporary; an untrusted or
 // mismatching certificate, a TLS version below the minimum, or a bad CA file
-// are Config (an admin must act).
+// are Config (an admin must act). Cancellation is a flag plus
+// socket.cancel(): the pending operation completes with operation_aborted,
+// which the flag turns into `net.cancelled`.
 #include "mailoauth/net/stream.hpp"
 
 #include <variant>
@@ -20,6 +22,8 @@
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "mailoauth/core/log.hpp"
 
@@ -53,20 +57,6 @@ bool is_ip_literal(std::string_view host) {
   return !error;
 }
 
-int openssl_version(TlsVersion version) {
-  switch (version) {
-    case TlsVersion::Tls10:
-      return TLS1_VERSION;
-    case TlsVersion::Tls11:
-      return TLS1_1_VERSION;
-    case TlsVersion::Tls12:
-      return TLS1_2_VERSION;
-    case TlsVersion::Tls13:
-      return TLS1_3_VERSION;
-  }
-  return TLS1_2_VERSION;
-}
-
 std::string name_of(X509_NAME* name) {
   if (name == nullptr) return {};
   char buffer[512];
@@ -74,21 +64,91 @@ std::string name_of(X509_NAME* name) {
   return core::escape_control_characters(buffer);
 }
 
+// First byte of a TLS record carrying a handshake message (RFC 8446 5.1).
+constexpr unsigned char kTlsHandshakeRecord = 0x16;
+
+core::Error cancelled_error(std::string_view peer, std::string_view reason) {
+  return core::Error(ErrorClass::Temporary, "net.cancelled",
+                     fmt::format("the connection with {} was stopped: {}", peer, reason));
+}
+
+core::Error injection_error(std::string_view peer, bool server_side) {
+  if (server_side) {
+    return core::Error(ErrorClass::Permanent, "net.starttls_injection",
+                       fmt::format("client {} sent more after its STARTTLS command; refusing "
+                                   "the TLS upgrade (possible STARTTLS command injection)",
+                                   peer),
+                       "a client must wait for the answer to STARTTLS before it sends more");
+  }
+  return core::Error(ErrorClass::Permanent, "net.starttls_injection",
+                     fmt::format("{} sent data before the TLS handshake; refusing to go on "
+                                 "(possible STARTTLS command injection)",
+                                 peer),
+                     "report it to the server's operator; nothing was sent");
+}
+
 }  // namespace
 
 struct Stream::Impl {
   explicit Impl(tcp::socket s) : socket(std::move(s)) {}
   tcp::socket socket;
-  std::unique_ptr<asio::ssl::context> context;
   std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls;
   std::string host;
   std::string peer;
+  bool server_side = false;
+  bool cancelled = false;
+  std::string cancel_reason;
+
+  // Bytes waiting in the socket before the handshake: none on the client
+  // side (the server speaks after our hello); on the server side only a TLS
+  // record (the client's hello), never plaintext.
+  bool plaintext_waiting() {
+    boost::system::error_code error;
+    if (socket.available(error) == 0 || error) return false;
+    if (!server_side) return true;
+    unsigned char first = 0;
+    const ssize_t peeked = ::recv(socket.native_handle(), &first, 1, MSG_PEEK | MSG_DONTWAIT);
+    return peeked == 1 && first != kTlsHandshakeRecord;
+  }
 };
+
+namespace {
+
+std::string address_text(const tcp::endpoint& endpoint) {
+  return endpoint.address().is_v6()
+             ? fmt::format("[{}]:{}", endpoint.address().to_string(), endpoint.port())
+             : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
+}
+
+}  // namespace
 
 Stream::Stream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Stream::Stream(Stream&&) noexcept = default;
 Stream& Stream::operator=(Stream&&) noexcept = default;
 Stream::~Stream() = default;
+
+core::Result<Stream> Stream::adopt(asio::any_io_executor executor, int native_socket) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (::getsockname(native_socket, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
+      (address.ss_family != AF_INET && address.ss_family != AF_INET6)) {
+    ::close(native_socket);
+    return core::fail(ErrorClass::Bug, "net.adopt", "the descriptor is not a TCP socket");
+  }
+  boost::system::error_code error;
+  tcp::socket socket(executor);
+  socket.assign(address.ss_family == AF_INET ? tcp::v4() : tcp::v6(), native_socket, error);
+  if (error) {
+    ::close(native_socket);
+    return core::fail(network_error("adopting a socket", "", error));
+  }
+  auto impl = std::make_unique<Impl>(std::move(socket));
+  impl->server_side = true;
+  const auto remote = impl->socket.remote_endpoint(error);
+  impl->peer = error ? std::string("a client") : address_text(remote);
+  impl->socket.set_option(tcp::no_delay(true), error);
+  return Stream(std::move(impl));
+}
 
 asio::awaitable<core::Result<Stream>> Stream::connect(std::string host, std::uint16_t port,
                                                       NetType net_type,
@@ -130,9 +190,7 @@ asio::awaitable<core::Result<Stream>> Stream::connect(std::string host, std::uin
     if (!connect_error) {
       auto impl = std::make_unique<Impl>(std::move(socket));
       impl->host = host;
-      impl->peer = endpoint.address().is_v6()
-                       ? fmt::format("[{}]:{}", endpoint.address().to_string(), port)
-                       : fmt::format("{}:{}", endpoint.address().to_string(), port);
+      impl->peer = address_text(endpoint);
       impl->socket.set_option(tcp::no_delay(true));
       co_return Stream(std::move(impl));
     }
@@ -146,39 +204,16 @@ asio::awaitable<core::Result<Stream>> Stream::connect(std::string host, std::uin
 
 asio::awaitable<core::Result<void>> Stream::start_tls(TlsSettings settings,
                                                       std::chrono::milliseconds timeout) {
-  Impl& impl = *impl_;
-  if (impl.tls) co_return core::fail(ErrorClass::Bug, "net.tls_twice", "TLS is already on");
-  boost::system::error_code pending_error;
-  if (impl.socket.available(pending_error) > 0) {
-    co_return core::fail(ErrorClass::Permanent, "net.starttls_injection",
-                         fmt::format("{} sent data before the TLS handshake; refusing to go on "
-                                     "(possible STARTTLS command injection)",
-                                     impl.peer),
-                         "report it to the server's operator; nothing was sent");
-  }
-  impl.context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-  SSL_CTX* context = impl.context->native_handle();
-  SSL_CTX_set_min_proto_version(context, openssl_version(settings.minimum));
-  boost::system::error_code error;
-  if (settings.verify) {
-    impl.context->set_verify_mode(asio::ssl::verify_peer, error);
-    if (!settings.ca_file.empty()) {
-      impl.context->load_verify_file(settings.ca_file, error);
-      if (error) {
-        co_return core::fail(
-            ErrorClass::Config, "net.ca_file",
-            fmt::format("cannot load the CA file {}: {}", settings.ca_file, error.message()),
-            "give a PEM file with the CA certificate(s)");
-      }
-    } else {
-      impl.context->set_default_verify_paths(error);
-    }
-  } else {
-    impl.context->set_verify_mode(asio::ssl::verify_none, error);
-  }
-  impl.tls = std::make_unique<asio::ssl::stream<tcp::socket&>>(impl.socket, *impl.context);
-  SSL* ssl = impl.tls->native_handle();
-  const std::string name = settings.server_name.empty() ? impl.host : settings.server_name;
+  auto context = TlsContext::client(std::move(settings));
+  if (!context) co_return core::fail(context.error());
+  auto result = co_await start_tls(std::move(*context), timeout, 0);
+  co_return result;
+}
+
+namespace {
+
+// The client's side of the handshake: the name checked and sent as SNI.
+void prepare_client(SSL* ssl, const TlsSettings& settings, const std::string& name) {
   if (settings.verify) {
     X509_VERIFY_PARAM* parameters = SSL_get0_param(ssl);
     if (is_ip_literal(name)) {
@@ -192,32 +227,80 @@ asio::awaitable<core::Result<void>> Stream::start_tls(TlsSettings settings,
     SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
              const_cast<char*>(name.c_str()));
   }
+}
+
+core::Error client_handshake_error(SSL* ssl, const TlsSettings& settings, const std::string& name,
+                                   const std::string& peer,
+                                   const boost::system::error_code& error) {
+  const long verdict = SSL_get_verify_result(ssl);
+  if (settings.verify && verdict != X509_V_OK) {
+    return core::Error(
+        ErrorClass::Config, "net.certificate",
+        fmt::format("the certificate of {} ({}) is not trusted: {}", name, peer,
+                    X509_verify_cert_error_string(verdict)),
+        settings.ca_file.empty()
+            ? "if the server uses a private CA, give it with --ca-file; otherwise check the "
+              "server name and the server's certificate chain"
+            : "check that --ca-file holds the CA that signed the server's certificate and "
+              "that the server name matches it");
+  }
+  return core::Error(ErrorClass::Config, "net.tls",
+                     fmt::format("TLS with {} failed: {}", peer, error.message()),
+                     fmt::format("the server may not offer TLS {} or newer, or not TLS on "
+                                 "this port (implicit TLS is 993/465, STARTTLS 143/587)",
+                                 to_string(settings.minimum).substr(3)));
+}
+
+core::Error server_handshake_error(const TlsContext& context, const std::string& peer,
+                                   const boost::system::error_code& error) {
+  return core::Error(
+      ErrorClass::Permanent, "net.tls",
+      fmt::format("TLS with client {} failed: {}", peer, error.message()),
+      context.minimum() > TlsVersion::Tls10
+          ? fmt::format("the client may speak only TLS versions below {} or no TLS at all; "
+                        "if an old device needs TLS 1.0, lower this listener's minimum",
+                        to_string(context.minimum()))
+          : "the client may not speak TLS on this port");
+}
+
+}  // namespace
+
+asio::awaitable<core::Result<void>> Stream::start_tls(std::shared_ptr<const TlsContext> context,
+                                                      std::chrono::milliseconds timeout,
+                                                      std::size_t unconsumed_bytes) {
+  Impl& impl = *impl_;
+  if (impl.cancelled) co_return core::fail(cancelled_error(impl.peer, impl.cancel_reason));
+  if (impl.tls) co_return core::fail(ErrorClass::Bug, "net.tls_twice", "TLS is already on");
+  const bool as_server = context->role() == TlsRole::Server;
+  if (as_server != impl.server_side) {
+    co_return core::fail(ErrorClass::Bug, "net.tls_role",
+                         as_server ? "a server TLS context on a connection we opened"
+                                   : "a client TLS context on an accepted connection");
+  }
+  if (unconsumed_bytes > 0 || impl.plaintext_waiting()) {
+    co_return core::fail(injection_error(impl.peer, impl.server_side));
+  }
+  SSL* ssl = SSL_new(context->native_handle());  // takes its own reference to the context
+  if (ssl == nullptr) {
+    co_return core::fail(ErrorClass::Bug, "net.tls_context", "SSL_new failed");
+  }
+  impl.tls = std::make_unique<asio::ssl::stream<tcp::socket&>>(impl.socket, ssl);
+  const TlsSettings& settings = context->client_settings();
+  const std::string name = settings.server_name.empty() ? impl.host : settings.server_name;
+  if (!as_server) prepare_client(ssl, settings, name);
 
   asio::steady_timer timer(impl.socket.get_executor(), timeout);
-  auto shaken = co_await (impl.tls->async_handshake(asio::ssl::stream_base::client, kTuple) ||
-                          timer.async_wait(kTuple));
-  if (shaken.index() == 1)
+  const auto side = as_server ? asio::ssl::stream_base::server : asio::ssl::stream_base::client;
+  auto shaken = co_await (impl.tls->async_handshake(side, kTuple) || timer.async_wait(kTuple));
+  if (shaken.index() == 1) {
     co_return core::fail(timed_out("TLS handshake with", impl.peer, timeout));
+  }
   auto [handshake_error] = std::get<0>(shaken);
+  if (impl.cancelled) co_return core::fail(cancelled_error(impl.peer, impl.cancel_reason));
   if (handshake_error) {
-    const long verdict = SSL_get_verify_result(ssl);
-    if (settings.verify && verdict != X509_V_OK) {
-      co_return core::fail(
-          ErrorClass::Config, "net.certificate",
-          fmt::format("the certificate of {} ({}) is not trusted: {}", name, impl.peer,
-                      X509_verify_cert_error_string(verdict)),
-          settings.ca_file.empty()
-              ? "if the server uses a private CA, give it with --ca-file; otherwise check the "
-                "server name and the server's certificate chain"
-              : "check that --ca-file holds the CA that signed the server's certificate and "
-                "that the server name matches it");
-    }
     co_return core::fail(
-        ErrorClass::Config, "net.tls",
-        fmt::format("TLS with {} failed: {}", impl.peer, handshake_error.message()),
-        fmt::format("the server may not offer TLS {} or newer, or not TLS on "
-                    "this port (implicit TLS is 993/465, STARTTLS 143/587)",
-                    to_string(settings.minimum).substr(3)));
+        as_server ? server_handshake_error(*context, impl.peer, handshake_error)
+                  : client_handshake_error(ssl, settings, name, impl.peer, handshake_error));
   }
   co_return core::Result<void>();
 }
@@ -225,6 +308,7 @@ asio::awaitable<core::Result<void>> Stream::start_tls(TlsSettings settings,
 asio::awaitable<core::Result<std::string>> Stream::read_some(std::size_t max,
                                                              std::chrono::milliseconds timeout) {
   Impl& impl = *impl_;
+  if (impl.cancelled) co_return core::fail(cancelled_error(impl.peer, impl.cancel_reason));
   std::string buffer(max, '\0');
   asio::steady_timer timer(impl.socket.get_executor(), timeout);
   std::variant<std::tuple<boost::system::error_code, std::size_t>,
@@ -239,6 +323,7 @@ asio::awaitable<core::Result<std::string>> Stream::read_some(std::size_t max,
   }
   if (outcome.index() == 1) co_return core::fail(timed_out("waiting for", impl.peer, timeout));
   auto [error, count] = std::get<0>(outcome);
+  if (impl.cancelled) co_return core::fail(cancelled_error(impl.peer, impl.cancel_reason));
   if (error == asio::error::eof || error == asio::ssl::error::stream_truncated) {
     co_return core::fail(ErrorClass::Temporary, "net.closed",
                          fmt::format("{} closed the connection", impl.peer));
@@ -251,6 +336,7 @@ asio::awaitable<core::Result<std::string>> Stream::read_some(std::size_t max,
 asio::awaitable<core::Result<void>> Stream::write(std::string_view bytes,
                                                   std::chrono::milliseconds timeout) {
   Impl& impl = *impl_;
+  if (impl.cancelled) co_return core::fail(cancelled_error(impl.peer, impl.cancel_reason));
   asio::steady_timer timer(impl.socket.get_executor(), timeout);
   std::variant<std::tuple<boost::system::error_code, std::size_t>,
                std::tuple<boost::system::error_code>>
@@ -265,12 +351,28 @@ asio::awaitable<core::Result<void>> Stream::write(std::string_view bytes,
   if (outcome.index() == 1) co_return core::fail(timed_out("sending to", impl.peer, timeout));
   auto [error, count] = std::get<0>(outcome);
   (void)count;
+  if (impl.cancelled) co_return core::fail(cancelled_error(impl.peer, impl.cancel_reason));
   if (error) co_return core::fail(network_error("sending to", impl.peer, error));
   co_return core::Result<void>();
 }
 
+void Stream::cancel(std::string reason) {
+  impl_->cancelled = true;
+  impl_->cancel_reason = std::move(reason);
+  boost::system::error_code ignored;
+  impl_->socket.cancel(ignored);
+}
+
+bool Stream::cancelled() const {
+  return impl_->cancelled;
+}
+
 bool Stream::encrypted() const {
   return impl_->tls != nullptr;
+}
+
+bool Stream::server_side() const {
+  return impl_->server_side;
 }
 
 std::optional<PeerCertificate> Stream::peer_certificate() const {

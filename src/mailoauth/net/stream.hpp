@@ -11,6 +11,19 @@
 // store. A certificate that is not trusted comes back as a Config error that
 // names OpenSSL's reason and the --ca-file remedy.
 //
+// Server side: a Stream also wraps an accepted socket (Listener::accept, or
+// adopt() for a descriptor from elsewhere) and does the TLS handshake as the
+// server, at once (implicit TLS) or after the protocol's STARTTLS. TLS
+// settings come as a TlsContext (tls_context.hpp) made once per destination
+// or listener and shared; the TlsSettings overload makes one for a single
+// connection, as the clients have always done.
+//
+// Cancellation: cancel() ends the operations pending on the stream (a read
+// waiting on a silent peer, a write, a handshake) with `net.cancelled` and
+// makes later ones fail the same way at once, for a session watchdog or a
+// shutdown. Cancellation is this explicit call; Asio's cancellation slots
+// are not part of the contract (a cancelled timer would read as a timeout).
+//
 // This header is Asio-facing on purpose: the SMTP and IMAP clients are
 // coroutines and include it from their .cpp files; nothing else should. The
 // library `mailoauth_net` (it links libssl) is linked only by the programs
@@ -31,6 +44,7 @@
 #include "mailoauth/core/clock.hpp"
 #include "mailoauth/core/error.hpp"
 #include "mailoauth/net/connection_settings.hpp"
+#include "mailoauth/net/tls_context.hpp"
 
 namespace mailoauth::net {
 
@@ -53,6 +67,10 @@ class Stream {
                                                        NetType net_type,
                                                        std::chrono::milliseconds timeout);
 
+  // Wraps a connected TCP socket's descriptor (accepted by a listener, or
+  // handed over by systemd); the Stream owns it from here. Server side.
+  static core::Result<Stream> adopt(asio::any_io_executor executor, int native_socket);
+
   Stream(Stream&&) noexcept;
   Stream& operator=(Stream&&) noexcept;
   ~Stream();
@@ -65,6 +83,16 @@ class Stream {
   // the caller's full-expression ends while the coroutine is suspended.)
   asio::awaitable<core::Result<void>> start_tls(TlsSettings settings,
                                                 std::chrono::milliseconds timeout);
+  // The same with a shared context; its role says which side of the
+  // handshake this is. `unconsumed_bytes` is what the caller's protocol layer
+  // has read beyond the STARTTLS command (server) or answer (client) and not
+  // used: anything there is an injection and is refused. On the server side
+  // bytes already waiting in the socket are allowed only when they start a
+  // TLS record (the client's hello may well arrive before we get here);
+  // plaintext there is the injection case too.
+  asio::awaitable<core::Result<void>> start_tls(std::shared_ptr<const TlsContext> context,
+                                                std::chrono::milliseconds timeout,
+                                                std::size_t unconsumed_bytes = 0);
 
   // Up to `max` bytes as they arrive; an empty string never: end of stream
   // is an error (the server closed the connection).
@@ -74,9 +102,17 @@ class Stream {
   asio::awaitable<core::Result<void>> write(std::string_view bytes,
                                             std::chrono::milliseconds timeout);
 
+  // Ends pending operations with `net.cancelled` (naming `reason`, e.g.
+  // "the server is shutting down") and fails later ones at once. Call it on
+  // the stream's executor (post it there from another thread).
+  void cancel(std::string reason = "cancelled");
+  bool cancelled() const;
+
   bool encrypted() const;
+  // True for a stream made by adopt() (the peer is a client).
+  bool server_side() const;
   std::optional<PeerCertificate> peer_certificate() const;
-  // "127.0.0.1:993", for messages.
+  // "127.0.0.1:993" (for a server-side stream: the client's address), for messages.
   const std::string& peer() const;
   void close();
 

@@ -4,9 +4,9 @@
 # Dovecot: capabilities before and after login (text and JSON), a folder of
 # this run's own checked empty (OK), with messages (WARNING, then thresholds),
 # missing (CRITICAL), over STARTTLS and implicit TLS; list shows the counts;
-# bad usage of check is UNKNOWN (3); the token never appears in -v output; a
-# stored token the server no longer accepts (revoked) is renewed once and the
-# check goes on.
+# bad usage of check is UNKNOWN (3); the token never appears in -v output;
+# --log-level trace shows the dialogue as -v does; a stored token the server
+# no longer accepts (revoked) is renewed once and the check goes on.
 set -u
 source "${BASH_SOURCE%/*}/../common.sh"
 source "$MAILOAUTH_STACK_ENV"
@@ -75,6 +75,10 @@ check "list: the folder with 2 messages; -v shows the dialogue without the token
 check "list: the folder with 2 messages; -v shows the dialogue without the token [2/4]" grep -Eq "^ +2 +[0-9]+  $folder$" "$tmp/out"
 check "list: the folder with 2 messages; -v shows the dialogue without the token [3/4]" grep -q "imap C: .*AUTHENTICATE XOAUTH2" "$tmp/err"
 check "list: the folder with 2 messages; -v shows the dialogue without the token [4/4]" not grep -qF -e "$token" "$tmp/err" || { show "$tmp/out"; show "$tmp/err"; }
+"$m" --log-level trace imap caps box >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "--log-level trace shows the IMAP dialogue as -v does, without the token [1/3]" test $rc -eq 0
+check "--log-level trace shows the IMAP dialogue as -v does, without the token [2/3]" grep -q "imap C: .*AUTHENTICATE XOAUTH2" "$tmp/err"
+check "--log-level trace shows the IMAP dialogue as -v does, without the token [3/3]" not grep -qF -e "$token" "$tmp/err" || show "$tmp/err"
 # Revoke the stored token at the server: it still looks valid to the store.
 curl -s --max-time 5 -o /dev/null -d "token=$token" -d "client_id=$CC_CLIENT_ID" \
   -d "client_secret=$CC_CLIENT_SECRET" "$OIDC_REVOKE_URL"

@@ -139,6 +139,32 @@ TEST(ImapClientTest, ImplicitTlsXoauth2WithARealToken) {
   expect_no_secret(trace, token_text);
 }
 
+// One TLS context per server (the CA file read once), shared by several
+// connections, implicit TLS and STARTTLS alike; a bad CA file is refused
+// before any connection is made.
+TEST(ImapClientTest, OneTlsContextServesSeveralConnections) {
+  net::TlsSettings tls;
+  tls.ca_file = StackEnv::get()["CA_FILE"];
+  auto context = net::TlsContext::client(tls);
+  ASSERT_TRUE(context.has_value()) << context.error().describe();
+  for (const TlsMode mode : {TlsMode::Implicit, TlsMode::StartTls, TlsMode::Implicit}) {
+    ClientSettings settings = stack_settings(mode);
+    settings.tls = net::TlsSettings{};  // not used: the shared context has the CA
+    settings.tls_context = *context;
+    SyncClient client(std::move(settings));
+    auto connected = client.connect();
+    ASSERT_TRUE(connected.has_value()) << connected.error().describe();
+    EXPECT_TRUE(client.tls().has_value());
+    client.close();
+  }
+  ClientSettings broken = stack_settings(TlsMode::Implicit);
+  broken.tls.ca_file = "/nonexistent/ca.crt";
+  SyncClient client(std::move(broken));
+  auto connected = client.connect();
+  ASSERT_FALSE(connected.has_value());
+  EXPECT_EQ(connected.error().code(), "net.ca_file") << connected.error().describe();
+}
+
 TEST(ImapClientTest, StartTlsRereadsCapabilitiesThenOauthbearer) {
   Trace trace;
   SyncClient client(stack_settings(TlsMode::StartTls, &trace));
