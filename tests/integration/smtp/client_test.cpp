@@ -188,7 +188,8 @@ TEST(SmtpClientTest, Xoauth2AfterStartTlsDeliversABuiltMessage) {
   ASSERT_TRUE(built.has_value()) << built.error().describe();
   Outgoing outgoing{
       {built->envelope_from, built->recipients, built->needs_8bitmime, built->needs_smtputf8},
-      built->data};
+      built->data,
+      {}};
 
   std::vector<Outgoing> messages;
   messages.push_back(std::move(outgoing));
@@ -384,7 +385,7 @@ TEST(SmtpClientTest, SeveralMessagesOverOneConnection) {
   ASSERT_TRUE(result.has_value()) << result.error().describe();
   std::set<std::string> queue_ids;
   for (const auto& report : result->reports) {
-    ASSERT_TRUE(report.has_value());
+    ASSERT_TRUE(report.has_value()) << report.error().describe() << "\n" << trace_text();
     EXPECT_TRUE(report->delivered());
     queue_ids.insert(report->queue_id);
   }
