@@ -116,9 +116,9 @@ MessageSource::MessageSource(MessageSource&&) noexcept = default;
 MessageSource& MessageSource::operator=(MessageSource&&) noexcept = default;
 MessageSource::~MessageSource() = default;
 
-MessageSource MessageSource::from_buffer(std::string message) {
+MessageSource MessageSource::from_buffer(std::string message, std::size_t chunk_size) {
   MessageFacts facts = facts_of(message);
-  MessageSource source(std::make_unique<BufferReader>(std::move(message)), kMessageChunkSize);
+  MessageSource source(std::make_unique<BufferReader>(std::move(message)), chunk_size);
   source.facts_ = facts;
   return source;
 }

@@ -48,7 +48,7 @@ class MessageReader {
 class MessageSource {
  public:
   // The message in memory (RFC 5322 text, LF or CRLF line endings, not dot-stuffed).
-  static MessageSource from_buffer(std::string message);
+  static MessageSource from_buffer(std::string message, std::size_t chunk_size = kMessageChunkSize);
   // The message in a file, read `chunk_size` bytes at a time. Errors: the
   // file cannot be opened (Config: it names the path and the reason).
   static core::Result<MessageSource> from_file(const std::filesystem::path& path,
