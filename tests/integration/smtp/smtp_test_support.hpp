@@ -122,10 +122,12 @@ inline asio::awaitable<core::Result<std::string>> read_until_tag(net::Stream& st
 }
 
 // The whole message whose subject contains `marker` in `user`'s INBOX, or ""
-// when it is not there.
+// when it is not there. With `expunge`, the message is deleted instead and
+// the tagged answers to that come back.
 inline asio::awaitable<core::Result<std::string>> fetch_by_subject(std::string user,
                                                                    std::string password,
-                                                                   std::string marker) {
+                                                                   std::string marker,
+                                                                   bool expunge = false) {
   auto stream =
       co_await net::Stream::connect("127.0.0.1", port_of("IMAPS_PORT"), net::NetType::Auto, 5s);
   if (!stream) co_return core::fail(stream.error());
@@ -149,10 +151,15 @@ inline asio::awaitable<core::Result<std::string>> fetch_by_subject(std::string u
   const std::size_t end = answers->find_first_not_of("0123456789", digits);
   if (end == digits) co_return std::string();
   const std::string uid = answers->substr(digits, end - digits);
-  std::string fetch = fmt::format("d UID FETCH {} BODY.PEEK[]\r\ne LOGOUT\r\n", uid);
+  std::string fetch = expunge
+                          ? fmt::format(
+                                "d UID STORE {0} +FLAGS.SILENT (\\Deleted)\r\nd UID EXPUNGE {0}\r\n"
+                                "e LOGOUT\r\n",
+                                uid)
+                          : fmt::format("d UID FETCH {} BODY.PEEK[]\r\ne LOGOUT\r\n", uid);
   auto asked = co_await stream->write(fetch, 5s);
   if (!asked) co_return core::fail(asked.error());
-  auto body = co_await read_until_tag(*stream, "d");
+  auto body = co_await read_until_tag(*stream, expunge ? "e" : "d");
   co_return body;
 }
 
