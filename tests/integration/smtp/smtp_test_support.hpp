@@ -151,12 +151,12 @@ inline asio::awaitable<core::Result<std::string>> fetch_by_subject(std::string u
   const std::size_t end = answers->find_first_not_of("0123456789", digits);
   if (end == digits) co_return std::string();
   const std::string uid = answers->substr(digits, end - digits);
-  std::string fetch = expunge
-                          ? fmt::format(
-                                "d UID STORE {0} +FLAGS.SILENT (\\Deleted)\r\nd UID EXPUNGE {0}\r\n"
-                                "e LOGOUT\r\n",
-                                uid)
-                          : fmt::format("d UID FETCH {} BODY.PEEK[]\r\ne LOGOUT\r\n", uid);
+  // No LOGOUT: a server that closes while a large answer is still being
+  // read must not turn a delivered message into an error here.
+  std::string fetch =
+      expunge
+          ? fmt::format("d UID STORE {0} +FLAGS.SILENT (\\Deleted)\r\ne UID EXPUNGE {0}\r\n", uid)
+          : fmt::format("d UID FETCH {} BODY.PEEK[]\r\n", uid);
   auto asked = co_await stream->write(fetch, 5s);
   if (!asked) co_return core::fail(asked.error());
   auto body = co_await read_until_tag(*stream, expunge ? "e" : "d");

@@ -30,6 +30,21 @@ using testing::StackEnv;
 
 // --- measuring memory -------------------------------------------------------
 
+// AddressSanitizer keeps freed memory in quarantine (256 MB by default), so
+// under it peak RSS says nothing about what the code holds: ~19 MB there for
+// ~0.1 MB in a normal build, measured.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
 // A field of /proc/self/status in KiB ("VmHWM", "VmRSS").
 std::int64_t status_kib(const std::string& field) {
   std::ifstream status("/proc/self/status");
@@ -135,7 +150,9 @@ TEST(SmtpStreamingTest, ThirtySixMegabytesFromAFileWithBoundedMemoryArriveByteFo
   ASSERT_TRUE(result->reports[0].has_value()) << result->reports[0].error().describe();
   ASSERT_TRUE(result->reports[0]->delivered()) << result->reports[0]->outcome().error().describe();
   // The old send() held the message and its stuffed copy: over 72 MB here.
-  EXPECT_LT(peak - before, 20 * 1024) << "peak RSS grew by " << (peak - before) << " KiB";
+  if (!kAddressSanitizer) {
+    EXPECT_LT(peak - before, 20 * 1024) << "peak RSS grew by " << (peak - before) << " KiB";
+  }
   RecordProperty("peak_rss_growth_kib", std::to_string(peak - before));
   std::printf("peak RSS growth while sending %zu bytes: %lld KiB\n", message.size(),
               static_cast<long long>(peak - before));
@@ -212,6 +229,57 @@ TEST(SmtpStreamingTest, BdatChunksAgainstDovecotArriveLikeData) {
   ASSERT_FALSE(delivered.empty()) << "not delivered";
   EXPECT_NE(delivered.find("\r\n\r\n" + expected_body), std::string::npos)
       << delivered.substr(0, 2000);
+}
+
+// A peer that offers CHUNKING (no PIPELINING), refuses the first BDAT of the
+// first message and takes everything else: the client must stop that
+// message, report the refusal, and RSET before the next one.
+TEST(SmtpStreamingTest, RefusedBdatChunkStopsTheMessageAndTheNextStartsClean) {
+  std::promise<std::string> received;
+  LocalPeer peer([&received](int fd) {
+    std::string seen;
+    LocalPeer::send_text(fd, "220 peer.example ESMTP\r\n");
+    LocalPeer::read_line(fd);
+    LocalPeer::send_text(fd, "250-peer.example\r\n250 CHUNKING\r\n");
+    int chunks = 0;
+    for (std::string line; !(line = LocalPeer::read_line(fd)).empty();) {
+      seen += line + "\n";
+      if (line == "QUIT") {
+        LocalPeer::send_text(fd, "221 bye\r\n");
+        break;
+      }
+      if (line.starts_with("BDAT ")) {
+        std::size_t left = std::stoul(line.substr(5));
+        for (char c = 0; left > 0 && ::recv(fd, &c, 1, 0) == 1;) --left;
+        ++chunks;
+        LocalPeer::send_text(fd, chunks == 1               ? "552 5.3.4 chunk refused\r\n"
+                                 : line.ends_with(" LAST") ? "250 2.0.0 queued as PEER2\r\n"
+                                                           : "250 2.0.0 more\r\n");
+        continue;
+      }
+      LocalPeer::send_text(fd, "250 ok\r\n");
+    }
+    received.set_value(seen);
+  });
+  ClientSettings settings = peer_settings(peer.port(), Security::None);
+  settings.chunking = true;
+  std::vector<Outgoing> messages;
+  messages.push_back(simple_message("one", {"a@example.test"}, std::string(200'000, 'x')));
+  messages.push_back(simple_message("two", {"b@example.test"}));
+  auto result = submit(settings, std::nullopt, std::move(messages));
+  const std::string seen = received.get_future().get();
+  ASSERT_TRUE(result.has_value()) << result.error().describe();
+  ASSERT_TRUE(result->reports[0].has_value()) << result->reports[0].error().describe();
+  EXPECT_FALSE(result->reports[0]->delivered());
+  EXPECT_EQ(result->reports[0]->data_reply->code, 552);
+  EXPECT_FALSE(result->reports[0]->outcome().has_value());
+  ASSERT_TRUE(result->reports[1].has_value()) << result->reports[1].error().describe();
+  EXPECT_TRUE(result->reports[1]->delivered()) << trace_text();
+  EXPECT_EQ(result->reports[1]->queue_id, "PEER2");
+  // One chunk of message one, no more; RSET before message two's MAIL.
+  const std::size_t rset = seen.find("RSET\nMAIL FROM:");
+  EXPECT_NE(rset, std::string::npos) << seen;
+  EXPECT_EQ(seen.find("BDAT", seen.find("BDAT") + 1), seen.find("BDAT", rset)) << seen;
 }
 
 // --- pipelining across messages ---------------------------------------------
