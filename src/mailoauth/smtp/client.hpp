@@ -17,13 +17,24 @@
 //                   offered; a clear error before anything is sent when the
 //                   message needs an extension the server lacks or exceeds
 //                   its SIZE), RCPT per recipient — MAIL and all RCPTs in one
-//                   write with PIPELINING —, DATA with dot-stuffing; every
-//                   reply is kept, per recipient;
+//                   write with PIPELINING —, then the content streamed from a
+//                   MessageSource a chunk at a time: DATA with dot-stuffing,
+//                   or BDAT chunks (RFC 3030) when the caller asks for
+//                   CHUNKING and the server offers it; every reply is kept,
+//                   per recipient;
+//   send_batch()    several messages; with PIPELINING and pipeline_messages
+//                   the next message's MAIL and RCPTs go out in the same
+//                   write as the end of the previous one's content (RFC 2920
+//                   section 3.1);
 //   reset(), quit() RSET between messages when needed; QUIT.
 // Every read and write has a deadline; DATA's grows with the message size.
 // After a network or protocol failure the session is broken and every call
 // answers that; a refusal by the server leaves it usable for the next message.
 // A trace callback sees each line sent and received, credentials redacted.
+// Every command line is made by command_line.hpp, which refuses a user's
+// word (EHLO name, address, parameter) that would change the command.
+// The implementation is split by concern: client_connection.cpp, client_auth.cpp,
+// client_transaction.cpp, client_content.cpp, over client_state.hpp.
 #pragma once
 
 #include <chrono>
@@ -42,6 +53,7 @@
 #include "mailoauth/sasl/client_mechanism.hpp"
 #include "mailoauth/sasl/mechanism.hpp"
 #include "mailoauth/smtp/ehlo_capabilities.hpp"
+#include "mailoauth/smtp/message_source.hpp"
 #include "mailoauth/smtp/reply_parser.hpp"
 #include "mailoauth/smtp/send_report.hpp"
 
@@ -75,9 +87,24 @@ struct ClientSettings {
   net::TlsSettings tls;
   std::string helo_name;  // empty: this machine's host name ("localhost" if it has none)
   bool allow_plaintext_auth = false;
+  // BDAT instead of DATA when the server offers CHUNKING (RFC 3030): no
+  // dot-stuffing, the size of each chunk announced. Off by default.
+  bool chunking = false;
+  // send_batch(): the next message's MAIL and RCPTs in the same write as the
+  // end of the previous content (RFC 2920 3.1) when the server offers
+  // PIPELINING. Off by default: Dovecot 2.3.19's submission server aborts
+  // (assertion `pending_rcpt_cmds == 0`) when RCPTs arrive that way; Postfix
+  // takes it.
+  bool pipeline_messages = false;
   Timeouts timeouts;
   ReplyLimits limits;
   TraceFunction trace;
+};
+
+// One message of a batch.
+struct Transaction {
+  Envelope envelope;
+  MessageSource message;
 };
 
 class Session {
@@ -89,12 +116,22 @@ class Session {
   asio::awaitable<core::Result<sasl::Mechanism>> authenticate(sasl::ClientCredentials credentials,
                                                               std::vector<sasl::Mechanism> allowed);
 
-  // `message`: RFC 5322 text, not dot-stuffed (LF or CRLF line endings).
-  // Errors: the session broke (network, protocol, deadline), or the message
-  // was refused before sending (too large, needs 8BITMIME/SMTPUTF8); the
+  // `message`: RFC 5322 text, not dot-stuffed (LF or CRLF line endings),
+  // read a chunk at a time: memory is one chunk and its stuffed copy.
+  // Errors: the session broke (network, protocol, deadline, the source could
+  // not be read), or the message was refused before sending (too large,
+  // needs 8BITMIME/SMTPUTF8, a word that would inject a command); the
   // server's refusals are in the report. A session left after a partial
   // transaction is reset before the next send().
+  asio::awaitable<core::Result<SendReport>> send(Envelope envelope, MessageSource message);
+  // The same for a message in memory.
   asio::awaitable<core::Result<SendReport>> send(Envelope envelope, std::string message);
+  // Each message in turn, one result per message in order. With PIPELINING
+  // the commands of message n+1 ride in the last write of message n's
+  // content; the reports stay per message. After the session breaks, the
+  // remaining messages carry smtp.session_broken.
+  asio::awaitable<std::vector<core::Result<SendReport>>> send_batch(
+      std::vector<Transaction> transactions);
 
   asio::awaitable<core::Result<void>> reset();
   // QUIT and close; errors are ignored (the work is done).

@@ -21,7 +21,7 @@ void DotStuffer::feed(std::string_view chunk, std::string& out) {
     std::size_t end = chunk.find_first_of("\r\n", at);
     if (end == std::string_view::npos) end = chunk.size();
     if (end > at) {
-      if (at_line_start_ && chunk[at] == '.') out += '.';
+      if (at_line_start_ && chunk[at] == '.' && framing_ == Framing::Data) out += '.';
       at_line_start_ = false;
       out.append(chunk.data() + at, end - at);
       line_length_ += end - at;
@@ -40,7 +40,7 @@ void DotStuffer::feed(std::string_view chunk, std::string& out) {
 void DotStuffer::finish(std::string& out) {
   longest_line_ = std::max(longest_line_, line_length_);
   if (!at_line_start_) out += "\r\n";
-  out += ".\r\n";
+  if (framing_ == Framing::Data) out += ".\r\n";
   at_line_start_ = true;
   after_cr_ = false;
   line_length_ = 0;

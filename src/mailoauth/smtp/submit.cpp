@@ -54,19 +54,19 @@ core::Result<sasl::Mechanism> authenticate(asio::io_context& context, Session& s
       &renewed);
 }
 
-// The messages, then QUIT, over the open (and authenticated) session.
+// The messages as one batch (send_batch: a broken session fails the rest
+// with its reason), then QUIT, over the open (and authenticated) session.
 asio::awaitable<core::Result<SubmitResult>> run_submit(Session* session, SubmitResult result,
                                                        std::vector<Outgoing> messages) {
+  std::vector<Transaction> transactions;
   for (Outgoing& outgoing : messages) {
-    if (session->broken()) {
-      result.reports.push_back(core::fail(core::ErrorClass::Temporary, "smtp.session_broken",
-                                          "not sent: the connection was lost on an earlier "
-                                          "message"));
-      continue;
-    }
-    auto report = co_await session->send(std::move(outgoing.envelope), std::move(outgoing.message));
-    result.reports.push_back(std::move(report));
+    MessageSource source = outgoing.source
+                               ? std::move(*outgoing.source)
+                               : MessageSource::from_buffer(std::move(outgoing.message));
+    transactions.push_back({std::move(outgoing.envelope), std::move(source)});
   }
+  auto reports = co_await session->send_batch(std::move(transactions));
+  result.reports = std::move(reports);
   co_await session->quit();
   co_return result;
 }

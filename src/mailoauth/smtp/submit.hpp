@@ -1,5 +1,6 @@
 // Submitting messages synchronously: one connection (Session) opened,
-// authenticated once, each message sent in turn over it, QUIT — for
+// authenticated once, the messages sent as one batch over it (pipelined
+// across messages when the server allows it), QUIT — for
 // `mailoauth send`, sendmail mode, the tests and the throughput benchmark,
 // which are not coroutines. A bearer token the server refuses is renewed once
 // (the engine is asked for a new one) and AUTH tried again, as a token
@@ -37,7 +38,8 @@ struct SubmitAuth {
 
 struct Outgoing {
   Envelope envelope;
-  std::string message;  // not dot-stuffed
+  std::string message;                  // not dot-stuffed
+  std::optional<MessageSource> source;  // when set, sent instead of `message` (a file, streamed)
 };
 
 struct SubmitResult {
