@@ -13,6 +13,8 @@
 #                                        and cannot be passed as an argument)
 #   matches STRING ERE                   STRING matches the extended regex
 #   skip DESCRIPTION REASON              a check that could not run here
+#   show FILE                            prints FILE under a `--- FILE` line,
+#                                        the evidence after a failed check
 #   finish                               prints the tally and exits
 #
 # A skipped check is not a passing one: `finish` exits 1 when any check failed,
@@ -41,6 +43,11 @@ check() {
 not() { ! "$@"; }
 
 matches() { [[ $1 =~ $2 ]]; }
+
+show() {
+  echo "--- $1"
+  cat "$1"
+}
 
 skip() {
   echo "SKIP: $1 ($2)"

@@ -18,7 +18,6 @@ folder="Native-$$"
 imap() { curl -s --max-time 5 --cacert "$CA_FILE" -u "$USER1:$USER1_PASSWORD" "imaps://$IMAP_HOST:$IMAPS_PORT/" -X "$1"; }
 trap 'imap "DELETE $folder" >/dev/null; rm -rf "$tmp"' EXIT
 export MAILOAUTH_CONFIG="$tmp/config.toml" MAILOAUTH_STATE_DIR="$tmp/state"
-show() { echo "--- $1"; cat "$1"; }
 printf '%s\n' "$CC_CLIENT_SECRET" >"$tmp/cc.secret"
 {
 stack_app_account box "$tmp/cc.secret"

@@ -17,7 +17,6 @@ source "$MAILOAUTH_SOURCE_DIR/tests/stack/app_account.sh"
 m="$MAILOAUTH_BIN_DIR/mailoauth"
 tmp=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
 export MAILOAUTH_CONFIG="$tmp/config.toml" MAILOAUTH_STATE_DIR="$tmp/state"
-show() { echo "--- $1"; cat "$1"; }
 printf '%s\n' "$CC_CLIENT_SECRET" >"$tmp/cc.secret"; chmod 600 "$tmp/cc.secret"
 printf '%s\n' "$INTROSPECT_CLIENT_SECRET" >"$tmp/introspect.secret"
 
