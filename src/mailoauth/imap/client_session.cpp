@@ -90,8 +90,9 @@ core::Error Client::Impl::timeout_error(std::string_view what) const {
 
 core::Result<std::chrono::milliseconds> Client::Impl::time_left(Deadline deadline,
                                                                 std::string_view what) const {
-  const auto left =
-      std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+  // Rounded up: a timer that fires a fraction of a millisecond before the
+  // session deadline would be reported as the operation's own timeout.
+  const auto left = std::chrono::ceil<milliseconds>(deadline - std::chrono::steady_clock::now());
   if (left <= milliseconds(0)) return core::fail(timeout_error(what));
   return left;
 }
