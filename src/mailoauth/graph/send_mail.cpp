@@ -210,7 +210,7 @@ core::Result<PreparedMessage> prepare_message(std::string_view mime_message,
   return core::fail(ErrorClass::Permanent, "graph.no_recipients",
                     "the message names no recipient in To, Cc or Bcc, and Microsoft Graph "
                     "delivers only to those",
-                    "give recipients (--to, --cc, --bcc, or as arguments)");
+                    "give the message envelope recipients (they are written into Bcc for Graph)");
 }
 
 core::Result<void> check_request(std::string_view mailbox, std::size_t message_size,
@@ -229,7 +229,7 @@ core::Result<void> check_request(std::string_view mailbox, std::size_t message_s
         fmt::format("the message is {} KB, {} KB in base64: more than the {} KB "
                     "Graph's sendMail takes in one request",
                     message_size / 1024, encoded_size / 1024, settings.max_request_size / 1024),
-        "send it by SMTP (--transport smtp); mailoauth does not yet use Graph's "
+        "send it by SMTP (transport smtp); mailoauth does not yet use Graph's "
         "upload sessions for large messages");
   }
   return {};

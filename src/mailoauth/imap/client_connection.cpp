@@ -80,7 +80,7 @@ asio::awaitable<core::Result<void>> connect_session(Client::Impl& impl) {
                            fmt::format("{}:{} does not offer STARTTLS; refusing to log in "
                                        "without TLS",
                                        settings.host, settings.port),
-                           "use the implicit TLS port (993) without --starttls, or enable "
+                           "use the implicit TLS port (993) instead of STARTTLS, or enable "
                            "STARTTLS on the server");
     }
     auto answer = co_await run_command(impl, "STARTTLS", one_line("STARTTLS"), {}, {}, false);

@@ -179,7 +179,7 @@ asio::awaitable<core::Result<Stream>> Stream::connect(std::string host, std::uin
     co_return core::fail(
         ErrorClass::Config, "net.no_address",
         fmt::format("{} has no {} address", host, net_type == NetType::Tcp4 ? "IPv4" : "IPv6"),
-        "use --net-type auto, or the other family");
+        "allow both address families (net type auto), or use the other one");
   }
   std::string failures;
   for (const auto& endpoint : endpoints) {
@@ -239,9 +239,9 @@ core::Error client_handshake_error(SSL* ssl, const TlsSettings& settings, const 
         fmt::format("the certificate of {} ({}) is not trusted: {}", name, peer,
                     X509_verify_cert_error_string(verdict)),
         settings.ca_file.empty()
-            ? "if the server uses a private CA, give it with --ca-file; otherwise check the "
-              "server name and the server's certificate chain"
-            : "check that --ca-file holds the CA that signed the server's certificate and "
+            ? "if the server uses a private CA, name its certificate as the CA file (an account's "
+              "ca_file); otherwise check the server name and the server's certificate chain"
+            : "check that the CA file holds the CA that signed the server's certificate and "
               "that the server name matches it");
   }
   return core::Error(ErrorClass::Config, "net.tls",

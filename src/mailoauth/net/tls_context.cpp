@@ -98,7 +98,7 @@ core::Result<std::shared_ptr<const TlsContext>> TlsContext::client(TlsSettings s
     } else if (SSL_CTX_set_default_verify_paths(native) != 1) {
       return core::fail(ErrorClass::Config, "net.ca_file",
                         fmt::format("cannot load the system's trust store: {}", openssl_reason()),
-                        "install ca-certificates, or give --ca-file");
+                        "install ca-certificates, or name a CA file");
     }
   } else {
     SSL_CTX_set_verify(native, SSL_VERIFY_NONE, nullptr);

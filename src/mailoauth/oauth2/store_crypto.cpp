@@ -66,7 +66,7 @@ core::Error unreadable_key(const std::filesystem::path& path, int error_number) 
                      fmt::format("cannot read the token store key {}: {}", path.string(),
                                  file_access_failure(path, error_number)),
                      "run as the user that owns the state directory, or set MAILOAUTH_STATE_DIR "
-                     "(or --state-dir) to a directory of this user");
+                     "to a directory of this user");
 }
 
 // The key file's text, nullopt when there is none; refused when others may read it.
@@ -256,7 +256,7 @@ core::Result<void> ensure_private_directory(const std::filesystem::path& directo
       return core::fail(
           core::ErrorClass::Config, "store.state_directory",
           fmt::format("the state directory {} is not a directory", directory.string()),
-          "set MAILOAUTH_STATE_DIR (or --state-dir) to a directory");
+          "set MAILOAUTH_STATE_DIR to a directory");
     }
     // Ours, open to others, and holding only the store: tighten (tokens are
     // sealed, but which accounts exist and when they renew is not).
@@ -270,8 +270,8 @@ core::Result<void> ensure_private_directory(const std::filesystem::path& directo
     return core::fail(core::ErrorClass::Config, "store.state_directory",
                       fmt::format("cannot reach the state directory {}: {}", directory.string(),
                                   std::strerror(errno)),
-                      "run as the user that owns it, or set MAILOAUTH_STATE_DIR (or "
-                      "--state-dir) to a directory of this user");
+                      "run as the user that owns it, or set MAILOAUTH_STATE_DIR to a "
+                      "directory of this user");
   }
   std::error_code error;
   std::filesystem::create_directories(directory, error);
@@ -280,7 +280,7 @@ core::Result<void> ensure_private_directory(const std::filesystem::path& directo
                       fmt::format("cannot create the state directory {}: {}", directory.string(),
                                   error.message()),
                       "create it (mode 0700, owned by the user that runs mailoauth), or set "
-                      "MAILOAUTH_STATE_DIR (or --state-dir) to a writable directory");
+                      "MAILOAUTH_STATE_DIR to a writable directory");
   }
   ::chmod(directory.c_str(), 0700);
   return {};

@@ -29,7 +29,7 @@ core::Result<sasl::Mechanism> choose_mechanism(std::span<const std::string> offe
                       fmt::format("{} does not offer SMTP AUTH on this connection", server),
                       "check the server and port (Exchange Online: smtp.office365.com:587 "
                       "with STARTTLS; Gmail: smtp.gmail.com:465); a server that offers AUTH "
-                      "only after STARTTLS needs --tls starttls");
+                      "only after STARTTLS needs the TLS mode starttls");
   }
   return core::fail(ErrorClass::Config, "smtp.auth_mechanism_unavailable",
                     fmt::format("{} offers AUTH {}, but this account uses {}", server,

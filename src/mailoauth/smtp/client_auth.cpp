@@ -67,8 +67,8 @@ asio::awaitable<Result<sasl::Mechanism>> run_auth(Session::State& state,
         ErrorClass::Config, "smtp.auth_unencrypted",
         fmt::format("refusing to send credentials to {} over an unencrypted connection",
                     state.stream.peer()),
-        "use --tls starttls or --tls implicit; only a local test server justifies "
-        "allow_plaintext_auth");
+        "use the TLS mode starttls or implicit; only a local test server justifies "
+        "allowing plain-text AUTH");
   }
   const std::vector<std::string> offered = state.capabilities.auth_mechanisms();
   auto chosen = choose_mechanism(offered, allowed, state.stream.peer());

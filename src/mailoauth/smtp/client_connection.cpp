@@ -51,8 +51,8 @@ asio::awaitable<Result<void>> start_tls(Session::State& state) {
         fmt::format("{} does not offer STARTTLS; refusing to go on without TLS (a server "
                     "that drops STARTTLS from its EHLO reply may be a man in the middle)",
                     state.stream.peer()),
-        "check the port: 587 and 25 take STARTTLS, 465 takes implicit TLS (--tls implicit); "
-        "for a local test server without TLS, --tls none");
+        "check the port and the TLS mode: 587 and 25 take STARTTLS, 465 takes implicit TLS; "
+        "only a local test server without TLS justifies the TLS mode none");
   }
   auto reply = co_await command(state, simple_command(Verb::StartTls));
   if (!reply) co_return core::fail(reply.error());

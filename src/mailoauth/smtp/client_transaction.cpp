@@ -74,7 +74,7 @@ Result<PreparedMessage> prepare(Session::State& state, Envelope envelope, Messag
   if (state.broken) return core::fail(session_broken_error());
   if (envelope.recipients.empty()) {
     return core::fail(ErrorClass::Config, "smtp.no_recipients", "the message has no recipients",
-                      "give at least one --to, --cc or --bcc (sendmail: -t or an address)");
+                      "give it at least one envelope recipient");
   }
   PreparedMessage message{std::move(source), {}, {}, {}, false};
   std::vector<CommandLine> rcpts;

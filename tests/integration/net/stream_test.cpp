@@ -100,7 +100,7 @@ TEST(StreamTest, UntrustedCertificateIsAConfigErrorNamingCaFile) {
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().code(), "net.certificate");
   EXPECT_EQ(result.error().error_class(), core::ErrorClass::Config);
-  EXPECT_NE(result.error().remedy().find("--ca-file"), std::string::npos);
+  EXPECT_NE(result.error().remedy().find("CA file"), std::string::npos);
 }
 
 TEST(StreamTest, CertificateForAnotherNameIsRefused) {
