@@ -107,6 +107,9 @@ core::Result<core::Secret> flags_token(FlagsToken& source, bool renew) {
 
 }  // namespace
 
+// Long on purpose (~120 lines): the flags, the two token sources (native
+// account or the flags' grant) and the check request read in the order
+// check-mail documents them; each step is a call, split further in a later step.
 int main(int argc, char** argv) {
   mailoauth::core::harden_process(mailoauth::core::ProgramKind::Plugin);
   compat::CheckMailApp app("check_imap_mailbox_oauth2", argv[0]);

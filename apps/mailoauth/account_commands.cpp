@@ -77,6 +77,8 @@ std::string source_text(const oauth2::SecretSource& source) {
 
 }  // namespace
 
+// Long on purpose (~85 lines): every option is checked and explained in the
+// order `account add --help` lists them before the file is touched.
 int account_add(const GlobalOptions& global, const AccountAddOptions& options) {
   AppContext context(global);
   auto path = context.config_path();

@@ -54,6 +54,8 @@ core::Result<core::Secret> password_from_stdin(const oauth2::Account& account) {
 
 }  // namespace
 
+// Long on purpose (~90 lines): the sign-in flows (browser, device) share the
+// account checks and the store write; each flow is a call.
 int token_login(const GlobalOptions& global, const TokenLoginOptions& options) {
   AppContext context(global);
   auto found = context.account(options.account);

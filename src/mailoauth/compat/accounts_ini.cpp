@@ -97,6 +97,8 @@ std::string accounts_report_summary(const std::vector<CheckMailAccount>& account
   return "OK: Successfully generated reports for accounts: " + names;
 }
 
+// Long on purpose (~100 lines): check-mail's rules for DEFAULT and per-section
+// keys, in the order its Go code applies them, to keep the two comparable.
 core::Result<AccountsIni> read_accounts_ini(std::string_view text, std::string_view file_name) {
   auto file = parse_go_ini(text, file_name);
   if (!file) return std::unexpected(file.error());

@@ -16,6 +16,8 @@ namespace mailoauth::imap::detail {
 using core::ErrorClass;
 using std::chrono::milliseconds;
 
+// Long on purpose (~90 lines): connect, TLS, greeting, STARTTLS and the
+// capability refresh are one sequence whose security checks depend on order.
 asio::awaitable<core::Result<void>> connect_session(Client::Impl& impl) {
   const auto& settings = impl.settings;
   impl.drop();

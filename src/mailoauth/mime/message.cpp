@@ -152,6 +152,8 @@ core::Result<std::vector<Mailbox>> parse_address_list(std::string_view text) {
   return boxes;
 }
 
+// Long on purpose (~100 lines): the MIME tree is built top-down in one place
+// so its structure (alternative inside mixed) reads as the message it makes.
 core::Result<Message> build_message(const MessageDraft& draft) {
   if (auto checked = check_address(draft.from.address, "sender"); !checked) {
     return core::fail(checked.error());

@@ -339,6 +339,9 @@ bool HttpClient::last_request_sent() const {
   return impl_->last_request_sent;
 }
 
+// Long on purpose (~110 lines): one libcurl transfer is a fixed sequence of
+// options that must all be set on the same handle; splitting it would scatter
+// the security settings (verification, protocols, redirects) over files.
 core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
   const HttpSettings& settings = impl_->settings;
   impl_->last_request_sent = false;
