@@ -50,6 +50,7 @@
 
 #include "mailoauth/core/error.hpp"
 #include "mailoauth/net/stream.hpp"
+#include "mailoauth/net/tls_context.hpp"
 #include "mailoauth/sasl/client_mechanism.hpp"
 #include "mailoauth/sasl/mechanism.hpp"
 #include "mailoauth/smtp/ehlo_capabilities.hpp"
@@ -85,6 +86,10 @@ struct ClientSettings {
   Security security = Security::StartTls;
   net::NetType net_type = net::NetType::Auto;
   net::TlsSettings tls;
+  // Optional: one TLS context for every connection to this server (made with
+  // net::TlsContext::client, which reads the CA file once: the relay keeps one
+  // per upstream); when empty, open() makes one from `tls`.
+  std::shared_ptr<const net::TlsContext> tls_context;
   std::string helo_name;  // empty: this machine's host name ("localhost" if it has none)
   bool allow_plaintext_auth = false;
   // BDAT instead of DATA when the server offers CHUNKING (RFC 3030): no

@@ -65,7 +65,8 @@ asio::awaitable<Result<void>> start_tls(Session::State& state) {
                                        state.stream.peer()),
                            "report it to the server's operator; nothing was sent")));
   }
-  auto tls = co_await state.stream.start_tls(state.settings.tls, state.settings.timeouts.command);
+  auto tls =
+      co_await state.stream.start_tls(state.settings.tls_context, state.settings.timeouts.command);
   if (!tls) co_return core::fail(broke(state, tls.error()));
   // RFC 3207 4.2: forget everything learnt in plain text.
   state.parser = ReplyParser(state.settings.limits);
@@ -82,13 +83,18 @@ asio::awaitable<Result<std::unique_ptr<Session::State>>> open_state(ClientSettin
     auto checked = hello_command("EHLO", settings.helo_name);
     if (!checked) co_return core::fail(checked.error());
   }
+  if (!settings.tls_context && settings.security != Security::None) {
+    auto context = net::TlsContext::client(settings.tls);  // a bad CA file: before connecting
+    if (!context) co_return core::fail(context.error());
+    settings.tls_context = std::move(*context);
+  }
   auto connected = co_await net::Stream::connect(settings.host, settings.port, settings.net_type,
                                                  settings.timeouts.connect);
   if (!connected) co_return core::fail(connected.error());
   auto state = std::make_unique<Session::State>(std::move(*connected), std::move(settings));
   if (state->settings.security == Security::Implicit) {
-    auto tls =
-        co_await state->stream.start_tls(state->settings.tls, state->settings.timeouts.connect);
+    auto tls = co_await state->stream.start_tls(state->settings.tls_context,
+                                                state->settings.timeouts.connect);
     if (!tls) co_return core::fail(tls.error());
   }
   auto greeting = co_await read_reply(*state, state->settings.timeouts.greeting, "the greeting");
