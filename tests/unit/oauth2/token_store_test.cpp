@@ -544,7 +544,13 @@ TEST(TokenStoreTest, ManyProcessesOnAFreshStateDirectoryLeaveAUsableStoreEveryRo
 TEST(TokenStoreTest, AnExistingStoreOpenToOthersIsTightened) {
   TemporaryDirectory directory;
   const fs::path path = directory.path() / "state" / "tokens.db";
-  { auto store = open_store(path); }
+  {  // a renewal leaves the locks directory: still only the store's files
+    auto store = open_store(path);
+    ASSERT_TRUE(store.get_or_obtain("work", 60s, [](const std::optional<StoredTokens>&) {
+      return core::Result<StoredTokens>(tokens("a", "", std::chrono::system_clock::now() + 1h));
+    }));
+    ASSERT_TRUE(fs::is_directory(path.parent_path() / "locks"));
+  }
   ::chmod(path.parent_path().c_str(), 0755);
   ::chmod(path.c_str(), 0644);
   { auto store = open_store(path); }
