@@ -145,7 +145,7 @@ bool holds_only_our_files(const std::filesystem::path& directory) {
   bool ours = true;
   while (const dirent* entry = ::readdir(listing)) {
     const std::string_view name = entry->d_name;
-    if (name == "." || name == ".." || name == "store.key" || name == "failed" ||
+    if (name == "." || name == ".." || name == "store.key" || name == "failed" || name == "locks" ||
         name.starts_with("tokens.db") ||
         (name.starts_with(".store.key.") && name.ends_with(".tmp"))) {
       continue;

@@ -1,16 +1,26 @@
 // SQLite behind TokenStore. Small RAII wrappers for the connection, statements
 // and transactions; every SQLite failure becomes a classified Error (busy or
 // full disk: Temporary; cannot open, read-only, corrupt, wrong key: Config).
+// Renewal is serialised per account by AccountLock (flock on a file of its
+// own), not by SQLite's database-wide write lock, so no SQLite transaction is
+// ever open across a request to an identity server.
 #include "mailoauth/oauth2/token_store.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
+#include <utility>
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sodium.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "mailoauth/core/file_write.hpp"
 
 namespace mailoauth::oauth2 {
 
@@ -241,6 +251,124 @@ class Transaction {
   TokenStore::Impl& impl_;
   bool open_ = false;
 };
+
+namespace {
+
+core::Error lock_error(const std::filesystem::path& file, std::string_view doing,
+                       int error_number) {
+  return core::Error(core::classify_errno(error_number), "store.lock",
+                     fmt::format("token store lock {}: {} failed: {}", file.string(), doing,
+                                 std::strerror(error_number)),
+                     "check the owner and mode of the state directory and its locks directory");
+}
+
+// Root renewing a store another user owns (sudo mailoauth --state-dir ...)
+// gives the lock directory and files to that user: left root's, they would
+// stop the owner's own renewals.
+void give_to_store_owner(int fd, const struct stat& store_directory) {
+  struct stat info {};
+  if (::geteuid() == 0 && ::fstat(fd, &info) == 0 && info.st_uid != store_directory.st_uid) {
+    (void)!::fchown(fd, store_directory.st_uid, store_directory.st_gid);
+  }
+}
+
+// <store dir>/locks, made 0700 when missing and opened relative to the store's
+// directory without following a symbolic link (so root cannot be led to make
+// files elsewhere); tightened when it is ours and open to others. The store
+// directory's stat in `owner`.
+core::Result<int> open_lock_directory(const std::filesystem::path& database, struct stat& owner) {
+  const auto directory =
+      database.parent_path().empty() ? std::filesystem::path(".") : database.parent_path();
+  const int parent = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (parent < 0) return core::fail(lock_error(directory, "opening the directory", errno));
+  int fd = -1;
+  int error_number = 0;
+  if (::fstat(parent, &owner) != 0 || (::mkdirat(parent, "locks", 0700) != 0 && errno != EEXIST)) {
+    error_number = errno;
+  } else {
+    fd = ::openat(parent, "locks", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    error_number = errno;
+  }
+  ::close(parent);
+  if (fd < 0) return core::fail(lock_error(directory / "locks", "opening", error_number));
+  give_to_store_owner(fd, owner);
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && info.st_uid == ::geteuid() && (info.st_mode & 077) != 0) {
+    ::fchmod(fd, 0700);
+  }
+  return fd;
+}
+
+std::string lock_file_name(const std::filesystem::path& database, std::string_view account) {
+  std::string material = database.filename().string();
+  material += '\0';
+  material.append(account);
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(material.data()),
+                     material.size());
+  std::string name;
+  for (std::size_t i = 0; i < 16; ++i) name += fmt::format("{:02x}", digest[i]);
+  return name + ".lock";
+}
+
+// The cross-process lock for renewing one account: flock(LOCK_EX) on
+// <store dir>/locks/<hash>.lock (directory 0700, file 0600), the hash over the
+// database's file name and the account, so the directory names no account and
+// two stores sharing a directory do not share locks. flock belongs to the open
+// file: the kernel releases it when the holder dies, however it dies, and two
+// threads with their own descriptors exclude each other like two processes.
+// Waiting polls with LOCK_NB up to the store's lock timeout: never forever.
+// The lock files stay (removing one would race with a process about to lock it).
+class AccountLock {
+ public:
+  static core::Result<AccountLock> take(const TokenStore::Impl& impl, std::string_view account);
+  AccountLock(AccountLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  AccountLock& operator=(AccountLock&&) = delete;
+  AccountLock(const AccountLock&) = delete;
+  ~AccountLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the flock
+  }
+
+ private:
+  explicit AccountLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+core::Result<AccountLock> AccountLock::take(const TokenStore::Impl& impl,
+                                            std::string_view account) {
+  struct stat owner {};
+  auto locks = open_lock_directory(impl.path, owner);
+  if (!locks) return core::fail(locks.error());
+  const std::string name = lock_file_name(impl.path, account);
+  const auto file = impl.path.parent_path() / "locks" / name;
+  const int fd = ::openat(*locks, name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  const int open_error = errno;
+  ::close(*locks);
+  if (fd < 0) return core::fail(lock_error(file, "opening", open_error));
+  give_to_store_owner(fd, owner);
+  AccountLock lock(fd);
+  const auto give_up = std::chrono::steady_clock::now() + impl.options.lock_timeout;
+  auto pause = std::chrono::milliseconds(2);
+  for (;;) {
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return lock;
+    if (errno == EINTR) continue;
+    if (errno != EWOULDBLOCK) return core::fail(lock_error(file, "locking", errno));
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= give_up) {
+      return core::fail(
+          ErrorClass::Temporary, "store.busy",
+          fmt::format("token store {}: waited {:.1f} s for another process renewing \"{}\"",
+                      impl.path.string(), impl.options.lock_timeout.count() / 1000.0, account),
+          "another mailoauth process is renewing this account; it is probably waiting for "
+          "an identity server");
+    }
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(pause, give_up - now));
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace
 
 TokenStore::TokenStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 TokenStore::TokenStore(TokenStore&&) noexcept = default;
@@ -618,28 +746,20 @@ core::Result<StoredTokens> TokenStore::get_or_obtain(std::string_view account,
                       "run as the user that owns the state directory, or make it writable");
   }
 
-  Transaction transaction(*impl_);
-  if (auto locked = transaction.begin_immediate(); !locked) {
-    return core::fail(
-        std::move(locked.error())
-            .context(fmt::format("waiting {} s for another process refreshing \"{}\"",
-                                 impl_->options.lock_timeout.count() / 1000, account)));
-  }
-  // Someone may have refreshed while we waited for the lock.
+  auto lock = AccountLock::take(*impl_, account);
+  if (!lock) return core::fail(lock.error());
+  // Someone may have renewed while we waited for the lock: then no request.
   current = impl_->load(account);
   if (!current) return core::fail(current.error());
   if (*current && (*current)->access_valid_for(margin, impl_->clock->now())) {
-    if (auto committed = transaction.commit(); !committed) return core::fail(committed.error());
     return std::move(**current);
   }
 
-  auto obtained = obtain(*current);
+  auto obtained = obtain(*current);  // no SQLite transaction open: other accounts go on
   const auto now = impl_->clock->now();
   if (!obtained) {
     if (*current) {  // keep the tokens, note why they could not be renewed
-      StoredTokens noted = (*current)->clone();
-      noted.last_error = obtained.error().describe();
-      if (auto saved = impl_->save(account, noted); saved) (void)transaction.commit();
+      (void)record_error(account, obtained.error().describe());
     }
     return core::fail(std::move(obtained.error()));
   }
@@ -656,6 +776,9 @@ core::Result<StoredTokens> TokenStore::get_or_obtain(std::string_view account,
     fresh.refresh_obtained_at = now;
   }
   if (fresh.scopes.empty() && *current) fresh.scopes = (*current)->scopes;
+  // Saved whole in one short transaction, before the account's lock is let go.
+  Transaction transaction(*impl_);
+  if (auto locked = transaction.begin_immediate(); !locked) return core::fail(locked.error());
   if (auto saved = impl_->save(account, fresh); !saved) return core::fail(saved.error());
   if (auto committed = transaction.commit(); !committed) return core::fail(committed.error());
   return fresh;

@@ -5,14 +5,22 @@
 // store_crypto, bound to account and field; the database alone reveals nothing.
 //
 // get_or_obtain() is the heart: it returns a token that stays valid for at
-// least `margin`, and only when there is none does it call `obtain` — inside a
-// BEGIN IMMEDIATE transaction, which is SQLite's cross-process write lock. So
-// twenty processes asking at once cause one request to the token endpoint: the
-// first obtains and commits, the others wait on the lock, then find the fresh
-// token. A process killed while obtaining leaves the transaction uncommitted:
-// the previous tokens, including the newest refresh token, stay as they were.
-// The refresh token handed to `obtain` is the stored one; whatever `obtain`
-// returns replaces it (rotation), or keeps it when the server sent none.
+// least `margin`, and only when there is none does it call `obtain`, holding
+// the account's own cross-process lock (flock on <store dir>/locks/<hash>.lock)
+// and no SQLite transaction. So twenty processes asking at once cause one
+// request to the token endpoint: the first takes the lock, obtains and saves,
+// the others wait on the lock, then re-read and find the fresh token; while one
+// account's identity server is slow, other accounts renew (and read) freely.
+// The result is saved in one short BEGIN IMMEDIATE transaction before the lock
+// is released. A process killed while obtaining releases the lock (the kernel
+// does) and has saved nothing: the previous tokens, including the newest
+// refresh token, stay as they were. With rotating refresh tokens the server
+// may already have rotated the one it was sent, so the stored one may then be
+// refused (invalid_grant: log in again); that risk is the same as when the
+// lock was SQLite's. The refresh token handed to `obtain` is the stored one;
+// whatever `obtain` returns replaces it (rotation), or keeps it when the
+// server sent none. Waiting for the lock is bounded by `lock_timeout`. A
+// read-only store makes no lock files: renewal fails with `store.read_only`.
 #pragma once
 
 #include <chrono>
@@ -57,7 +65,9 @@ struct StoredClientSecret {
 };
 
 struct TokenStoreOptions {
-  std::chrono::milliseconds lock_timeout{120'000};  // how long to wait for another refresher
+  // How long to wait for another process renewing the same account (its lock),
+  // and for SQLite's write lock.
+  std::chrono::milliseconds lock_timeout{120'000};
 };
 
 class TokenStore {

@@ -3,14 +3,20 @@
 // promises that matter most, tested with real processes: twenty processes
 // asking at once cause exactly one obtain, and a process killed with SIGKILL in
 // the middle of an obtain leaves the previous tokens intact and the lock free.
+// The lock is per account: a slow renewal of one account does not hold back
+// another's, and waiting for the same account's lock is bounded.
 #include "mailoauth/oauth2/token_store.hpp"
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -63,6 +69,68 @@ std::string file_bytes(const fs::path& path) {
   std::ostringstream contents;
   contents << stream.rdbuf();
   return contents.str();
+}
+
+// A store made in a temporary directory, and files for children to report
+// in: one line per obtain (calls) and per token received (results).
+struct RenewalFiles {
+  TemporaryDirectory directory;
+  fs::path path = directory.path() / "tokens.db";
+  fs::path calls = directory.path() / "calls";
+  fs::path results = directory.path() / "results";
+  RenewalFiles() { auto store = open_store(path); }
+};
+
+// One line appended to a file shared by processes (O_APPEND writes are atomic).
+void append_line(const fs::path& file, std::string_view text) {
+  const std::string line = std::string(text) + "\n";
+  const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0600);
+  (void)!::write(fd, line.data(), line.size());
+  ::close(fd);
+}
+
+// A one-shot signal between processes over a pipe: `open` writes a byte,
+// `wait` (bounded) reads it and first closes its own copy of the write end,
+// so it returns false at once when every opener has died.
+class Gate {
+ public:
+  Gate() {
+    if (::pipe(fds_) != 0) throw std::runtime_error("pipe");
+  }
+  Gate(const Gate&) = delete;
+  Gate& operator=(const Gate&) = delete;
+  ~Gate() {
+    close_writer();
+    ::close(fds_[0]);
+  }
+  void open() { (void)!::write(fds_[1], "x", 1); }
+  void close_writer() {
+    if (fds_[1] >= 0) ::close(std::exchange(fds_[1], -1));
+  }
+  bool wait(std::chrono::milliseconds bound) {
+    close_writer();
+    pollfd ready{fds_[0], POLLIN, 0};
+    char byte = 0;
+    return ::poll(&ready, 1, static_cast<int>(bound.count())) == 1 &&
+           ::read(fds_[0], &byte, 1) == 1;
+  }
+
+ private:
+  int fds_[2] = {-1, -1};
+};
+
+// `body` in a forked child, whose return value is its exit code.
+pid_t in_child(const std::function<int()>& body) {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(body());
+  return pid;
+}
+
+// The child's exit code, -1 when it did not exit normally.
+int exit_code(pid_t pid) {
+  int status = 0;
+  if (pid < 0 || ::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
 }
 
 TEST(TokenStoreTest, FilesArePrivate) {
@@ -194,11 +262,10 @@ TEST(TokenStoreTest, FailedObtainKeepsTokensAndNotesTheError) {
 // Twenty processes, each with its own connection, ask for the same account at
 // the same moment; each obtain appends a line to a file (O_APPEND is atomic).
 TEST(TokenStoreTest, TwentyProcessesCauseExactlyOneObtain) {
-  TemporaryDirectory directory;
-  const fs::path path = directory.path() / "tokens.db";
-  const fs::path calls = directory.path() / "calls";
-  const fs::path results = directory.path() / "results";
-  { auto store = open_store(path); }
+  const RenewalFiles files;
+  const fs::path& path = files.path;
+  const fs::path& calls = files.calls;
+  const fs::path& results = files.results;
   const auto start = std::chrono::system_clock::now() + 300ms;
   std::vector<pid_t> children;
   for (int i = 0; i < 20; ++i) {
@@ -209,18 +276,13 @@ TEST(TokenStoreTest, TwentyProcessesCauseExactlyOneObtain) {
       auto store = TokenStore::open(path, test_key());
       if (!store) ::_exit(2);
       auto token = store->get_or_obtain("work", 60s, [&](const std::optional<StoredTokens>&) {
-        const int fd = ::open(calls.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0600);
-        (void)!::write(fd, "x\n", 2);
-        ::close(fd);
+        append_line(calls, "x");
         std::this_thread::sleep_for(200ms);  // a slow identity server
         return core::Result<StoredTokens>(
             tokens("the-one-token", "", std::chrono::system_clock::now() + 1h));
       });
       if (!token) ::_exit(3);
-      const int fd = ::open(results.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0600);
-      const std::string line = std::string(token->access_token.reveal()) + "\n";
-      (void)!::write(fd, line.data(), line.size());
-      ::close(fd);
+      append_line(results, token->access_token.reveal());
       ::_exit(0);
     }
     children.push_back(pid);
@@ -275,6 +337,168 @@ TEST(TokenStoreTest, KilledDuringObtainLosesNothingAndFreesTheLock) {
   EXPECT_LT(std::chrono::steady_clock::now() - before, 4s) << "the dead process's lock lingered";
 }
 
+// Account "slow" is being renewed by a process whose identity server takes
+// 2 s; another process renewing account "fast" meanwhile finishes first. The
+// order is recorded in a file: "slow obtained" is written inside the obtain,
+// before its result is saved, so while renewal held SQLite's database-wide
+// lock across the obtain, "fast renewed" could only come after it.
+TEST(TokenStoreTest, ASlowRenewalDoesNotHoldBackAnotherAccountsRenewal) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path() / "tokens.db";
+  const fs::path events = directory.path() / "events";
+  { auto store = open_store(path); }
+  Gate obtaining;
+  const pid_t slow = in_child([&] {
+    auto store = TokenStore::open(path, test_key());
+    if (!store) return 2;
+    auto token = store->get_or_obtain("slow", 60s, [&](const std::optional<StoredTokens>&) {
+      append_line(events, "slow obtaining");
+      obtaining.open();
+      std::this_thread::sleep_for(2s);  // a slow identity server
+      append_line(events, "slow obtained");
+      return core::Result<StoredTokens>(
+          tokens("slow-token", "", std::chrono::system_clock::now() + 1h));
+    });
+    return token ? 0 : 3;
+  });
+  const pid_t fast = in_child([&] {
+    if (!obtaining.wait(30s)) return 4;  // until "slow" is inside its obtain
+    auto store = TokenStore::open(path, test_key());
+    if (!store) return 2;
+    auto token = store->get_or_obtain("fast", 60s, [](const std::optional<StoredTokens>&) {
+      return core::Result<StoredTokens>(
+          tokens("fast-token", "", std::chrono::system_clock::now() + 1h));
+    });
+    if (!token) return 3;
+    append_line(events, "fast renewed");
+    return 0;
+  });
+  obtaining.close_writer();
+  EXPECT_EQ(exit_code(slow), 0) << "2 open, 3 renewal failed";
+  EXPECT_EQ(exit_code(fast), 0) << "2 open, 3 renewal failed, 4 slow never obtained";
+  EXPECT_EQ(file_bytes(events), "slow obtaining\nfast renewed\nslow obtained\n");
+  auto store = open_store(path);
+  for (const auto& [account, token] : {std::pair{"slow", "slow-token"}, {"fast", "fast-token"}}) {
+    auto loaded = store.load(account);
+    ASSERT_TRUE(loaded.has_value() && loaded->has_value()) << account;
+    EXPECT_EQ((*loaded)->access_token.reveal(), token);
+  }
+}
+
+// The same account: the second process starts while the first is inside its
+// obtain, waits for the account's lock, re-reads and finds the first's token.
+// The lock files are private and name no account.
+TEST(TokenStoreTest, TwoProcessesRenewingTheSameAccountMakeOneObtain) {
+  const RenewalFiles files;
+  const fs::path& path = files.path;
+  const fs::path& calls = files.calls;
+  const fs::path& results = files.results;
+  Gate obtaining;
+  const auto renew = [&](bool first) {
+    auto store = TokenStore::open(path, test_key());
+    if (!store) return 2;
+    auto token = store->get_or_obtain("work", 60s, [&](const std::optional<StoredTokens>&) {
+      append_line(calls, first ? "first" : "second");
+      if (first) {
+        obtaining.open();
+        std::this_thread::sleep_for(300ms);  // a slow identity server
+      }
+      return core::Result<StoredTokens>(tokens(first ? "first-token" : "second-token", "",
+                                               std::chrono::system_clock::now() + 1h));
+    });
+    if (!token) return 3;
+    append_line(results, token->access_token.reveal());
+    return 0;
+  };
+  const pid_t first = in_child([&] { return renew(true); });
+  const pid_t second = in_child([&] { return obtaining.wait(30s) ? renew(false) : 4; });
+  obtaining.close_writer();
+  EXPECT_EQ(exit_code(first), 0) << "2 open, 3 renewal failed";
+  EXPECT_EQ(exit_code(second), 0) << "2 open, 3 renewal failed, 4 first never obtained";
+  EXPECT_EQ(file_bytes(calls), "first\n") << "the second process made a request too";
+  EXPECT_EQ(file_bytes(results), "first-token\nfirst-token\n");
+
+  const fs::path locks = files.directory.path() / "locks";
+  struct stat info {};
+  ASSERT_EQ(::stat(locks.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700u);
+  std::vector<fs::path> lock_files{fs::directory_iterator(locks), fs::directory_iterator()};
+  ASSERT_EQ(lock_files.size(), 1u);
+  EXPECT_EQ(lock_files[0].filename().string().find("work"), std::string::npos);
+  ASSERT_EQ(::stat(lock_files[0].c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+}
+
+// Waiting for another process renewing the same account ends at the store's
+// lock timeout with a Temporary store.busy, without an obtain; once the holder
+// has saved, its token is there without a request.
+TEST(TokenStoreTest, WaitingForTheSameAccountIsBoundedByTheLockTimeout) {
+  TemporaryDirectory directory;
+  const fs::path path = directory.path() / "tokens.db";
+  { auto store = open_store(path); }
+  Gate obtaining;
+  Gate release;
+  const pid_t holder = in_child([&] {
+    auto store = TokenStore::open(path, test_key());
+    if (!store) return 2;
+    auto token = store->get_or_obtain("work", 60s, [&](const std::optional<StoredTokens>&) {
+      obtaining.open();
+      const bool released = release.wait(30s);  // an identity server that does not answer
+      return core::Result<StoredTokens>(
+          tokens(released ? "held-token" : "timed-out", "", std::chrono::system_clock::now() + 1h));
+    });
+    return token ? 0 : 3;
+  });
+  obtaining.close_writer();
+  ASSERT_TRUE(obtaining.wait(30s)) << "the holder never started obtaining";
+  auto store = TokenStore::open(path, test_key(), core::system_clock(), {300ms});
+  ASSERT_TRUE(store.has_value()) << store.error().describe();
+  bool obtained = false;
+  auto busy = store->get_or_obtain("work", 60s, [&](const std::optional<StoredTokens>&) {
+    obtained = true;
+    return core::Result<StoredTokens>(tokens("mine", "", std::chrono::system_clock::now() + 1h));
+  });
+  release.open();
+  ASSERT_FALSE(busy.has_value());
+  EXPECT_EQ(busy.error().code(), "store.busy");
+  EXPECT_EQ(busy.error().error_class(), core::ErrorClass::Temporary);
+  EXPECT_FALSE(obtained);
+  EXPECT_EQ(exit_code(holder), 0) << "2 open, 3 renewal failed";
+  auto after = store->get_or_obtain("work", 60s, [&](const std::optional<StoredTokens>&) {
+    obtained = true;
+    return core::Result<StoredTokens>(tokens("mine", "", std::chrono::system_clock::now() + 1h));
+  });
+  ASSERT_TRUE(after.has_value()) << after.error().describe();
+  EXPECT_EQ(after->access_token.reveal(), "held-token");
+  EXPECT_FALSE(obtained);
+}
+
+// Root renewing a store that another user owns (sudo mailoauth --state-dir
+// ...) leaves the lock directory and file to that user: left root's, the
+// owner's own renewals could no longer open them. Only as root.
+TEST(TokenStoreTest, RootRenewingAnotherUsersStoreLeavesTheLocksToItsOwner) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to own files as another user";
+  constexpr uid_t kNobody = 65534;
+  TemporaryDirectory directory;
+  const fs::path state = directory.path() / "state";
+  const fs::path path = state / "tokens.db";
+  { auto store = open_store(path); }
+  ASSERT_EQ(::chown(state.c_str(), kNobody, kNobody), 0);
+  auto store = open_store(path);
+  auto token = store.get_or_obtain("work", 60s, [](const std::optional<StoredTokens>&) {
+    return core::Result<StoredTokens>(tokens("a", "", std::chrono::system_clock::now() + 1h));
+  });
+  ASSERT_TRUE(token.has_value()) << token.error().describe();
+  const fs::path locks = state / "locks";
+  struct stat info {};
+  ASSERT_EQ(::stat(locks.c_str(), &info), 0);
+  EXPECT_EQ(info.st_uid, kNobody);
+  for (const auto& file : fs::directory_iterator(locks)) {
+    ASSERT_EQ(::stat(file.path().c_str(), &info), 0);
+    EXPECT_EQ(info.st_uid, kNobody) << file.path();
+  }
+}
+
 // The first use of a new state directory by many processes at once, as
 // `mailoauth token get` from several cron jobs or checks: the key file and the
 // database (schema and sealed key check) are made by exactly one of them, and
@@ -320,7 +544,13 @@ TEST(TokenStoreTest, ManyProcessesOnAFreshStateDirectoryLeaveAUsableStoreEveryRo
 TEST(TokenStoreTest, AnExistingStoreOpenToOthersIsTightened) {
   TemporaryDirectory directory;
   const fs::path path = directory.path() / "state" / "tokens.db";
-  { auto store = open_store(path); }
+  {  // a renewal leaves the locks directory: still only the store's files
+    auto store = open_store(path);
+    ASSERT_TRUE(store.get_or_obtain("work", 60s, [](const std::optional<StoredTokens>&) {
+      return core::Result<StoredTokens>(tokens("a", "", std::chrono::system_clock::now() + 1h));
+    }));
+    ASSERT_TRUE(fs::is_directory(path.parent_path() / "locks"));
+  }
   ::chmod(path.parent_path().c_str(), 0755);
   ::chmod(path.c_str(), 0644);
   { auto store = open_store(path); }
@@ -395,6 +625,7 @@ TEST(TokenStoreTest, AReadOnlyStateDirectoryStillServesAValidToken) {
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << WEXITSTATUS(status);
   ::chmod(state.c_str(), 0700);
   EXPECT_EQ(file_bytes(outcome), "cached\nstore.read_only");
+  EXPECT_FALSE(fs::exists(state / "locks")) << "a read-only store made lock files";
 }
 
 }  // namespace
