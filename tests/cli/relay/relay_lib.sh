@@ -20,6 +20,7 @@ trap cleanup EXIT
 start_relay() {
   local config=$1 log=$2 wanted
   wanted=$(grep -c '^\[listeners\.' "$config")
+  : >"$log"
   "$relay_bin" relay --config "$config" run >"$log" 2>&1 &
   relay_pid=$!
   for _ in $(seq 100); do
