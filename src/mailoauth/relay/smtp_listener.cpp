@@ -18,11 +18,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
-#include "mailoauth/mime/message_fields.hpp"
 #include "mailoauth/net/listener.hpp"
 #include "mailoauth/net/stream.hpp"
 #include "mailoauth/net/tls_context.hpp"
-#include "mailoauth/relay/routing.hpp"
 #include "mailoauth/smtp/server_input.hpp"
 
 namespace mailoauth::relay {
@@ -94,13 +92,6 @@ ServerReply spool_refusal(const core::Error& error) {
   return ServerReply(451, "4.3.0", "Error: the message could not be stored; try again later");
 }
 
-const RelayUser* find_user(const std::vector<RelayUser>& users, std::string_view name) {
-  for (const RelayUser& user : users) {
-    if (user.name == name) return &user;
-  }
-  return nullptr;
-}
-
 struct ListenerEntry {
   const ListenerConfig* config = nullptr;
   std::optional<net::Listener> listener;
@@ -109,51 +100,11 @@ struct ListenerEntry {
 
 }  // namespace
 
-smtp::RouteAnswer lookup_route(const RelayConfig& config, const std::vector<RelayUser>& users,
-                               std::string_view listener, std::string_view user,
-                               std::string_view sender) {
-  const std::string shown = sender.empty() ? "<>" : fmt::format("<{}>", sender);
-  if (!user.empty()) {
-    const RelayUser* known = find_user(users, user);
-    if (known == nullptr || !sender_allowed(*known, sender)) {
-      return {"", ServerReply(550, "5.7.1",
-                              fmt::format("Sender address {} is not one that relay user {} may "
-                                          "send as",
-                                          smtp::reply_safe(shown), smtp::reply_safe(user)))};
-    }
-  }
-  const auto choice = choose_route(config.route_matches(), {listener, user, sender});
-  if (!choice) {
-    return {"", ServerReply(550, "5.7.1",
-                            fmt::format("No route for sender {}: this relay has no route for "
-                                        "that sender, user or listener, so it could not deliver "
-                                        "the message; ask its administrator to add one",
-                                        smtp::reply_safe(shown)))};
-  }
-  return {config.routes[choice->index].name, std::nullopt};
-}
-
-std::string received_header(const TraceFacts& facts) {
-  std::string protocol = facts.esmtp ? "ESMTP" : "SMTP";
-  if (facts.esmtp && facts.tls) protocol += "S";
-  if (facts.esmtp && facts.authenticated) protocol += "A";
-  const bool v6 = facts.client_ip.find(':') != std::string::npos;
-  const std::string literal = fmt::format("[{}{}]", v6 ? "IPv6:" : "", facts.client_ip);
-  std::string helo = smtp::reply_safe(facts.helo, 255);
-  std::replace(helo.begin(), helo.end(), ' ', '?');
-  std::string header = fmt::format("Received: from {} ({})\r\n\tby {} (mailoauth) with {} id {}",
-                                   helo, literal, facts.hostname, protocol, facts.queue_id);
-  if (facts.recipients.size() == 1) {
-    header += fmt::format("\r\n\tfor <{}>", smtp::reply_safe(facts.recipients.front(), 320));
-  }
-  header += fmt::format(";\r\n\t{}\r\n", mime::rfc5322_date(facts.time));
-  return header;
-}
-
 struct SmtpServer::Impl : std::enable_shared_from_this<SmtpServer::Impl> {
   asio::any_io_executor executor;
   ServerServices services;
   std::vector<std::unique_ptr<ListenerEntry>> listeners;
+  std::vector<RouteMatch> route_matches;  // the config's, for choose_route at each MAIL FROM
   std::map<std::uint64_t, net::Stream*> open_sessions;
   std::map<std::string, std::size_t> per_client;
   std::uint64_t next_session = 1;
@@ -183,6 +134,8 @@ class Session {
 
   asio::awaitable<void> run();
   net::Stream& stream() { return stream_; }
+  // A message cut off mid-content is removed (unlinked) on the pool.
+  asio::awaitable<void> drop_unfinished();
 
  private:
   smtp::ServerSession make_session();
@@ -226,9 +179,9 @@ smtp::ServerSession Session::make_session() {
   limits.max_recipients = config_.limits.max_recipients;
   limits.max_message_size = config_.limits.max_message_size;
   limits.max_errors = config_.limits.max_errors;
-  auto lookup = [config = &config_, users = users_, name = listener.name](std::string_view user,
-                                                                          std::string_view sender) {
-    return lookup_route(*config, *users, name, user, sender);
+  auto lookup = [config = &config_, matches = &server_->route_matches, users = users_,
+                 name = listener.name](std::string_view user, std::string_view sender) {
+    return lookup_route(*config, *matches, *users, name, user, sender);
   };
   return smtp::ServerSession(std::move(facts), limits, std::move(lookup));
 }
@@ -314,6 +267,17 @@ asio::awaitable<void> Session::run() {
   }
 }
 
+asio::awaitable<void> Session::drop_unfinished() {
+  if (!message_) co_return;
+  services_.logger->info("message abandoned: the session ended before its end",
+                         {{"queue_id", message_->id()}, {"client", stream_.peer()}});
+  std::optional<queue::IncomingMessage>* unfinished = &message_;
+  co_await on_pool(*services_.pool, [unfinished]() {
+    unfinished->reset();
+    return true;
+  });
+}
+
 asio::awaitable<bool> Session::act(SessionStep step) {
   for (ServerReply& reply : step.replies) out_ += reply.render();
   switch (step.then) {
@@ -368,7 +332,7 @@ asio::awaitable<SessionStep> Session::verify_password(SessionStep step) {
   core::Secret password = std::move(*step.password);
   const bool valid =
       co_await on_pool(*services_.pool, [users = users.get(), &name, &password]() -> bool {
-        const RelayUser* user = find_user(*users, name);
+        const RelayUser* user = find_relay_user(*users, name);
         return user != nullptr && verify_relay_password(*user, password);
       });
   services_.logger->log(valid ? core::LogLevel::Info : core::LogLevel::Warn,
@@ -509,6 +473,7 @@ asio::awaitable<void> run_session(std::shared_ptr<SmtpServer::Impl> server, List
   server->open_sessions[id] = &session.stream();
   ++server->per_client[client_ip];
   co_await session.run();
+  co_await session.drop_unfinished();
   session.stream().close();
   server->open_sessions.erase(id);
   if (--server->per_client[client_ip] == 0) server->per_client.erase(client_ip);
@@ -559,6 +524,7 @@ core::Result<std::unique_ptr<SmtpServer>> SmtpServer::open(asio::any_io_executor
   auto impl = std::make_shared<Impl>();
   impl->executor = executor;
   impl->services = std::move(services);
+  impl->route_matches = impl->services.config->route_matches();
   for (const ListenerConfig& config : impl->services.config->listeners) {
     auto entry = std::make_unique<ListenerEntry>();
     entry->config = &config;

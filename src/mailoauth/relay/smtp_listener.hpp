@@ -35,6 +35,7 @@
 #include "mailoauth/queue/spool.hpp"
 #include "mailoauth/relay/relay_config.hpp"
 #include "mailoauth/relay/relay_users.hpp"
+#include "mailoauth/relay/session_policy.hpp"
 #include "mailoauth/smtp/server_session.hpp"
 
 namespace mailoauth::relay {
@@ -48,27 +49,6 @@ struct ServerServices {
   boost::asio::thread_pool* pool = nullptr;  // Argon2id and spool writes
   const core::Clock* clock = &core::system_clock();
 };
-
-// The route for a message at MAIL FROM (exposed for tests): the relay user's
-// sender ownership first, then the config's routes; a refusal is 550 5.7.1
-// with a sentence saying why.
-smtp::RouteAnswer lookup_route(const RelayConfig& config, const std::vector<RelayUser>& users,
-                               std::string_view listener, std::string_view user,
-                               std::string_view sender);
-
-// The Received: header (RFC 5321 4.4) for a message, CRLF-terminated and folded.
-struct TraceFacts {
-  std::string helo;
-  std::string client_ip;
-  std::string hostname;
-  bool esmtp = true;
-  bool tls = false;
-  bool authenticated = false;
-  std::string queue_id;
-  std::vector<std::string> recipients;
-  core::Clock::WallTime time{};
-};
-std::string received_header(const TraceFacts& facts);
 
 class SmtpServer {
  public:

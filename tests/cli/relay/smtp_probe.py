@@ -12,6 +12,7 @@ instead of hanging it.
   hostile PORT SPOOL MAXSIZE          overlong line, NUL, bare LF, 10,000 RCPTs,
                                       oversized DATA, pipelining
   early-talker PORT                   talks before the greeting: 554 5.5.1
+  graceful PORT PID                   SIGTERM during a session: it finishes
   send-many PORT COUNT IDFILE         sends COUNT messages, appends each
                                       acknowledged Message-ID to IDFILE
 """
@@ -235,6 +236,28 @@ def send_many(port, count, id_file):
     return 0
 
 
+def graceful(port, pid):
+    """SIGTERM with a session open: no new connections, the open one finishes."""
+    import signal
+    raw = greeted(port)
+    os.kill(int(pid), signal.SIGTERM)
+    refused = False
+    for _ in range(50):  # up to 5 s for the listener to close
+        try:
+            socket.create_connection(("127.0.0.1", int(port)), timeout=TIMEOUT).close()
+        except ConnectionRefusedError:
+            refused = True
+            break
+        time.sleep(0.1)
+    expect("after SIGTERM new connections are refused", refused)
+    raw.send(b"MAIL FROM:<late@contoso.com>\r\nRCPT TO:<x@example.com>\r\nDATA\r\n")
+    codes = [raw.reply()[0] for _ in range(3)]
+    raw.send(b"Subject: during shutdown\r\n\r\nstill accepted\r\n.\r\nQUIT\r\n")
+    codes += [raw.reply()[0] for _ in range(2)]
+    expect("the open session still delivers its message", codes == [250, 250, 354, 250, 221], codes)
+    return 1 if failures else 0
+
+
 def main(argv):
     command = argv[1]
     if command == "content":
@@ -247,6 +270,8 @@ def main(argv):
         return early_talker(argv[2])
     if command == "expect-mail-refused":
         return expect_mail_refused(*argv[2:5])
+    if command == "graceful":
+        return graceful(argv[2], argv[3])
     if command == "send-many":
         return send_many(*argv[2:5])
     print("unknown command", command)

@@ -4,6 +4,7 @@
 # acknowledged Message-ID is in the spool's queue/. And a full spool disk (a
 # 2 MiB tmpfs, filled up): 452 4.3.1 for new mail, the session goes on,
 # nothing half-written is left, and mail is accepted again once space returns.
+# Also: SIGTERM with a session open lets it finish, then exits 0.
 # The tmpfs part needs mount(8) permission (root); without it, it is skipped.
 set -u
 source "${BASH_SOURCE%/*}/../common.sh"
@@ -48,7 +49,14 @@ while read -r id; do
 done <"$work/acked"
 check "every acknowledged message ($acked) is in queue/ after kill -9 and restart" test "$missing" -eq 0
 check "incoming/ is empty after recovery" test -z "$(ls -A "$work/spool/incoming")"
-stop_relay
+
+# --- SIGTERM with a session open: it may finish, then the relay exits 0 --------
+port=$(port_of "$work/relay2.log" lan)
+before=$(queued_count "$work/spool")
+check "SIGTERM lets an open session finish its message" \
+  python3 "$here/smtp_probe.py" graceful "$port" "$relay_pid"
+check "the relay then exits 0" stop_relay
+check "that message is in queue/" test "$(queued_count "$work/spool")" -eq $((before + 1))
 
 # --- a full spool disk --------------------------------------------------------
 mkdir "$work/tiny"
