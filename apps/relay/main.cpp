@@ -32,6 +32,7 @@
 #include "mailoauth/core/log.hpp"
 #include "mailoauth/core/process_hardening.hpp"
 #include "mailoauth/core/secret.hpp"
+#include "mailoauth/net/tls_context.hpp"
 #include "mailoauth/queue/spool.hpp"
 #include "mailoauth/relay/relay_config.hpp"
 #include "mailoauth/relay/relay_users.hpp"
@@ -172,6 +173,14 @@ int check_config(const Options& options) {
   fmt::print("spool: {}\nusers: {}\n", config->spool_directory.string(),
              config->users_file.string());
   for (const relay::ListenerConfig& listener : config->listeners) {
+    if (listener.tls != delivery::TlsMode::None) {  // the certificate and key load and match
+      auto tls = net::ReloadableTlsContext::load(
+          net::ServerTlsSettings{listener.certificate, listener.key, listener.min_tls});
+      if (!tls) {
+        return report(std::move(tls.error().context(
+            fmt::format("loading the certificate of listener \"{}\"", listener.name))));
+      }
+    }
     std::string clients;
     for (const auto& network : listener.clients) {
       clients += (clients.empty() ? "" : ", ") + network.text;

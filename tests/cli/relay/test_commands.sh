@@ -24,6 +24,10 @@ check "run refuses it too" test $? -eq 78
 printf '%s\n[listeners.a]\ntls = "starttls"\n' "$base" >"$work/nocert.toml"
 output=$("$mailoauth_bin" relay --config "$work/nocert.toml" check-config 2>&1)
 check "TLS without a certificate is refused" matches "$output" 'no certificate'
+printf '%s\n[listeners.a]\ntls = "implicit"\ncertificate = "%s"\n' "$base" "$work/missing.pem" >"$work/badcert.toml"
+output=$("$mailoauth_bin" relay --config "$work/badcert.toml" check-config 2>&1)
+check "a certificate that does not load is refused by check-config" test $? -ne 0
+check "naming the listener" matches "$output" 'listener "a"'
 printf '%s\n[listeners.a]\nclinets = ["127.0.0.1"]\n' "$base" >"$work/typo.toml"
 output=$("$mailoauth_bin" relay --config "$work/typo.toml" check-config 2>&1)
 check "a typo gets did-you-mean" matches "$output" "clients"
