@@ -12,6 +12,9 @@ instead of hanging it.
   hostile PORT SPOOL MAXSIZE          overlong line, NUL, bare LF, 10,000 RCPTs,
                                       oversized DATA, pipelining
   early-talker PORT                   talks before the greeting: 554 5.5.1
+  idle PORT SECONDS                   silent after EHLO: 421 4.4.2 in time
+  starttls-injection PORT             text pipelined after STARTTLS: closed
+  parallel PORT SESSIONS EACH         concurrent sessions, all acknowledged
   graceful PORT PID                   SIGTERM during a session: it finishes
   send-many PORT COUNT IDFILE         sends COUNT messages, appends each
                                       acknowledged Message-ID to IDFILE
@@ -258,6 +261,62 @@ def graceful(port, pid):
     return 1 if failures else 0
 
 
+def idle(port, wait_limit):
+    """A client that says nothing after EHLO gets 421 4.4.2 within the limit."""
+    raw = greeted(port)
+    raw.sock.settimeout(float(wait_limit))
+    started = time.monotonic()
+    code, text = raw.reply()
+    waited = time.monotonic() - started
+    expect("a silent client gets 421 4.4.2 (after %.1f s)" % waited, code == 421 and "4.4.2" in text,
+           text)
+    return 1 if failures else 0
+
+
+def starttls_injection(port):
+    """Plain text pipelined after STARTTLS must not be read as if it came over TLS."""
+    raw = greeted(port)
+    raw.send(b"STARTTLS\r\nMAIL FROM:<injected@contoso.com>\r\n")
+    code, text = raw.reply()
+    expect("STARTTLS answered 220", code == 220, text)
+    try:
+        data = raw.sock.recv(100)
+    except OSError:
+        data = b""
+    expect("then the relay closes the connection instead of a handshake", data == b"", data)
+    return 1 if failures else 0
+
+
+def parallel(port, sessions, each):
+    """SESSIONS clients at once, EACH messages each: every one acknowledged."""
+    import threading
+    results = []
+
+    def one(index):
+        path = "/dev/null"
+        raw = greeted(port)
+        ok = 0
+        for i in range(int(each)):
+            raw.send(b"MAIL FROM:<p@contoso.com>\r\nRCPT TO:<x@example.com>\r\nDATA\r\n")
+            codes = [raw.reply()[0] for _ in range(3)]
+            raw.send(b"Subject: parallel\r\n\r\n" + b"x" * 4000 + b"\r\n.\r\n")
+            code, _ = raw.reply()
+            ok += codes == [250, 250, 354] and code == 250
+        results.append(ok)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(int(sessions))]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    elapsed = time.monotonic() - started
+    total = int(sessions) * int(each)
+    expect("%s parallel sessions: %d of %d messages acknowledged (%.0f/s)"
+           % (sessions, sum(results), total, sum(results) / elapsed), sum(results) == total)
+    return 1 if failures else 0
+
+
 def main(argv):
     command = argv[1]
     if command == "content":
@@ -270,6 +329,12 @@ def main(argv):
         return early_talker(argv[2])
     if command == "expect-mail-refused":
         return expect_mail_refused(*argv[2:5])
+    if command == "idle":
+        return idle(argv[2], argv[3])
+    if command == "starttls-injection":
+        return starttls_injection(argv[2])
+    if command == "parallel":
+        return parallel(*argv[2:5])
     if command == "graceful":
         return graceful(argv[2], argv[3])
     if command == "send-many":

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The relay's promise: a 250 only for a message that is on disk. kill -9 of
+# The relay's promise: a 250 only for a message that is on disk. 20 clients
+# at once all get theirs. kill -9 of
 # the relay while a client sends → restart (start-up recovery) → every
 # acknowledged Message-ID is in the spool's queue/. And a full spool disk (a
 # 2 MiB tmpfs, filled up): 452 4.3.1 for new mail, the session goes on,
@@ -24,6 +25,14 @@ senders = ["contoso.com"]
 account = "contoso"
 TOML
 }
+
+# --- 20 clients at once ---------------------------------------------------------
+write_config "$work/parallel-spool"
+start_relay "$work/relay.toml" "$work/relay0.log" || exit 1
+check "20 concurrent sessions of 10 messages: every one acknowledged" \
+  python3 "$here/smtp_probe.py" parallel "$(port_of "$work/relay0.log" lan)" 20 10
+check "and all 200 are in queue/" test "$(queued_count "$work/parallel-spool")" -eq 200
+stop_relay
 
 # --- kill -9 while a client sends ---------------------------------------------
 write_config "$work/spool"

@@ -4,7 +4,8 @@
 # an end of data: SMTP smuggling), 10,000 pipelined RCPTs (the limit's 452),
 # a DATA larger than max_message_size (552, nothing spooled, the session goes
 # on), pipelining answered in order, a client that talks before the greeting
-# (554 5.5.1), and the per-client session limit (421 4.7.0 at connect).
+# (554 5.5.1), the per-client session limit (421 4.7.0 at connect), and the
+# command deadline (421 4.4.2).
 set -u
 source "${BASH_SOURCE%/*}/../common.sh"
 source "${BASH_SOURCE%/*}/relay_lib.sh"
@@ -17,6 +18,7 @@ max_message_size = 1048576
 max_recipients = 1000
 max_errors = 1000
 max_sessions_per_client = 3
+command_timeout = 2
 greeting_pause_ms = 300
 [listeners.lan]
 address = "127.0.0.1"
@@ -45,6 +47,9 @@ exec 6<>"/dev/tcp/127.0.0.1/$port"
 read -r -t 5 fourth <&6
 check "the session over the per-client limit gets 421 4.7.0" matches "${fourth:-}" '^421 4\.7\.0 '
 exec 3>&- 4>&- 5>&- 6>&-
+
+check "a client silent for longer than command_timeout (2 s) is closed with 421 4.4.2" \
+  python3 "$here/smtp_probe.py" idle "$port" 6
 
 check "the relay is still running" kill -0 "$relay_pid"
 check "SIGTERM stops it with exit 0" stop_relay

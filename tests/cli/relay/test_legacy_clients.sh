@@ -142,6 +142,10 @@ check "an untrusted client without AUTH is refused at MAIL FROM (530)" \
 output=$(python3 "$here/smtp_probe.py" expect-mail-refused "$lan" someone@unrouted.example 550)
 check "a sender with no route is refused at MAIL FROM" test $? -eq 0
 check "with a sentence saying why" matches "$output" '550 5\.7\.1 No route for sender'
+check "commands pipelined after STARTTLS end the session (CVE-2011-0411)" \
+  python3 "$here/smtp_probe.py" starttls-injection "$lan"
+check "the injected command was not acted on" not grep -q 'injected@contoso.com' "$work/relay.log" "$work"/spool/queue/*
+check "the injection attempt is logged" grep -q 'pipelined after STARTTLS' "$work/relay.log"
 check "one 'received' log line per message, keyed by queue id" \
   test "$(grep -c 'msg=received queue_id=' "$work/relay.log")" -eq "$(queued_count "$work/spool")"
 check "no password in the log" not grep -q 'scanner-password-1' "$work/relay.log"
