@@ -150,12 +150,35 @@ int run(const app::GlobalOptions& global, const Options& options) {
   auto server = relay::SmtpServer::open(io.get_executor(), services);
   if (!server) return report(server.error());
   (*server)->start();
+  // SIGHUP: the users file and the listeners' certificates are read again
+  // (new sessions get them; open ones go on). Listeners and routes need a restart.
+  asio::signal_set hangup(io, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup;
+  on_hangup = [&](const boost::system::error_code& error, int) {
+    if (error) return;
+    auto reread = read_users(config->users_file);
+    if (reread) {
+      logger.info("SIGHUP: relay users reloaded", {{"users", reread->size()}});
+      (*server)->set_users(
+          std::make_shared<const std::vector<relay::RelayUser>>(std::move(*reread)));
+    } else {
+      logger.error("SIGHUP: the users file could not be read; the old users stay",
+                   {{"error", reread.error().describe()}});
+    }
+    for (const core::Error& failed : (*server)->reload_certificates()) {
+      logger.error("SIGHUP: a certificate could not be reloaded; the old one stays",
+                   {{"error", failed.describe()}});
+    }
+    hangup.async_wait(on_hangup);
+  };
+  hangup.async_wait(on_hangup);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) return;
     logger.info("stopping: no new sessions; open ones may finish",
                 {{"signal", signal}, {"grace_seconds", config->limits.shutdown_grace.count()}});
     (*server)->stop_accepting();
+    hangup.cancel();
     asio::co_spawn(io, drain(server->get(), &io, config->limits.shutdown_grace, &logger),
                    asio::detached);
   });

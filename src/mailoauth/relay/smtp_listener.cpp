@@ -127,7 +127,7 @@ class Session {
         listener_(listener),
         stream_(std::move(stream)),
         client_ip_(std::move(client_ip)),
-        users_(services_.users),
+        users_(server_->services.users),
         input_(smtp::ServerInputLimits{.max_line_length = 2048,
                                        .max_buffered = 64 * 1024,
                                        .max_message_size = config_.limits.max_message_size}) {}
@@ -570,6 +570,22 @@ void SmtpServer::cancel_sessions() {
 
 std::size_t SmtpServer::sessions() const {
   return impl_->open_sessions.size();
+}
+
+void SmtpServer::set_users(std::shared_ptr<const std::vector<RelayUser>> users) {
+  impl_->services.users = std::move(users);
+}
+
+std::vector<core::Error> SmtpServer::reload_certificates() {
+  std::vector<core::Error> errors;
+  for (auto& entry : impl_->listeners) {
+    if (!entry->tls) continue;
+    if (auto reloaded = entry->tls->reload(); !reloaded) {
+      errors.push_back(std::move(reloaded.error().context(
+          fmt::format("reloading the certificate of listener \"{}\"", entry->config->name))));
+    }
+  }
+  return errors;
 }
 
 std::vector<std::uint16_t> SmtpServer::ports() const {

@@ -67,6 +67,12 @@ class SmtpServer {
   // Ends every open session now (after the shutdown grace).
   void cancel_sessions();
   std::size_t sessions() const;
+  // SIGHUP: new sessions use these users; open ones keep theirs.
+  void set_users(std::shared_ptr<const std::vector<RelayUser>> users);
+  // SIGHUP: every TLS listener reads its certificate and key again (renewed
+  // certificates); a listener whose files fail keeps its old context. The
+  // errors, one per failing listener.
+  std::vector<core::Error> reload_certificates();
   // The bound port of each listener, in the config's order (port 0 → the one chosen).
   std::vector<std::uint16_t> ports() const;
 

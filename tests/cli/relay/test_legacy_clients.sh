@@ -142,6 +142,17 @@ check "an untrusted client without AUTH is refused at MAIL FROM (530)" \
 output=$(python3 "$here/smtp_probe.py" expect-mail-refused "$lan" someone@unrouted.example 550)
 check "a sender with no route is refused at MAIL FROM" test $? -eq 0
 check "with a sentence saying why" matches "$output" '550 5\.7\.1 No route for sender'
+# SIGHUP: a user added while the relay runs can log in after the reload.
+printf '%s' 'late-user-password' |
+  "$mailoauth_bin" relay --config "$work/relay.toml" user add late --sender contoso.com >/dev/null
+kill -HUP "$relay_pid"
+for _ in $(seq 50); do  # up to 5 s for the reload's log line
+  grep -q 'relay users reloaded' "$work/relay.log" && break
+  sleep 0.1
+done
+check "SIGHUP reloads the relay users" grep -q 'msg="SIGHUP: relay users reloaded" users=2' "$work/relay.log"
+check "the new user can log in and send" swaks -S 1 -tls --server "127.0.0.1:$auth" \
+  -a PLAIN -au late -ap late-user-password --from late@contoso.com --to boss@example.com --body "late"
 check "commands pipelined after STARTTLS end the session (CVE-2011-0411)" \
   python3 "$here/smtp_probe.py" starttls-injection "$lan"
 check "the injected command was not acted on" not grep -q 'injected@contoso.com' "$work/relay.log" "$work"/spool/queue/*
