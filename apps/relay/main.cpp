@@ -305,6 +305,8 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   auto* relay_command = cli.add_subcommand("relay", "the SMTP relay and its users");
   relay_command->require_subcommand(1);
+  // --config and --users-file also after the command (`relay run --config F`).
+  relay_command->fallthrough();
   Options options;
   relay_command->add_option("--config", options.config,
                             fmt::format("the relay's TOML config (default {})", kDefaultConfig));
