@@ -106,7 +106,10 @@ struct SmtpServer::Impl : std::enable_shared_from_this<SmtpServer::Impl> {
   std::vector<std::unique_ptr<ListenerEntry>> listeners;
   std::vector<RouteMatch> route_matches;  // the config's, for choose_route at each MAIL FROM
   std::map<std::uint64_t, net::Stream*> open_sessions;
+  // Counted when accepted, before the session's coroutine first runs, so a
+  // burst of connections cannot slip past the limits.
   std::map<std::string, std::size_t> per_client;
+  std::size_t active = 0;
   std::uint64_t next_session = 1;
   bool accepting = false;
 
@@ -471,11 +474,11 @@ asio::awaitable<void> run_session(std::shared_ptr<SmtpServer::Impl> server, List
   const std::uint64_t id = server->next_session++;
   Session session(server, *entry, std::move(stream), client_ip);
   server->open_sessions[id] = &session.stream();
-  ++server->per_client[client_ip];
   co_await session.run();
   co_await session.drop_unfinished();
   session.stream().close();
   server->open_sessions.erase(id);
+  --server->active;
   if (--server->per_client[client_ip] == 0) server->per_client.erase(client_ip);
 }
 
@@ -493,7 +496,7 @@ asio::awaitable<void> SmtpServer::Impl::accept_loop(ListenerEntry* entry) {
     const RelayLimits& limits = services.config->limits;
     const auto same_client = per_client.find(client_ip);
     std::optional<std::string> busy;
-    if (open_sessions.size() >= limits.max_sessions) {
+    if (active >= limits.max_sessions) {
       busy = fmt::format("{} Error: too many sessions, try again later", services.config->hostname);
     } else if (same_client != per_client.end() &&
                same_client->second >= limits.max_sessions_per_client) {
@@ -506,6 +509,8 @@ asio::awaitable<void> SmtpServer::Impl::accept_loop(ListenerEntry* entry) {
       asio::co_spawn(executor, refuse_busy(std::move(*accepted), std::move(*busy)), asio::detached);
       continue;
     }
+    ++active;
+    ++per_client[client_ip];
     asio::co_spawn(executor, run_session(self, entry, std::move(*accepted)), asio::detached);
   }
 }
@@ -569,7 +574,7 @@ void SmtpServer::cancel_sessions() {
 }
 
 std::size_t SmtpServer::sessions() const {
-  return impl_->open_sessions.size();
+  return impl_->active;
 }
 
 void SmtpServer::set_users(std::shared_ptr<const std::vector<RelayUser>> users) {
