@@ -4,10 +4,8 @@
 // and does what a SessionStep says.
 #include "mailoauth/relay/smtp_listener.hpp"
 
-#include <algorithm>
 #include <map>
 #include <optional>
-#include <set>
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -242,7 +240,8 @@ asio::awaitable<bool> Session::greet() {
     if (early.error().code() != "net.timeout") co_return false;
   }
   for (const ServerReply& reply : session_->greeting().replies) out_ += reply.render();
-  co_return co_await flush();
+  const bool sent = co_await flush();
+  co_return sent;
 }
 
 asio::awaitable<void> Session::run() {
