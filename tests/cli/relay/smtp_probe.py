@@ -12,6 +12,7 @@ instead of hanging it.
   hostile PORT SPOOL MAXSIZE          overlong line, NUL, bare LF, 10,000 RCPTs,
                                       oversized DATA, pipelining
   early-talker PORT                   talks before the greeting: 554 5.5.1
+  auth-needs-tls PORT                 AUTH neither offered nor accepted before TLS
   idle PORT SECONDS                   silent after EHLO: 421 4.4.2 in time
   starttls-injection PORT             text pipelined after STARTTLS: closed
   parallel PORT SESSIONS EACH         concurrent sessions, all acknowledged
@@ -123,6 +124,8 @@ def hostile(port, spool, max_size):
     expect("an overlong line (100 KB) gets 500 5.5.2", code == 500 and "5.5.2" in text, text)
     code, text = raw.command(b"NOOP\r\n")
     expect("the session goes on after the overlong line", code == 250, text)
+    code, text = raw.command(b"MAIL FROM:<big@contoso.com> SIZE=%d\r\n" % (max_size + 1))
+    expect("MAIL with SIZE over the limit gets 552 5.3.4", code == 552 and "5.3.4" in text, text)
     code, text = raw.command(b"MAIL FROM:<a\x00b@contoso.com>\r\n")
     expect("a NUL in a command is refused (5xx)", 500 <= code < 600, text)
     code, text = raw.command(b"MAIL FROM:<nul@contoso.com>\r\n")
@@ -317,6 +320,18 @@ def parallel(port, sessions, each):
     return 1 if failures else 0
 
 
+def auth_needs_tls(port):
+    """Before STARTTLS: AUTH not offered, and refused with 538 5.7.11 when tried."""
+    raw = Raw(port)
+    raw.reply()
+    code, text = raw.command(b"EHLO plain.test\r\n")
+    expect("EHLO before TLS offers STARTTLS", "STARTTLS" in text, text)
+    expect("EHLO before TLS does not offer AUTH", "AUTH" not in text, text)
+    code, text = raw.command(b"AUTH PLAIN AHNjYW5uZXIAc2Nhbm5lci1wYXNzd29yZC0x\r\n")
+    expect("AUTH before TLS gets 538 5.7.11", code == 538 and "5.7.11" in text, text)
+    return 1 if failures else 0
+
+
 def main(argv):
     command = argv[1]
     if command == "content":
@@ -329,6 +344,8 @@ def main(argv):
         return early_talker(argv[2])
     if command == "expect-mail-refused":
         return expect_mail_refused(*argv[2:5])
+    if command == "auth-needs-tls":
+        return auth_needs_tls(argv[2])
     if command == "idle":
         return idle(argv[2], argv[3])
     if command == "starttls-injection":
