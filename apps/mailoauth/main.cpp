@@ -46,6 +46,8 @@ Sending (a program of its own, mailoauth-send; see `mailoauth send --help`):
   sendmail   sendmail(8)-compatible: the message on stdin (-t, -f, -i, -oi)
 Mailboxes (mailoauth-imap; see `mailoauth imap --help`):
   imap caps|check|list ACCOUNT   capabilities, a Nagios check, folder counts
+Relay (mailoauth-relay; see `mailoauth relay --help`, docs/relay.md):
+  relay run|check-config|user    plain SMTP in from the LAN, kept in a durable spool
 
 Exit codes: 0 ok, 64 usage, 69 refused for good, 70 internal error,
 75 temporary failure (try again), 78 configuration (fix and retry).)";
@@ -60,7 +62,7 @@ Client secrets never go on the command line: use --client-secret-file,
 Presets (provider flow use -> scopes):
 )";
 
-// `send` and `sendmail` run mailoauth-send, `imap` runs mailoauth-imap (next
+// `send` and `sendmail` run mailoauth-send, `imap` mailoauth-imap, `relay` mailoauth-relay (next
 // to this program, else on PATH) with the same arguments; this program never
 // links libssl or GMime. Returns only when neither could be run.
 int exec_program(char** argv, const char* program) {
@@ -296,6 +298,7 @@ int main(int argc, char** argv) {
   const std::string_view word = app::command_word(argc, argv);
   if (word == "send" || word == "sendmail") return exec_program(argv, "mailoauth-send");
   if (word == "imap") return exec_program(argv, "mailoauth-imap");
+  if (word == "relay") return exec_program(argv, "mailoauth-relay");
   CLI::App cli{std::string(kDescription), "mailoauth"};
   cli.require_subcommand(1);
   CommandLine line;
@@ -304,7 +307,8 @@ int main(int argc, char** argv) {
   add_token_commands(cli, line);
   // The commands of the other programs, in the tree (so usage errors list
   // them) but not in the help, whose description presents them.
-  for (const char* other : {"send", "sendmail", "imap"}) cli.add_subcommand(other, "")->group("");
+  for (const char* other : {"send", "sendmail", "imap", "relay"})
+    cli.add_subcommand(other, "")->group("");
   if (const auto finished = app::parse_command_line(cli, argc, argv)) return *finished;
   return line.run ? line.run() : core::kExitUsage;
 }

@@ -107,6 +107,7 @@ class ServerSession {
   const std::string& user() const { return user_; }  // empty: not authenticated
   const std::string& helo() const { return helo_; }
   bool tls_active() const { return facts_.tls_active; }
+  bool esmtp() const { return esmtp_; }  // EHLO (not HELO): for the Received header
   std::size_t messages_accepted() const { return messages_; }
 
  private:

@@ -42,7 +42,7 @@ word_named_or_own_help() {
 }
 
 commands=()
-for top in $(subcommands) send imap; do
+for top in $(subcommands) send imap relay; do
   nested=$(subcommands "$top")
   if [ -z "$nested" ]; then commands+=("$top"); continue; fi
   for sub in $nested; do commands+=("$top $sub"); done
@@ -60,7 +60,7 @@ for command in "${commands[@]}"; do
   check "mailoauth $command frobnicate --help: the word named, or taken as its argument" \
     word_named_or_own_help "$expect" "$command"
 done
-for top in account token imap; do
+for top in account token imap relay; do
   run "$top" frobnicate --help
   check "mailoauth $top frobnicate --help: unknown command, the commands listed" \
     usage_error "mailoauth $top: unknown command \"frobnicate\"; the commands are "

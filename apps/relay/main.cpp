@@ -1,0 +1,339 @@
+// mailoauth-relay: the program behind `mailoauth relay ...` (exec'd by
+// `mailoauth`, like mailoauth-send and mailoauth-imap, so the token commands
+// never load Asio or libssl).
+//   relay run [--config F]          the SMTP relay in the foreground (systemd, containers)
+//   relay check-config [--config F] load and check the config; say what it would do
+//   relay user add NAME [--sender S]...   password from stdin, stored as Argon2id
+//   relay user remove NAME / relay user list
+// This file is the command line, start-up and shutdown; sessions are
+// relay::SmtpServer's, the spool queue::Spool's.
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "mailoauth/core/error.hpp"
+#include "mailoauth/core/file_write.hpp"
+#include "mailoauth/core/log.hpp"
+#include "mailoauth/core/process_hardening.hpp"
+#include "mailoauth/core/secret.hpp"
+#include "mailoauth/net/tls_context.hpp"
+#include "mailoauth/queue/spool.hpp"
+#include "mailoauth/relay/relay_config.hpp"
+#include "mailoauth/relay/relay_users.hpp"
+#include "mailoauth/relay/smtp_listener.hpp"
+
+#include "../common/global_options.hpp"
+
+namespace {
+
+using namespace mailoauth;
+namespace asio = boost::asio;
+using core::ErrorClass;
+using core::Result;
+
+constexpr std::string_view kDefaultConfig = "/etc/mailoauth/relay.toml";
+
+struct Options {
+  std::string config = std::string(kDefaultConfig);
+  std::string users_file;  // overrides the config's
+  std::string user;
+  std::vector<std::string> senders;
+};
+
+int report(const core::Error& error) {
+  fmt::print(stderr, "mailoauth relay: {}\n", error.describe());
+  return core::policy_for(error.error_class()).exit_code;
+}
+
+Result<relay::RelayConfig> load(const Options& options) {
+  auto config = relay::load_relay_config(options.config);
+  if (!config) return config;
+  if (!options.users_file.empty()) config->users_file = options.users_file;
+  return config;
+}
+
+// The users file; a missing file is no users (AUTH then fails for everyone).
+Result<std::vector<relay::RelayUser>> read_users(const std::filesystem::path& path,
+                                                 bool* missing = nullptr) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    if (errno == ENOENT) {
+      if (missing != nullptr) *missing = true;
+      return std::vector<relay::RelayUser>{};
+    }
+    return core::fail(ErrorClass::Config, "relay.users_file",
+                      fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
+  }
+  const std::string text{std::istreambuf_iterator<char>(file), {}};
+  return relay::parse_relay_users(text, path.string());
+}
+
+Result<void> write_users(const std::filesystem::path& path,
+                         const std::vector<relay::RelayUser>& users) {
+  return core::atomic_write_file(path, relay::encode_relay_users(users), 0600);
+}
+
+// --- run ---------------------------------------------------------------------
+
+asio::awaitable<void> drain(relay::SmtpServer* server, asio::io_context* io,
+                            std::chrono::seconds grace, core::Logger* logger) {
+  asio::steady_timer timer(io->get_executor());
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (server->sessions() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(100));
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+  if (server->sessions() > 0) {
+    logger->warn("shutdown grace over: closing the remaining sessions",
+                 {{"sessions", server->sessions()}});
+    server->cancel_sessions();
+    const auto last = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (server->sessions() > 0 && std::chrono::steady_clock::now() < last) {
+      timer.expires_after(std::chrono::milliseconds(50));
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+  }
+  logger->info("stopped");
+  io->stop();
+}
+
+void log_recovery(core::Logger& logger, const queue::RecoveryReport& report) {
+  for (const std::string& note : report.notes) logger.info("recovery", {{"note", note}});
+  logger.info("spool recovered", {{"messages", report.messages.size()},
+                                  {"incomplete_removed", report.incomplete_removed},
+                                  {"moved_to_corrupt", report.moved_to_corrupt}});
+}
+
+int run(const app::GlobalOptions& global, const Options& options) {
+  auto config = load(options);
+  if (!config) return report(config.error());
+  auto level = core::parse_log_level(global.verbose ? "debug" : global.log_level);
+  if (!level) return report(level.error());
+  core::StderrSink sink;
+  core::Logger logger(*level, core::LogFormat::Logfmt, &sink);
+  auto spool = queue::Spool::open(config->spool_directory);
+  if (!spool) return report(spool.error());
+  auto recovered = (*spool)->recover();
+  if (!recovered) return report(recovered.error());
+  log_recovery(logger, *recovered);
+  bool missing = false;
+  auto users = read_users(config->users_file, &missing);
+  if (!users) return report(users.error());
+  if (missing) {
+    logger.warn("no users file: AUTH will refuse everyone",
+                {{"users_file", config->users_file.string()}});
+  }
+  asio::io_context io(1);
+  asio::thread_pool pool(2);
+  relay::ServerServices services;
+  services.config = &*config;
+  services.spool = spool->get();
+  services.users = std::make_shared<const std::vector<relay::RelayUser>>(std::move(*users));
+  services.logger = &logger;
+  services.pool = &pool;
+  auto server = relay::SmtpServer::open(io.get_executor(), services);
+  if (!server) return report(server.error());
+  (*server)->start();
+  // SIGHUP: the users file and the listeners' certificates are read again
+  // (new sessions get them; open ones go on). Listeners and routes need a restart.
+  asio::signal_set hangup(io, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup;
+  on_hangup = [&](const boost::system::error_code& error, int) {
+    if (error) return;
+    auto reread = read_users(config->users_file);
+    if (reread) {
+      logger.info("SIGHUP: relay users reloaded", {{"users", reread->size()}});
+      (*server)->set_users(
+          std::make_shared<const std::vector<relay::RelayUser>>(std::move(*reread)));
+    } else {
+      logger.error("SIGHUP: the users file could not be read; the old users stay",
+                   {{"error", reread.error().describe()}});
+    }
+    for (const core::Error& failed : (*server)->reload_certificates()) {
+      logger.error("SIGHUP: a certificate could not be reloaded; the old one stays",
+                   {{"error", failed.describe()}});
+    }
+    hangup.async_wait(on_hangup);
+  };
+  hangup.async_wait(on_hangup);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    logger.info("stopping: no new sessions; open ones may finish",
+                {{"signal", signal}, {"grace_seconds", config->limits.shutdown_grace.count()}});
+    (*server)->stop_accepting();
+    hangup.cancel();
+    asio::co_spawn(io, drain(server->get(), &io, config->limits.shutdown_grace, &logger),
+                   asio::detached);
+  });
+  io.run();
+  pool.join();
+  return core::kExitOk;
+}
+
+// --- check-config and users --------------------------------------------------
+
+int check_config(const Options& options) {
+  auto config = load(options);
+  if (!config) return report(config.error());
+  fmt::print("{}: ok\n", options.config);
+  fmt::print("spool: {}\nusers: {}\n", config->spool_directory.string(),
+             config->users_file.string());
+  for (const relay::ListenerConfig& listener : config->listeners) {
+    if (listener.tls != delivery::TlsMode::None) {  // the certificate and key load and match
+      auto tls = net::ReloadableTlsContext::load(
+          net::ServerTlsSettings{listener.certificate, listener.key, listener.min_tls});
+      if (!tls) {
+        return report(std::move(tls.error().context(
+            fmt::format("loading the certificate of listener \"{}\"", listener.name))));
+      }
+    }
+    std::string clients;
+    for (const auto& network : listener.clients) {
+      clients += (clients.empty() ? "" : ", ") + network.text;
+    }
+    fmt::print("listener {}: {}:{} tls={} auth={} trusted clients: {}\n", listener.name,
+               listener.address, listener.port, delivery::to_string(listener.tls),
+               relay::to_string(listener.auth), clients.empty() ? "none" : clients);
+  }
+  for (const relay::RouteConfig& route : config->routes) {
+    fmt::print("route {}: account {} via {}\n", route.name, route.account,
+               delivery::to_string(route.transport));
+  }
+  bool missing = false;
+  auto users = read_users(config->users_file, &missing);
+  if (!users) return report(users.error());
+  fmt::print("relay users: {}{}\n", users->size(), missing ? " (no users file yet)" : "");
+  return core::kExitOk;
+}
+
+Result<core::Secret> password_from_stdin() {
+  std::string text{std::istreambuf_iterator<char>(std::cin), {}};
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.empty()) {
+    return core::fail(ErrorClass::Config, "relay.empty_password", "no password on stdin",
+                      "pipe it in: printf '%s' \"$PASSWORD\" | mailoauth relay user add NAME");
+  }
+  return core::Secret::take(std::move(text));
+}
+
+int user_add(const Options& options) {
+  auto config = load(options);
+  if (!config) return report(config.error());
+  if (!relay::is_valid_user_name(options.user)) {
+    return report(core::Error(ErrorClass::Config, "relay.user_name",
+                              "a user name is 1 to 64 letters, digits and ._@+-"));
+  }
+  for (const std::string& sender : options.senders) {
+    if (!relay::is_valid_sender_pattern(sender)) {
+      return report(core::Error(ErrorClass::Config, "relay.sender",
+                                fmt::format("\"{}\" is not an address or a domain",
+                                            core::escape_control_characters(sender))));
+    }
+  }
+  auto users = read_users(config->users_file);
+  if (!users) return report(users.error());
+  auto password = password_from_stdin();
+  if (!password) return report(password.error());
+  auto hash = relay::hash_relay_password(*password);
+  if (!hash) return report(hash.error());
+  std::erase_if(*users, [&](const relay::RelayUser& user) { return user.name == options.user; });
+  users->push_back({options.user, std::move(*hash), options.senders});
+  if (auto written = write_users(config->users_file, *users); !written) {
+    return report(written.error());
+  }
+  fmt::print("relay user {} saved in {}\n", options.user, config->users_file.string());
+  return core::kExitOk;
+}
+
+int user_remove(const Options& options) {
+  auto config = load(options);
+  if (!config) return report(config.error());
+  auto users = read_users(config->users_file);
+  if (!users) return report(users.error());
+  const auto removed = std::erase_if(
+      *users, [&](const relay::RelayUser& user) { return user.name == options.user; });
+  if (removed == 0) {
+    return report(core::Error(
+        ErrorClass::Config, "relay.no_user",
+        fmt::format("no relay user \"{}\"", core::escape_control_characters(options.user))));
+  }
+  if (auto written = write_users(config->users_file, *users); !written) {
+    return report(written.error());
+  }
+  fmt::print("relay user {} removed\n", options.user);
+  return core::kExitOk;
+}
+
+int user_list(const Options& options) {
+  auto config = load(options);
+  if (!config) return report(config.error());
+  auto users = read_users(config->users_file);
+  if (!users) return report(users.error());
+  for (const relay::RelayUser& user : *users) {
+    std::string senders;
+    for (const std::string& sender : user.senders) senders += (senders.empty() ? "" : ",") + sender;
+    fmt::print("{}\t{}\n", user.name, senders.empty() ? "(any sender its routes allow)" : senders);
+  }
+  return core::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  core::harden_process(core::ProgramKind::Tool);
+  CLI::App cli{"mailoauth relay - plain SMTP in, OAuth2 out (docs/relay.md)", "mailoauth"};
+  app::GlobalOptions global;
+  global.log_level = "info";
+  app::add_global_options(cli, global, "log at debug level");
+  cli.require_subcommand(1);
+  auto* relay_command = cli.add_subcommand("relay", "the SMTP relay and its users");
+  relay_command->require_subcommand(1);
+  // --config and --users-file also after the command (`relay run --config F`).
+  relay_command->fallthrough();
+  Options options;
+  relay_command->add_option("--config", options.config,
+                            fmt::format("the relay's TOML config (default {})", kDefaultConfig));
+  relay_command->add_option("--users-file", options.users_file,
+                            "the relay users file (default: the config's users_file)");
+  std::function<int()> action;
+  relay_command
+      ->add_subcommand("run",
+                       "accept mail in the foreground (for systemd); SIGTERM stops accepting "
+                       "and lets sessions finish")
+      ->callback([&] { action = [&] { return run(global, options); }; });
+  relay_command->add_subcommand("check-config", "load the config and say what it would do")
+      ->callback([&] { action = [&] { return check_config(options); }; });
+  auto* user_command = relay_command->add_subcommand("user", "the relay's own SMTP AUTH users");
+  user_command->require_subcommand(1);
+  auto* add = user_command->add_subcommand(
+      "add", "add or replace a user; the password is read from stdin and stored as Argon2id");
+  add->add_option("name", options.user, "user name")->required();
+  add->add_option("--sender", options.senders,
+                  "an address or domain this user may send as (repeatable; none: any)");
+  add->callback([&] { action = [&] { return user_add(options); }; });
+  auto* remove = user_command->add_subcommand("remove", "remove a user");
+  remove->add_option("name", options.user, "user name")->required();
+  remove->callback([&] { action = [&] { return user_remove(options); }; });
+  user_command->add_subcommand("list", "the users and the senders they may use")->callback([&] {
+    action = [&] { return user_list(options); };
+  });
+  if (const auto finished = app::parse_command_line(cli, argc, argv)) return *finished;
+  return action ? action() : core::kExitUsage;
+}

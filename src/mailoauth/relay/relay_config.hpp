@@ -1,0 +1,106 @@
+// The relay's configuration (relay.toml), read into plain data: where the
+// spool and the users file are, the session limits, the listeners (address,
+// port, TLS, who may send) and the routes (who goes through which account and
+// transport). Parsing is pure — text in, RelayConfig or an Error naming the
+// file and line out — so every refusal is a unit test.
+//
+// What is refused here, at load, with the reason: unknown keys (with the
+// nearest known one), a listener with TLS but no certificate, two routes that
+// tie for some message (routing's check_routes), and above all a listener
+// that would take unauthenticated mail from anywhere (0.0.0.0/0 or ::/0 in
+// `clients` without `auth = "required"`): the relay is never an open relay,
+// whatever the file says.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mailoauth/core/error.hpp"
+#include "mailoauth/delivery/transport.hpp"
+#include "mailoauth/net/connection_settings.hpp"
+#include "mailoauth/relay/client_network.hpp"
+#include "mailoauth/relay/routing.hpp"
+
+namespace mailoauth::relay {
+
+// SMTP AUTH on a listener: not offered, offered, or demanded of every client
+// (then nobody is trusted by address, whatever `clients` says).
+enum class AuthPolicy { Off, Optional, Required };
+std::string_view to_string(AuthPolicy policy);
+
+struct ListenerConfig {
+  std::string name;
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 25;
+  delivery::TlsMode tls = delivery::TlsMode::None;
+  std::string certificate;  // PEM chain; required when tls is not none
+  std::string key;          // PEM key; the certificate file when empty
+  net::TlsVersion min_tls = net::TlsVersion::Tls12;
+  // Clients that may send without AUTH (unless auth is required). Others
+  // may connect but must log in as a relay user to send.
+  std::vector<ClientNetwork> clients;
+  AuthPolicy auth = AuthPolicy::Optional;
+  bool allow_plaintext_auth = false;  // AUTH before TLS (old devices; logged loudly)
+};
+
+struct RouteConfig {
+  std::string name;
+  RouteMatch match;
+  std::string account;  // a name in the accounts config
+  delivery::Transport transport = delivery::Transport::Smtp;
+  std::string server;  // empty: the account's or provider's
+  std::uint16_t port = 0;
+  std::optional<delivery::TlsMode> tls;
+  std::string mechanism;              // empty: chosen from the server's offer
+  unsigned connections = 3;           // Exchange Online allows 3 per mailbox
+  unsigned messages_per_minute = 30;  // Exchange Online's per-mailbox rate
+};
+
+struct RelayLimits {
+  std::uint64_t max_message_size = 35ull << 20;
+  std::size_t max_recipients = 1000;
+  std::size_t max_sessions = 200;
+  std::size_t max_sessions_per_client = 20;
+  std::size_t max_errors = 10;
+  // RFC 5321 4.5.3.2.7: a server SHOULD wait at least 5 minutes for the next command.
+  std::chrono::seconds command_timeout{300};
+  // RFC 5321 4.5.3.2.6: 3 minutes for each block of DATA (the client's side;
+  // the server uses the same bound for each read while content streams).
+  std::chrono::seconds data_timeout{180};
+  // How long to listen before the 220: a client that talks first is refused.
+  std::chrono::milliseconds greeting_pause{250};
+  // Sessions still running at shutdown are cut after this.
+  std::chrono::seconds shutdown_grace{30};
+};
+
+struct RelayConfig {
+  std::string source;  // the file name, for messages
+  std::string hostname = "localhost";
+  std::filesystem::path spool_directory = "/var/spool/mailoauth";
+  std::filesystem::path users_file = "/etc/mailoauth/relay-users";
+  std::filesystem::path accounts;  // empty: the default accounts config
+  RelayLimits limits;
+  std::vector<ListenerConfig> listeners;
+  std::vector<RouteConfig> routes;
+
+  std::vector<RouteMatch> route_matches() const;
+  std::vector<std::string> route_names() const;
+};
+
+core::Result<RelayConfig> parse_relay_config(std::string_view text, std::string source_name);
+core::Result<RelayConfig> load_relay_config(const std::filesystem::path& path);
+
+// The configuration `mailoauth relay` ships with: one listener on
+// 127.0.0.1:2525, trusted from 127.0.0.1 and ::1 only, no routes.
+std::string_view default_relay_config();
+
+// The listener whose configuration would make the relay an open relay, as an
+// error; none: ok. (parse_relay_config calls it; exposed for the docs' tests.)
+core::Result<void> check_not_open_relay(const ListenerConfig& listener, std::string_view where);
+
+}  // namespace mailoauth::relay

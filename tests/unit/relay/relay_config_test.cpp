@@ -1,0 +1,176 @@
+// relay.toml: what is read (defaults from RFC 5321's minimums and Exchange's
+// limits, every key of a listener and a route), and what is refused at load
+// with a reason naming the line: an open relay, TLS without a certificate,
+// routes that tie, unknown keys (with did-you-mean), listeners a route names
+// that do not exist.
+#include "mailoauth/relay/relay_config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mailoauth::relay {
+namespace {
+
+core::Result<RelayConfig> parse(std::string_view text) {
+  return parse_relay_config(text, "relay.toml");
+}
+
+std::string error_of(std::string_view text) {
+  auto config = parse(text);
+  EXPECT_FALSE(config.has_value()) << text;
+  return config ? std::string() : config.error().describe();
+}
+
+TEST(RelayConfigTest, ShippedDefaultListensOnLoopbackOnly) {
+  auto config = parse(default_relay_config());
+  ASSERT_TRUE(config.has_value()) << config.error().describe();
+  ASSERT_EQ(config->listeners.size(), 1u);
+  EXPECT_EQ(config->listeners[0].address, "127.0.0.1");
+  EXPECT_FALSE(any_contains(config->listeners[0].clients, *parse_ip_address("192.168.1.1")));
+  EXPECT_TRUE(any_contains(config->listeners[0].clients, *parse_ip_address("127.0.0.1")));
+  EXPECT_TRUE(config->routes.empty());
+}
+
+TEST(RelayConfigTest, DefaultsFollowRfc5321Minimums) {
+  auto config = parse("[listeners.a]\n");
+  ASSERT_TRUE(config.has_value()) << config.error().describe();
+  EXPECT_EQ(config->limits.command_timeout, std::chrono::minutes(5));  // 4.5.3.2.7
+  EXPECT_EQ(config->limits.data_timeout, std::chrono::minutes(3));     // 4.5.3.2.6
+  EXPECT_EQ(config->listeners[0].address, "127.0.0.1");
+  EXPECT_EQ(config->listeners[0].auth, AuthPolicy::Optional);
+  EXPECT_EQ(config->listeners[0].min_tls, net::TlsVersion::Tls12);
+}
+
+TEST(RelayConfigTest, ReadsEveryKey) {
+  auto config = parse(R"(
+hostname = "relay.example.net"
+spool_directory = "/tmp/spool"
+users_file = "/tmp/users"
+accounts = "/tmp/accounts.toml"
+max_message_size = 1048576
+max_recipients = 200
+max_sessions = 50
+max_sessions_per_client = 5
+max_errors = 4
+command_timeout = 60
+data_timeout = 30
+greeting_pause_ms = 0
+shutdown_grace = 5
+[listeners.lan]
+address = "0.0.0.0"
+port = 2525
+tls = "starttls"
+certificate = "/etc/cert.pem"
+key = "/etc/key.pem"
+min_tls = "tls10"
+clients = ["192.168.10.0/24", "2001:db8::/32"]
+auth = "optional"
+allow_plaintext_auth = true
+[routes.contoso]
+senders = ["contoso.com"]
+account = "contoso"
+transport = "graph"
+[routes.scanner]
+senders = ["scanner@contoso.com"]
+users = ["scanner"]
+listeners = ["lan"]
+account = "shared"
+transport = "smtp"
+server = "smtp.office365.com"
+port = 587
+tls = "starttls"
+mechanism = "XOAUTH2"
+connections = 2
+messages_per_minute = 10
+)");
+  ASSERT_TRUE(config.has_value()) << config.error().describe();
+  EXPECT_EQ(config->hostname, "relay.example.net");
+  EXPECT_EQ(config->spool_directory, "/tmp/spool");
+  EXPECT_EQ(config->accounts, "/tmp/accounts.toml");
+  EXPECT_EQ(config->limits.max_message_size, 1048576u);
+  EXPECT_EQ(config->limits.max_sessions_per_client, 5u);
+  EXPECT_EQ(config->limits.command_timeout, std::chrono::seconds(60));
+  EXPECT_EQ(config->limits.greeting_pause, std::chrono::milliseconds(0));
+  const ListenerConfig& lan = config->listeners.at(0);
+  EXPECT_EQ(lan.port, 2525);
+  EXPECT_EQ(lan.tls, delivery::TlsMode::StartTls);
+  EXPECT_EQ(lan.min_tls, net::TlsVersion::Tls10);
+  EXPECT_EQ(lan.clients.size(), 2u);
+  EXPECT_TRUE(lan.allow_plaintext_auth);
+  ASSERT_EQ(config->routes.size(), 2u);
+  EXPECT_EQ(config->routes[0].transport, delivery::Transport::Graph);
+  EXPECT_EQ(config->routes[0].connections, 3u) << "Exchange's 3 connections per mailbox";
+  EXPECT_EQ(config->routes[0].messages_per_minute, 30u);
+  const RouteConfig& scanner = config->routes[1];
+  EXPECT_EQ(scanner.server, "smtp.office365.com");
+  EXPECT_EQ(scanner.port, 587);
+  EXPECT_EQ(scanner.tls, delivery::TlsMode::StartTls);
+  EXPECT_EQ(scanner.connections, 2u);
+  EXPECT_EQ(scanner.messages_per_minute, 10u);
+  EXPECT_EQ(scanner.match.users, std::vector<std::string>{"scanner"});
+}
+
+TEST(RelayConfigTest, RefusesAnOpenRelay) {
+  for (const char* everything : {"0.0.0.0/0", "::/0"}) {
+    for (const char* auth : {"off", "optional"}) {
+      const std::string text =
+          std::string("[listeners.wan]\naddress = \"0.0.0.0\"\nclients = [\"") + everything +
+          "\"]\nauth = \"" + auth + "\"\n";
+      const std::string error = error_of(text);
+      EXPECT_NE(error.find("never an open relay"), std::string::npos) << error;
+      EXPECT_NE(error.find("relay.toml:"), std::string::npos) << error;
+    }
+  }
+  // The same networks are harmless when every client must log in.
+  EXPECT_TRUE(parse("[listeners.wan]\nclients = [\"0.0.0.0/0\"]\nauth = \"required\"\n"));
+}
+
+TEST(RelayConfigTest, RefusesTlsWithoutCertificate) {
+  for (const char* mode : {"starttls", "implicit"}) {
+    const std::string error = error_of(std::string("[listeners.a]\ntls = \"") + mode + "\"\n");
+    EXPECT_NE(error.find("no certificate"), std::string::npos) << error;
+  }
+}
+
+TEST(RelayConfigTest, RefusesRoutesThatTie) {
+  const std::string error = error_of(R"([listeners.a]
+[routes.one]
+senders = ["contoso.com"]
+account = "a"
+[routes.two]
+senders = ["contoso.com"]
+account = "b"
+)");
+  EXPECT_NE(error.find("one"), std::string::npos) << error;
+  EXPECT_NE(error.find("two"), std::string::npos) << error;
+}
+
+TEST(RelayConfigTest, RefusesUnknownKeysWithSuggestion) {
+  EXPECT_NE(error_of("hostnam = \"x\"\n[listeners.a]\n").find("hostname"), std::string::npos);
+  EXPECT_NE(error_of("[listeners.a]\nclient = [\"10.0.0.0/8\"]\n").find("clients"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of("[listeners.a]\n[routes.r]\nsenders=[\"a.com\"]\naccount=\"x\"\nconections=2\n")
+          .find("connections"),
+      std::string::npos);
+}
+
+TEST(RelayConfigTest, RefusesBadValues) {
+  EXPECT_NE(error_of("[listeners.a]\naddress = \"relay.example\"\n").find("not an IP address"),
+            std::string::npos);
+  EXPECT_NE(error_of("[listeners.a]\nclients = [\"10.0.0.1/8\"]\n").find("relay.toml:2"),
+            std::string::npos);
+  EXPECT_NE(error_of("[listeners.a]\nauth = \"maybe\"\n").find("off, optional or required"),
+            std::string::npos);
+  EXPECT_NE(error_of("[listeners.a]\nmin_tls = \"ssl3\"\n").find("tls12"), std::string::npos);
+  EXPECT_NE(error_of("[listeners.a]\n[routes.r]\nlisteners = [\"b\"]\naccount = \"x\"\n")
+                .find("not defined"),
+            std::string::npos);
+  EXPECT_NE(error_of("[listeners.a]\n[routes.r]\naccount = \"x\"\n").find("matches nothing"),
+            std::string::npos);
+  EXPECT_NE(error_of("hostname = \"x\"\n").find("nothing to listen on"), std::string::npos);
+  EXPECT_NE(error_of("max_recipients = 5\n[listeners.a]\n").find("max_recipients"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace mailoauth::relay
