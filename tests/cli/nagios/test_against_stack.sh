@@ -270,7 +270,7 @@ first_use_ok() {
   done
 }
 check "six checks started at once on an empty state directory: all OK, all through one cache [1/2]" first_use_ok
-check "six checks started at once on an empty state directory: all OK, all through one cache [2/2]" test "$(ls "$tmp/var/shared-state")" = "$(printf "store.key\ntokens.db\ntokens.db-shm\ntokens.db-wal")"
+check "six checks started at once on an empty state directory: all OK, all through one cache [2/2]" test "$(ls "$tmp/var/shared-state")" = "$(printf "locks\nstore.key\ntokens.db\ntokens.db-shm\ntokens.db-wal")"
 check "oauth2, wrong secret: CRITICAL Login error with the identity server's words [1/3]" test "$(state "oauth2 wrong secret")" = 2
 check "oauth2, wrong secret: CRITICAL Login error with the identity server's words [2/3]" test "$(output "oauth2 wrong secret")" = "CRITICAL: Login error occurred"
 check "oauth2, wrong secret: CRITICAL Login error with the identity server's words [3/3]" grep -q invalid_client <(long "oauth2 wrong secret")
