@@ -146,8 +146,10 @@ core::Result<std::string> hash_relay_password(const core::Secret& password) {
 
 bool verify_relay_password(const RelayUser& user, const core::Secret& password) {
   if (sodium_init() < 0) return false;
-  return crypto_pwhash_str_verify(user.password_hash.c_str(), password.reveal().data(),
-                                  password.reveal().size()) == 0;
+  // An empty Secret has no buffer; libsodium wants a pointer even for 0 bytes.
+  static constexpr char kNothing[1] = {};
+  const char* bytes = password.reveal().empty() ? kNothing : password.reveal().data();
+  return crypto_pwhash_str_verify(user.password_hash.c_str(), bytes, password.reveal().size()) == 0;
 }
 
 }  // namespace mailoauth::relay
