@@ -11,6 +11,9 @@
 set -euo pipefail
 
 TEST_NAME=$(basename "$0" .sh)
+# A command that fails outside fail() ends the test through set -e: say where,
+# so a failure is never silent (one was seen once, under load, with no output).
+trap 'printf "%s: FAIL line %s: %s (exit %s)\n" "$TEST_NAME" "$LINENO" "$BASH_COMMAND" "$?" >&2' ERR
 
 note() { printf '%s: %s\n' "$TEST_NAME" "$*"; }
 ok() { printf '%s: ok   %s\n' "$TEST_NAME" "$*"; }
