@@ -6,7 +6,7 @@
 //   relay user add NAME [--sender S]...   password from stdin, stored as Argon2id
 //   relay user remove NAME / relay user list
 // This file is the command line, start-up and shutdown; sessions are
-// relay::SmtpServer's, the spool queue::Spool's.
+// relay::SmtpServer's, the spool queue::Spool's, delivery relay::Scheduler's.
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
@@ -395,8 +395,8 @@ int main(int argc, char** argv) {
   std::function<int()> action;
   relay_command
       ->add_subcommand("run",
-                       "accept mail in the foreground (for systemd); SIGTERM stops accepting "
-                       "and lets sessions finish")
+                       "accept mail and deliver it upstream, in the foreground (for systemd); "
+                       "SIGTERM stops accepting and lets sessions and deliveries finish")
       ->callback([&] { action = [&] { return run(global, options); }; });
   relay_command->add_subcommand("check-config", "load the config and say what it would do")
       ->callback([&] { action = [&] { return check_config(options); }; });
