@@ -174,7 +174,7 @@ void finish_attempt(queue::DeliveryState& state, queue::WallTime now, queue::Wal
 }
 
 boost::asio::awaitable<core::Result<std::unique_ptr<smtp::Session>>> open_upstream(
-    const UpstreamRoute* route, oauth2::TokenSource* tokens, bool* token_fault) {
+    const UpstreamRoute* route, oauth2::TokenSource* tokens, bool* token_fault, bool* renewed) {
   *token_fault = false;
   auto opened = co_await smtp::Session::open(route->settings);
   if (!opened) co_return core::fail(std::move(opened.error()));
@@ -213,9 +213,8 @@ boost::asio::awaitable<core::Result<std::unique_ptr<smtp::Session>>> open_upstre
   oauth2::TokenRefused refused = [bearer, raw](const core::Error& error) {
     return bearer && !raw->broken() && error.error_class() == ErrorClass::Permanent;
   };
-  bool renewed = false;
   auto authenticated = co_await oauth2::renew_once_async<sasl::Mechanism>(
-      std::move(token), std::move(attempt), std::move(refused), &renewed);
+      std::move(token), std::move(attempt), std::move(refused), renewed);
   if (!authenticated) {
     // Refused even with a fresh token: the account's fault, not the message's.
     if (authenticated.error().error_class() == ErrorClass::Permanent) *token_fault = true;

@@ -101,8 +101,10 @@ void finish_attempt(queue::DeliveryState& state, queue::WallTime now, queue::Wal
 // --- the I/O ---------------------------------------------------------------------
 
 // An open, authenticated session to the route's upstream, or why not.
-// `token_fault` is set when the error is the account's (no token, refused twice).
+// `token_fault` is set when the error is the account's (no token, refused
+// twice); `renewed` when the upstream refused the first token and a renewed
+// one was asked for.
 boost::asio::awaitable<core::Result<std::unique_ptr<smtp::Session>>> open_upstream(
-    const UpstreamRoute* route, oauth2::TokenSource* tokens, bool* token_fault);
+    const UpstreamRoute* route, oauth2::TokenSource* tokens, bool* token_fault, bool* renewed);
 
 }  // namespace mailoauth::relay

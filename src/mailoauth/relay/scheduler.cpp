@@ -296,7 +296,15 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
   }
   if (!*session || (*session)->broken()) {
     bool token_fault = false;
-    auto opened = co_await open_upstream(&upstream, services.tokens, &token_fault);
+    bool renewed = false;
+    auto opened = co_await open_upstream(&upstream, services.tokens, &token_fault, &renewed);
+    if (renewed) {
+      services.logger->info("the upstream refused the token; renewed once",
+                            {{"queue_id", loaded->message.envelope.id},
+                             {"route", upstream.config->name},
+                             {"account", upstream.account->name},
+                             {"renewed_token_accepted", static_cast<bool>(opened)}});
+    }
     if (!opened) {
       result.reply = (token_fault ? "configuration (account): " : "") + opened.error().describe();
       result.session_usable = false;

@@ -9,7 +9,9 @@
 # delivered once it is up; an account whose client secret is wrong leaves the
 # mail deferred (never failed); a recipient Postfix refuses (550 5.1.1) fails
 # while the other gets the message, and after a restart with that recipient
-# deferred again only it is retried: alice's copy is not sent twice.
+# deferred again only it is retried: alice's copy is not sent twice. A token
+# revoked at oidc-provider is refused by Dovecot, renewed once, and the
+# message delivered.
 set -u
 source "${BASH_SOURCE%/*}/../common.sh"
 source "$MAILOAUTH_STACK_ENV"
@@ -173,12 +175,25 @@ sed 's/^rcpt 1 failed/rcpt 1 deferred/' "$work/spool/failed/$refused_id.state" \
   >"$work/spool/queue/$refused_id.state"
 rm "$work/spool/failed/$refused_id.state"
 start_relay "$work/relay.toml" "$work/relay.log" || exit 1
+port=$(port_of "$work/relay.log" lan)
 check "after a restart only the unconfirmed recipient is tried" \
   wait_log "queue_id=$refused_id route=direct recipients=$REFUSED_RECIPIENT:failed " 20
 sleep 1
 check "... and alice still has exactly one copy" test "$(found "$k 0")" -eq 1
 check "the wrong account's message is still deferred after the restart, not failed" \
   test -f "$work/spool/queue/$wrong_id"
+
+# --- a token revoked at the identity server: renewed once, delivered ---------------------
+# The relay holds the stored token in memory; revoke exactly that one at oidc-provider.
+token=$(MAILOAUTH_CONFIG="$work/accounts.toml" "$mailoauth_bin" token get app)
+check "the token the relay uses is revoked at oidc-provider" \
+  curl -sf --max-time 5 -d "client_id=$CC_CLIENT_ID" -d "client_secret=$CC_CLIENT_SECRET" \
+  -d "token=$token" -d token_type_hint=access_token "$OIDC_REVOKE_URL" -o /dev/null
+k=$(mark)
+send printer@counted.test "$k" 1 "$USER1"
+check "a revoked token: the upstream refuses it, the relay renews it once" \
+  wait_log "msg=\"the upstream refused the token; renewed once\" .*account=app renewed_token_accepted=true" 20
+check "... and the message is delivered" wait_found "$k 0" 1 20
 check "stopping the relay exits 0" stop_relay
 cp "$work/relay.log" /tmp/sched-relay.log; [ "$checks_failed" -eq 0 ] || show "$work/relay.log"
 finish
