@@ -27,8 +27,6 @@ using queue::RecipientStatus;
 
 // An idle session waits this long for another message of its route before QUIT.
 constexpr std::chrono::seconds kLinger{5};
-// After a throttling reply, no new session on the route for this long.
-constexpr std::chrono::seconds kCoolDown{60};
 // Another session is opened only when more than this many messages wait per open one.
 constexpr std::size_t kMessagesPerSession = 2;
 
@@ -218,8 +216,9 @@ asio::awaitable<void> Scheduler::Impl::worker(RouteQueue* route, std::string fir
       co_await session->quit();
       session.reset();
     }
-    if (result.throttled) route->cool_until = Steady::now() + kCoolDown;
-    if (result.connect_failed) {  // the upstream is down: the route waits, nobody hammers it
+    // Throttled, or the upstream is down: the route waits first_retry (1 min
+    // by default) instead of hammering; its ready messages stay queued.
+    if (result.throttled || result.connect_failed) {
       route->cool_until = Steady::now() + services.config->limits.first_retry;
     }
     if (Steady::now() < route->cool_until || stopping) break;
@@ -266,7 +265,9 @@ asio::awaitable<AttemptLog> Scheduler::Impl::deliver(RouteQueue* route,
   if (!pending.empty()) {
     result = co_await attempt(route, session, &*loaded, &pending);
     std::optional<queue::WallTime> not_before;
-    if (result.throttled) not_before = std::chrono::system_clock::now() + kCoolDown;
+    if (result.throttled) {
+      not_before = std::chrono::system_clock::now() + services.config->limits.first_retry;
+    }
     finish_attempt(loaded->message.state, std::chrono::system_clock::now(),
                    loaded->message.envelope.received, services.config->limits, not_before);
   }

@@ -6,12 +6,13 @@
 //
 // Per route: at most `connections` upstream sessions at once, at most
 // `messages_per_minute` message starts in any 60 s, and a cool-down after a
-// throttling reply (432 4.3.2, 4.7.x "throttled"/"concurrency"/"limit") in
-// which no session is opened. A session carries message after message of its
-// route (the client resets between them when a transaction was left open)
-// and lingers a few seconds for more before QUIT; another is opened only
-// when more than two messages per open session are waiting, so a handful of
-// messages share one connection and a flood uses them all.
+// throttling reply (432 4.3.2, 4.7.x "throttled"/"concurrency"/"limit") or a
+// failed connect, `first_retry` long, in which no session is opened and the
+// route's waiting messages stay queued (not each tried and deferred). A session carries message
+// after message of its route (the client resets between them when a transaction was left open) and
+// lingers a few seconds for more before QUIT; another is opened only when more than two messages
+// per open session are waiting, so a handful of messages share one connection and a flood uses them
+// all.
 //
 // Each attempt: read the envelope and state and open the content (on the
 // thread pool), deliver to the recipients neither Sent nor Failed, apply the

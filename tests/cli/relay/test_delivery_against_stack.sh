@@ -6,7 +6,8 @@
 # one route share one upstream connection and twelve never use more than the
 # route's `connections` at once (counted at a forwarder between the relay and
 # Dovecot, tcp_counter.py); an upstream that is down is retried and the mail
-# delivered once it is up; an account whose client secret is wrong leaves the
+# delivered once it is up; a throttling reply (432 4.3.2, at throttling_peer.py)
+# pauses the route for first_retry instead of trying each queued message; an account whose client secret is wrong leaves the
 # mail deferred (never failed); a recipient Postfix refuses (550 5.1.1) fails
 # while the other gets the message, and after a restart with that recipient
 # deferred again only it is retried: alice's copy is not sent twice. A token
@@ -43,6 +44,10 @@ start_counter() {
   sed -n 's/^listening \([0-9]*\)/\1/p' "$work/$2.out"
 }
 counted_port=$(start_counter 0 counted)
+python3 "$here/throttling_peer.py" "$work/throttle.count" >"$work/throttle.out" 2>&1 &
+for _ in $(seq 50); do grep -q '^listening' "$work/throttle.out" && break; sleep 0.1; done
+throttle_port=$(sed -n 's/^listening \([0-9]*\)/\1/p' "$work/throttle.out")
+[ -n "$throttle_port" ] || { echo "the throttling peer did not start"; exit 1; }
 late_port=$(free_port)
 [ -n "$counted_port" ] || { echo "the counting forwarder did not start"; exit 1; }
 
@@ -75,6 +80,14 @@ senders = ["late.test"]
 account = "app"
 port = $late_port
 $upstream
+[routes.throttled]
+senders = ["throttled.test"]
+account = "app"
+server = "127.0.0.1"
+port = $throttle_port
+tls = "none"
+connections = 1
+messages_per_minute = 1000
 [routes.wrong]
 senders = ["wrong.test"]
 account = "wrong"
@@ -149,6 +162,18 @@ check "... and the message stays queued" test "$(queued_count "$work/spool")" -g
 start_counter "$late_port" late >/dev/null
 check "once the upstream is up the message is delivered after a retry" wait_found "$k 0" 1 30
 check "... logged as sent on a later attempt" wait_log "route=late .*attempt=[2-9].*status=sent" 5
+
+# --- a throttling reply pauses the route instead of hammering it -------------------
+k=$(mark)
+send fax@throttled.test "$k" 3 "$USER1"
+check "432 4.3.2 (Exchange's thread limit) defers the message" \
+  wait_log "route=throttled .*reply=\"432 4.3.2 .*status=deferred" 10
+for _ in $(seq 100); do grep -q "accepted 3" "$work/throttle.count" && break; sleep 0.1; done
+check "after the cool-down all three are delivered ($(cat "$work/throttle.count"))" \
+  grep -q "accepted 3" "$work/throttle.count"
+check "... with one refusal only: the queued messages waited, none was tried meanwhile" \
+  grep -q "throttled 1 " "$work/throttle.count"
+check "... over a new connection after the pause" grep -q "connections 2 " "$work/throttle.count"
 
 # --- an account whose secret is wrong: deferred, never failed --------------------------
 k=$(mark)
