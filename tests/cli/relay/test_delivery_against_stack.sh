@@ -5,8 +5,8 @@
 # the message is found in alice's mailbox over IMAPS. Also: three messages on
 # one route share one upstream connection and twelve never use more than the
 # route's `connections` at once (counted at a forwarder between the relay and
-# Dovecot, tcp_counter.py); an upstream that is down is retried and the mail
-# delivered once it is up; a throttling reply (432 4.3.2, at throttling_peer.py)
+# Dovecot, upstream_peers.py forward); an upstream that is down is retried and the mail
+# delivered once it is up; a throttling reply (432 4.3.2, upstream_peers.py throttle)
 # pauses the route for first_retry instead of trying each queued message; an account whose client secret is wrong leaves the
 # mail deferred (never failed); a recipient Postfix refuses (550 5.1.1) fails
 # while the other gets the message, and after a restart with that recipient
@@ -35,7 +35,7 @@ chmod 600 "$work/accounts.toml"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # start_counter LISTEN_PORT NAME: a counting forwarder to Dovecot submission; its port.
 start_counter() {
-  python3 "$here/tcp_counter.py" "$1" "$SMTP_HOST" "$SUBMISSION_PORT" "$work/$2.count" \
+  python3 "$here/upstream_peers.py" forward "$1" "$SMTP_HOST" "$SUBMISSION_PORT" "$work/$2.count" \
     >"$work/$2.out" 2>&1 &
   for _ in $(seq 50); do
     grep -q '^listening' "$work/$2.out" && break
@@ -44,7 +44,7 @@ start_counter() {
   sed -n 's/^listening \([0-9]*\)/\1/p' "$work/$2.out"
 }
 counted_port=$(start_counter 0 counted)
-python3 "$here/throttling_peer.py" "$work/throttle.count" >"$work/throttle.out" 2>&1 &
+python3 "$here/upstream_peers.py" throttle "$work/throttle.count" >"$work/throttle.out" 2>&1 &
 for _ in $(seq 50); do grep -q '^listening' "$work/throttle.out" && break; sleep 0.1; done
 throttle_port=$(sed -n 's/^listening \([0-9]*\)/\1/p' "$work/throttle.out")
 [ -n "$throttle_port" ] || { echo "the throttling peer did not start"; exit 1; }
