@@ -176,10 +176,10 @@ void finish_attempt(queue::DeliveryState& state, queue::WallTime now, queue::Wal
 boost::asio::awaitable<core::Result<std::unique_ptr<smtp::Session>>> open_upstream(
     const UpstreamRoute* route, oauth2::TokenSource* tokens, bool* token_fault, bool* renewed) {
   *token_fault = false;
-  auto opened = co_await smtp::Session::open(route->settings);
-  if (!opened) co_return core::fail(std::move(opened.error()));
-  std::unique_ptr<smtp::Session> session = std::move(*opened);
-  smtp::Session* raw = session.get();
+  // Connected only once there is a token: an account that cannot get one
+  // costs the upstream nothing.
+  std::unique_ptr<smtp::Session> session;
+  std::unique_ptr<smtp::Session>* slot = &session;
   oauth2::AsyncTokenGetter token =
       [route, tokens,
        token_fault](bool renew) -> boost::asio::awaitable<core::Result<core::Secret>> {
@@ -200,25 +200,33 @@ boost::asio::awaitable<core::Result<std::unique_ptr<smtp::Session>>> open_upstre
     co_return value;
   };
   std::function<boost::asio::awaitable<core::Result<sasl::Mechanism>>(core::Secret)> attempt =
-      [route, raw](core::Secret secret) -> boost::asio::awaitable<core::Result<sasl::Mechanism>> {
+      [route, slot](core::Secret secret) -> boost::asio::awaitable<core::Result<sasl::Mechanism>> {
+    if (!*slot) {
+      auto opened = co_await smtp::Session::open(route->settings);
+      if (!opened) co_return core::fail(std::move(opened.error()));
+      *slot = std::move(*opened);
+    }
     sasl::ClientCredentials credentials;
     credentials.user = route->user;
     credentials.secret = std::move(secret);
     credentials.host = route->settings.host;
     credentials.port = route->settings.port;
-    auto authenticated = co_await raw->authenticate(std::move(credentials), route->mechanisms);
+    auto authenticated = co_await (*slot)->authenticate(std::move(credentials), route->mechanisms);
     co_return authenticated;
   };
   const bool bearer = !route->mechanisms.empty() && sasl::is_bearer(route->mechanisms.front());
-  oauth2::TokenRefused refused = [bearer, raw](const core::Error& error) {
-    return bearer && !raw->broken() && error.error_class() == ErrorClass::Permanent;
+  oauth2::TokenRefused refused = [bearer, slot](const core::Error& error) {
+    return bearer && *slot && !(*slot)->broken() && error.error_class() == ErrorClass::Permanent;
   };
   auto authenticated = co_await oauth2::renew_once_async<sasl::Mechanism>(
       std::move(token), std::move(attempt), std::move(refused), renewed);
   if (!authenticated) {
     // Refused even with a fresh token: the account's fault, not the message's.
-    if (authenticated.error().error_class() == ErrorClass::Permanent) *token_fault = true;
-    co_await session->quit();
+    if (session && !session->broken() &&
+        authenticated.error().error_class() == ErrorClass::Permanent) {
+      *token_fault = true;
+    }
+    if (session) co_await session->quit();
     co_return core::fail(std::move(authenticated.error()));
   }
   core::Result<std::unique_ptr<smtp::Session>> ready = std::move(session);

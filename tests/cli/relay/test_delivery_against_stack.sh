@@ -49,6 +49,7 @@ for _ in $(seq 50); do grep -q '^listening' "$work/throttle.out" && break; sleep
 throttle_port=$(sed -n 's/^listening \([0-9]*\)/\1/p' "$work/throttle.out")
 [ -n "$throttle_port" ] || { echo "the throttling peer did not start"; exit 1; }
 late_port=$(free_port)
+wrong_port=$(start_counter 0 wrong)
 [ -n "$counted_port" ] || { echo "the counting forwarder did not start"; exit 1; }
 
 upstream="server = \"$SMTP_HOST\"
@@ -91,7 +92,7 @@ messages_per_minute = 1000
 [routes.wrong]
 senders = ["wrong.test"]
 account = "wrong"
-port = $SUBMISSION_PORT
+port = $wrong_port
 $upstream
 TOML
 start_relay "$work/relay.toml" "$work/relay.log" || exit 1
@@ -183,6 +184,8 @@ check "a wrong client secret defers the message as a configuration fault" \
 check "... it is not failed: nothing in failed/" test -z "$(ls "$work/spool/failed")"
 wrong_id=$(grep -Eo 'queue_id=[0-9a-f-]+ route=wrong' "$work/relay.log" | head -1 | sed 's/queue_id=//; s/ route.*//')
 check "... it stays in queue/ with its state deferred" grep -q "deferred" "$work/spool/queue/$wrong_id.state"
+check "... and without a token the upstream was never even connected to" \
+  grep -q "total 0" "$work/wrong.count"
 
 # --- a refused recipient fails, the other is sent; a restart sends nothing twice -------
 k=$(mark)
