@@ -173,6 +173,12 @@ void finish_attempt(queue::DeliveryState& state, queue::WallTime now, queue::Wal
   state.next_attempt = next;
 }
 
+RateWindow::Clock::duration RateWindow::wait(Clock::time_point now) {
+  while (!starts_.empty() && starts_.front() <= now - std::chrono::minutes(1)) starts_.pop_front();
+  if (starts_.size() < per_minute_) return Clock::duration::zero();
+  return starts_.front() + std::chrono::minutes(1) - now;
+}
+
 boost::asio::awaitable<core::Result<std::unique_ptr<smtp::Session>>> open_upstream(
     const UpstreamRoute* route, oauth2::TokenSource* tokens, bool* token_fault, bool* renewed) {
   *token_fault = false;

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -97,6 +98,22 @@ void record_failure(queue::DeliveryState& state, const std::vector<std::size_t>&
 void finish_attempt(queue::DeliveryState& state, queue::WallTime now, queue::WallTime received,
                     const RelayLimits& limits,
                     std::optional<queue::WallTime> not_before = std::nullopt);
+
+// A route's message rate: at most `per_minute` message starts in any 60 s
+// (a sliding window, so a burst up to the limit goes at once and the next
+// waits for the oldest start to leave the window).
+class RateWindow {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit RateWindow(unsigned per_minute = 30) : per_minute_(per_minute) {}
+  // How long before the next message may start (zero: now).
+  Clock::duration wait(Clock::time_point now);
+  void started(Clock::time_point now) { starts_.push_back(now); }
+
+ private:
+  unsigned per_minute_;
+  std::deque<Clock::time_point> starts_;
+};
 
 // --- the I/O ---------------------------------------------------------------------
 

@@ -41,7 +41,7 @@ struct RouteQueue {
   std::deque<std::string> ready;
   std::size_t sessions = 0;
   std::vector<Idle*> idle;
-  std::deque<Steady::time_point> starts;  // message starts within the last minute
+  RateWindow rate;  // messages_per_minute
   Steady::time_point cool_until{};
   bool wake_pending = false;
 };
@@ -117,7 +117,6 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
   void pump(RouteQueue& route);
   void wake_at(RouteQueue& route, Steady::time_point when);
   void later(std::string id, std::string route_name, queue::WallTime when);
-  Steady::duration rate_wait(RouteQueue& route) const;
   asio::awaitable<void> worker(RouteQueue* route, std::string first);
   asio::awaitable<AttemptLog> deliver(RouteQueue* route, std::unique_ptr<smtp::Session>* session,
                                       std::string id);
@@ -186,17 +185,6 @@ void Scheduler::Impl::later(std::string id, std::string route_name, queue::WallT
   });
 }
 
-Steady::duration Scheduler::Impl::rate_wait(RouteQueue& route) const {
-  const auto now = Steady::now();
-  while (!route.starts.empty() && route.starts.front() <= now - std::chrono::minutes(1)) {
-    route.starts.pop_front();
-  }
-  if (route.starts.size() < route.upstream.config->messages_per_minute) {
-    return Steady::duration::zero();
-  }
-  return route.starts.front() + std::chrono::minutes(1) - now;
-}
-
 // One upstream session of a route: message after message, lingering for more.
 asio::awaitable<void> Scheduler::Impl::worker(RouteQueue* route, std::string first) {
   auto self = shared_from_this();
@@ -205,11 +193,12 @@ asio::awaitable<void> Scheduler::Impl::worker(RouteQueue* route, std::string fir
   asio::steady_timer timer(executor);
   boost::system::error_code ignored;
   while (next && !stopping) {
-    for (auto wait = rate_wait(*route); wait > Steady::duration::zero(); wait = rate_wait(*route)) {
+    for (auto wait = route->rate.wait(Steady::now()); wait > Steady::duration::zero();
+         wait = route->rate.wait(Steady::now())) {
       timer.expires_after(wait);
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     }
-    route->starts.push_back(Steady::now());
+    route->rate.started(Steady::now());
     const AttemptLog result = co_await deliver(route, &session, std::move(*next));
     next.reset();
     if (!result.session_usable && session) {
@@ -397,6 +386,7 @@ Scheduler::Scheduler(asio::any_io_executor executor, SchedulerServices services)
   for (const RouteConfig& route : s.config->routes) {
     RouteQueue queue;
     queue.upstream = resolve_upstream(route, s.accounts, s.config->hostname);
+    queue.rate = RateWindow(route.messages_per_minute);
     if (queue.upstream.fault) {
       s.logger->error("route cannot deliver: its mail is deferred until the config is fixed",
                       {{"route", route.name}, {"error", queue.upstream.fault->describe()}});

@@ -121,5 +121,18 @@ TEST(FinishAttempt, SchedulesTheNextTryAndFailsWhatOutlivedTheQueue) {
   EXPECT_FALSE(state.next_attempt);
 }
 
+TEST(RateWindow, LetsABurstUpToTheLimitGoThenWaitsForTheOldestStartToLeave) {
+  RateWindow rate(3);
+  const RateWindow::Clock::time_point t0{std::chrono::hours(1)};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(rate.wait(t0 + seconds(i)), RateWindow::Clock::duration::zero());
+    rate.started(t0 + seconds(i));
+  }
+  EXPECT_EQ(rate.wait(t0 + seconds(10)), seconds(50));  // the first start leaves at t0 + 60 s
+  EXPECT_EQ(rate.wait(t0 + seconds(60)), RateWindow::Clock::duration::zero());
+  rate.started(t0 + seconds(60));
+  EXPECT_EQ(rate.wait(t0 + seconds(60)), seconds(1));  // now the second is the oldest
+}
+
 }  // namespace
 }  // namespace mailoauth::relay
