@@ -109,6 +109,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
   std::map<std::string, RouteQueue> routes;  // by name; addresses stay put
   bool stopping = false;
   std::size_t open_sessions = 0;
+  std::vector<asio::steady_timer*> worker_timers;  // cancelled by stop()
 
   Impl(asio::any_io_executor executor_in, SchedulerServices services_in)
       : executor(std::move(executor_in)), services(std::move(services_in)) {}
@@ -191,13 +192,15 @@ asio::awaitable<void> Scheduler::Impl::worker(RouteQueue* route, std::string fir
   std::unique_ptr<smtp::Session> session;
   std::optional<std::string> next = std::move(first);
   asio::steady_timer timer(executor);
+  worker_timers.push_back(&timer);
   boost::system::error_code ignored;
   while (next && !stopping) {
-    for (auto wait = route->rate.wait(Steady::now()); wait > Steady::duration::zero();
+    for (auto wait = route->rate.wait(Steady::now()); wait > Steady::duration::zero() && !stopping;
          wait = route->rate.wait(Steady::now())) {
       timer.expires_after(wait);
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     }
+    if (stopping) break;
     route->rate.started(Steady::now());
     const AttemptLog result = co_await deliver(route, &session, std::move(*next));
     next.reset();
@@ -224,6 +227,7 @@ asio::awaitable<void> Scheduler::Impl::worker(RouteQueue* route, std::string fir
     std::erase(route->idle, &idle);
     next = std::move(idle.handed);
   }
+  std::erase(worker_timers, &timer);
   if (session) co_await session->quit();
   --route->sessions;
   --open_sessions;
@@ -303,6 +307,9 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
       co_return result;
     }
     *session = std::move(*opened);
+    // The next session of this account should not wait for a renewal:
+    // renew in the background when the token has less than 10 minutes left.
+    services.tokens->prefetch(upstream.account, std::chrono::minutes(10));
   }
   const queue::SpooledEnvelope& envelope = loaded->message.envelope;
   smtp::Envelope outgoing;
@@ -417,9 +424,8 @@ void Scheduler::queued(const std::string& id, const std::string& route) {
 
 void Scheduler::stop() {
   impl_->stopping = true;
-  for (auto& [name, route] : impl_->routes) {
-    for (Idle* idle : route.idle) idle->timer->cancel();
-  }
+  // Lingering sessions and rate waits end now; a delivery in progress finishes.
+  for (asio::steady_timer* timer : impl_->worker_timers) timer->cancel();
 }
 
 std::size_t Scheduler::sessions() const {
