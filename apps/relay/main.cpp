@@ -206,13 +206,16 @@ int run(const app::GlobalOptions& global, const Options& options) {
   if (!tokens) return report(tokens.error());
   asio::io_context io(1);
   asio::thread_pool pool(2);
+  // The scheduler's spool reads and state writes on threads of their own, so
+  // a backlog of deliveries never queues ahead of a session's commit (the 250).
+  asio::thread_pool delivery_pool(2);
   relay::SchedulerServices scheduling;
   scheduling.config = &*config;
   scheduling.accounts = *accounts;
   scheduling.spool = spool->get();
   scheduling.tokens = tokens->get();
   scheduling.logger = &logger;
-  scheduling.pool = &pool;
+  scheduling.pool = &delivery_pool;
   relay::Scheduler scheduler(io.get_executor(), std::move(scheduling));
   relay::ServerServices services;
   services.config = &*config;
@@ -263,6 +266,7 @@ int run(const app::GlobalOptions& global, const Options& options) {
   });
   io.run();
   pool.join();
+  delivery_pool.join();
   tokens->reset();  // before the io_context its awaiters belong to
   return core::kExitOk;
 }
