@@ -18,6 +18,8 @@ source "${BASH_SOURCE%/*}/../common.sh"
 source "$MAILOAUTH_STACK_ENV"
 source "${BASH_SOURCE%/*}/relay_lib.sh"
 source "$MAILOAUTH_SOURCE_DIR/tests/stack/app_account.sh"
+# The upstream helpers (their PIDs in helpers.pids) end with the test, then relay_lib's cleanup.
+trap 'kill $(cat "$work/helpers.pids" 2>/dev/null) 2>/dev/null; cleanup' EXIT
 
 export MAILOAUTH_STATE_DIR="$work/state"
 printf '%s\n' "$CC_CLIENT_SECRET" >"$work/cc.secret"
@@ -37,6 +39,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 start_counter() {
   python3 "$here/upstream_peers.py" forward "$1" "$SMTP_HOST" "$SUBMISSION_PORT" "$work/$2.count" \
     >"$work/$2.out" 2>&1 &
+  echo $! >>"$work/helpers.pids"
   for _ in $(seq 50); do
     grep -q '^listening' "$work/$2.out" && break
     sleep 0.1
@@ -45,6 +48,7 @@ start_counter() {
 }
 counted_port=$(start_counter 0 counted)
 python3 "$here/upstream_peers.py" throttle "$work/throttle.count" >"$work/throttle.out" 2>&1 &
+echo $! >>"$work/helpers.pids"
 for _ in $(seq 50); do grep -q '^listening' "$work/throttle.out" && break; sleep 0.1; done
 throttle_port=$(sed -n 's/^listening \([0-9]*\)/\1/p' "$work/throttle.out")
 [ -n "$throttle_port" ] || { echo "the throttling peer did not start"; exit 1; }
