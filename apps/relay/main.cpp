@@ -6,7 +6,8 @@
 //   relay user add NAME [--sender S]...   password from stdin, stored as Argon2id
 //   relay user remove NAME / relay user list
 // This file is the command line, start-up and shutdown; sessions are
-// relay::SmtpServer's, the spool queue::Spool's.
+// relay::SmtpServer's, the spool queue::Spool's, delivery relay::Scheduler's.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -33,9 +34,13 @@
 #include "mailoauth/core/process_hardening.hpp"
 #include "mailoauth/core/secret.hpp"
 #include "mailoauth/net/tls_context.hpp"
+#include "mailoauth/oauth2/account.hpp"
+#include "mailoauth/oauth2/token_cache.hpp"
+#include "mailoauth/oauth2/token_source.hpp"
 #include "mailoauth/queue/spool.hpp"
 #include "mailoauth/relay/relay_config.hpp"
 #include "mailoauth/relay/relay_users.hpp"
+#include "mailoauth/relay/scheduler.hpp"
 #include "mailoauth/relay/smtp_listener.hpp"
 
 #include "../common/global_options.hpp"
@@ -91,11 +96,14 @@ Result<void> write_users(const std::filesystem::path& path,
 
 // --- run ---------------------------------------------------------------------
 
-asio::awaitable<void> drain(relay::SmtpServer* server, asio::io_context* io,
-                            std::chrono::seconds grace, core::Logger* logger) {
+asio::awaitable<void> drain(relay::SmtpServer* server, relay::Scheduler* scheduler,
+                            asio::io_context* io, std::chrono::seconds grace,
+                            core::Logger* logger) {
   asio::steady_timer timer(io->get_executor());
   const auto deadline = std::chrono::steady_clock::now() + grace;
-  while (server->sessions() > 0 && std::chrono::steady_clock::now() < deadline) {
+  // Client sessions and upstream deliveries in progress may finish.
+  while (server->sessions() + scheduler->sessions() > 0 &&
+         std::chrono::steady_clock::now() < deadline) {
     timer.expires_after(std::chrono::milliseconds(100));
     co_await timer.async_wait(asio::use_awaitable);
   }
@@ -120,6 +128,53 @@ void log_recovery(core::Logger& logger, const queue::RecoveryReport& report) {
                                   {"moved_to_corrupt", report.moved_to_corrupt}});
 }
 
+// The accounts routes name: the relay config's `accounts`, else --config of
+// `mailoauth`, else the default accounts config.
+Result<std::shared_ptr<const oauth2::AccountsConfig>> load_accounts(
+    const app::GlobalOptions& global, const relay::RelayConfig& config) {
+  std::filesystem::path path = config.accounts;
+  if (path.empty() && !global.config_file.empty()) path = global.config_file;
+  if (path.empty()) {
+    auto found = oauth2::default_config_path();
+    if (!found) return core::fail(found.error());
+    path = *found;
+  }
+  auto loaded = oauth2::load_accounts(path);
+  if (!loaded) return core::fail(loaded.error());
+  return std::make_shared<const oauth2::AccountsConfig>(std::move(*loaded));
+}
+
+// The token source's workers, each with its own store connection and HTTP
+// client. One HTTP trust setting for all: the CA file of the first account
+// that names one (the system's store otherwise).
+Result<std::unique_ptr<oauth2::TokenSource>> start_tokens(const app::GlobalOptions& global,
+                                                          const oauth2::AccountsConfig& accounts,
+                                                          core::Logger* logger) {
+  std::filesystem::path state = global.state_dir;
+  if (state.empty()) {
+    auto found = oauth2::default_state_directory();
+    if (!found) return core::fail(found.error());
+    state = *found;
+  }
+  oauth2::HttpSettings http;
+  for (const oauth2::Account& account : accounts.accounts) {
+    if (!account.ca_file.empty()) {
+      http.ca_file = account.ca_file;
+      break;
+    }
+  }
+  oauth2::EngineFactory factory = [state, http,
+                                   logger]() -> Result<std::unique_ptr<oauth2::OwnedEngine>> {
+    auto store = oauth2::open_default_store(state);
+    if (!store) return core::fail(store.error());
+    return std::make_unique<oauth2::OwnedEngine>(std::move(*store), http, oauth2::RetryPolicy{},
+                                                 logger);
+  };
+  oauth2::TokenSourceOptions options;
+  options.logger = logger;
+  return oauth2::TokenSource::start(std::move(factory), options);
+}
+
 int run(const app::GlobalOptions& global, const Options& options) {
   auto config = load(options);
   if (!config) return report(config.error());
@@ -139,17 +194,42 @@ int run(const app::GlobalOptions& global, const Options& options) {
     logger.warn("no users file: AUTH will refuse everyone",
                 {{"users_file", config->users_file.string()}});
   }
+  auto accounts = load_accounts(global, *config);
+  if (!accounts) return report(accounts.error());
+  // The token source (worker threads, the token store) only when some route
+  // names an account that exists; the others' mail is deferred and logged.
+  const bool any_account = std::ranges::any_of(config->routes, [&](const relay::RouteConfig& r) {
+    return static_cast<bool>((*accounts)->find(r.account));
+  });
+  Result<std::unique_ptr<oauth2::TokenSource>> tokens = std::unique_ptr<oauth2::TokenSource>{};
+  if (any_account) tokens = start_tokens(global, **accounts, &logger);
+  if (!tokens) return report(tokens.error());
   asio::io_context io(1);
   asio::thread_pool pool(2);
+  // The scheduler's spool reads and state writes on threads of their own, so
+  // a backlog of deliveries never queues ahead of a session's commit (the 250).
+  asio::thread_pool delivery_pool(2);
+  relay::SchedulerServices scheduling;
+  scheduling.config = &*config;
+  scheduling.accounts = *accounts;
+  scheduling.spool = spool->get();
+  scheduling.tokens = tokens->get();
+  scheduling.logger = &logger;
+  scheduling.pool = &delivery_pool;
+  relay::Scheduler scheduler(io.get_executor(), std::move(scheduling));
   relay::ServerServices services;
   services.config = &*config;
   services.spool = spool->get();
   services.users = std::make_shared<const std::vector<relay::RelayUser>>(std::move(*users));
   services.logger = &logger;
   services.pool = &pool;
+  services.on_queued = [&scheduler](const std::string& id, const std::string& route) {
+    scheduler.queued(id, route);
+  };
   auto server = relay::SmtpServer::open(io.get_executor(), services);
   if (!server) return report(server.error());
   (*server)->start();
+  scheduler.start(recovered->messages);
   // SIGHUP: the users file and the listeners' certificates are read again
   // (new sessions get them; open ones go on). Listeners and routes need a restart.
   asio::signal_set hangup(io, SIGHUP);
@@ -178,12 +258,16 @@ int run(const app::GlobalOptions& global, const Options& options) {
     logger.info("stopping: no new sessions; open ones may finish",
                 {{"signal", signal}, {"grace_seconds", config->limits.shutdown_grace.count()}});
     (*server)->stop_accepting();
+    scheduler.stop();
     hangup.cancel();
-    asio::co_spawn(io, drain(server->get(), &io, config->limits.shutdown_grace, &logger),
+    asio::co_spawn(io,
+                   drain(server->get(), &scheduler, &io, config->limits.shutdown_grace, &logger),
                    asio::detached);
   });
   io.run();
   pool.join();
+  delivery_pool.join();
+  tokens->reset();  // before the io_context its awaiters belong to
   return core::kExitOk;
 }
 
@@ -315,8 +399,8 @@ int main(int argc, char** argv) {
   std::function<int()> action;
   relay_command
       ->add_subcommand("run",
-                       "accept mail in the foreground (for systemd); SIGTERM stops accepting "
-                       "and lets sessions finish")
+                       "accept mail and deliver it upstream, in the foreground (for systemd); "
+                       "SIGTERM stops accepting and lets sessions and deliveries finish")
       ->callback([&] { action = [&] { return run(global, options); }; });
   relay_command->add_subcommand("check-config", "load the config and say what it would do")
       ->callback([&] { action = [&] { return check_config(options); }; });

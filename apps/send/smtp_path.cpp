@@ -17,18 +17,6 @@ namespace {
 using core::ErrorClass;
 using core::Result;
 
-smtp::Security security_of(delivery::TlsMode mode) {
-  switch (mode) {
-    case delivery::TlsMode::None:
-      return smtp::Security::None;
-    case delivery::TlsMode::StartTls:
-      return smtp::Security::StartTls;
-    case delivery::TlsMode::Implicit:
-      return smtp::Security::Implicit;
-  }
-  return smtp::Security::StartTls;
-}
-
 Result<smtp::ClientSettings> smtp_settings(const ServerOptions& server,
                                            const oauth2::Account* account, bool verbose) {
   delivery::ServerOverrides overrides{server.server, server.port, {}, server.ca_file};
@@ -48,7 +36,7 @@ Result<smtp::ClientSettings> smtp_settings(const ServerOptions& server,
   smtp::ClientSettings settings;
   settings.host = resolved->host;
   settings.port = resolved->port;
-  settings.security = security_of(resolved->tls);
+  settings.security = delivery::smtp_security(resolved->tls);
   settings.allow_plaintext_auth = server.allow_plaintext_auth;
   settings.tls.ca_file = resolved->ca_file;
   settings.tls.verify = !server.insecure;

@@ -126,4 +126,16 @@ core::Result<ServerSettings> server_settings(MailProtocol protocol, const oauth2
   return settings;
 }
 
+smtp::Security smtp_security(TlsMode tls) {
+  switch (tls) {
+    case TlsMode::None:
+      return smtp::Security::None;
+    case TlsMode::StartTls:
+      return smtp::Security::StartTls;
+    case TlsMode::Implicit:
+      return smtp::Security::Implicit;
+  }
+  return smtp::Security::StartTls;
+}
+
 }  // namespace mailoauth::delivery

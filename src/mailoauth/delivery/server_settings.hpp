@@ -19,6 +19,7 @@
 #include "mailoauth/core/error.hpp"
 #include "mailoauth/delivery/transport.hpp"
 #include "mailoauth/oauth2/account.hpp"
+#include "mailoauth/smtp/send_report.hpp"
 
 namespace mailoauth::delivery {
 
@@ -47,6 +48,8 @@ struct ServerSettings {
 
 // The well-known ports: implicit TLS 465 / 993, otherwise 587 / 143.
 std::uint16_t default_port(MailProtocol protocol, TlsMode tls);
+// The SMTP client's name for a TLS mode (mailoauth send and the relay alike).
+smtp::Security smtp_security(TlsMode tls);
 // By port: 465 and 993 implicit; 25, 587 and 143 STARTTLS; any other port
 // SMTP STARTTLS, IMAP implicit.
 TlsMode default_tls_mode(MailProtocol protocol, int port);

@@ -107,6 +107,12 @@ core::Result<RelayLimits> read_limits(const ConfigSection& root) {
     return core::fail(r.error());
   if (auto r = read_seconds(root, "shutdown_grace", 0, limits.shutdown_grace); !r)
     return core::fail(r.error());
+  if (auto r = read_seconds(root, "first_retry", 1, limits.first_retry); !r)
+    return core::fail(r.error());
+  std::int64_t lifetime = limits.queue_lifetime.count();  // up to 30 days
+  if (auto r = read_integer(root, "queue_lifetime", 60, 30 * 86400, lifetime); !r)
+    return core::fail(r.error());
+  limits.queue_lifetime = std::chrono::seconds(lifetime);
   std::int64_t pause = limits.greeting_pause.count();
   if (auto r = read_integer(root, "greeting_pause_ms", 0, 60000, pause); !r)
     return core::fail(r.error());
@@ -348,8 +354,8 @@ core::Result<RelayConfig> parse_relay_config(std::string_view text, std::string 
   if (auto unknown = root.reject_unknown_keys(
           {"hostname", "spool_directory", "users_file", "accounts", "max_message_size",
            "max_recipients", "max_sessions", "max_sessions_per_client", "max_errors",
-           "command_timeout", "data_timeout", "shutdown_grace", "greeting_pause_ms", "listeners",
-           "routes"});
+           "command_timeout", "data_timeout", "shutdown_grace", "greeting_pause_ms", "first_retry",
+           "queue_lifetime", "listeners", "routes"});
       !unknown) {
     return core::fail(unknown.error());
   }

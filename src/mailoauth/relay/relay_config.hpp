@@ -76,6 +76,11 @@ struct RelayLimits {
   std::chrono::milliseconds greeting_pause{250};
   // Sessions still running at shutdown are cut after this.
   std::chrono::seconds shutdown_grace{30};
+  // Delivery retries: after 1, 5, 15, 30, 60, 120, 240 times this, then every
+  // 240 times (1 min: 1m, 5m, 15m, 30m, 1h, 2h, 4h, 4h...).
+  std::chrono::seconds first_retry{60};
+  // A recipient still not delivered this long after the message was received fails.
+  std::chrono::seconds queue_lifetime{5 * 24 * 3600};
 };
 
 struct RelayConfig {

@@ -19,6 +19,7 @@
 #include "mailoauth/net/listener.hpp"
 #include "mailoauth/net/stream.hpp"
 #include "mailoauth/net/tls_context.hpp"
+#include "mailoauth/relay/on_pool.hpp"
 #include "mailoauth/smtp/server_input.hpp"
 
 namespace mailoauth::relay {
@@ -32,32 +33,6 @@ using smtp::Then;
 
 constexpr std::chrono::seconds kHandshakeTimeout{30};
 constexpr std::size_t kAppendBatch = 256 * 1024;  // content handed to the pool at once
-
-// Runs `work` on the pool and resumes the calling coroutine on its own
-// executor with the result: the event loop never waits for a disk or Argon2id.
-// `work` is copied into the pool's queue: it must capture only pointers and
-// references to objects in the caller's frame (which lives until the result
-// arrives). g++ 12 relocates coroutine arguments bitwise in places, which
-// breaks a captured std::string's short-string buffer (seen: free() of a
-// pointer into the frame).
-template <typename Work>
-asio::awaitable<std::invoke_result_t<Work&>> on_pool(asio::thread_pool& pool, Work work) {
-  using Result = std::invoke_result_t<Work&>;
-  auto initiate = [&pool, work = std::move(work)](auto handler) mutable {
-    // The event loop keeps running while the pool works (a tracked executor).
-    auto executor = asio::prefer(asio::get_associated_executor(handler),
-                                 asio::execution::outstanding_work.tracked);
-    asio::post(pool, [work = std::move(work), handler = std::move(handler), executor]() mutable {
-      auto result = std::make_shared<std::optional<Result>>(work());
-      asio::dispatch(executor, [handler = std::move(handler), result]() mutable {
-        std::move(handler)(std::move(**result));
-      });
-    });
-  };
-  Result result = co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(Result)>(
-      std::move(initiate), asio::use_awaitable);
-  co_return result;
-}
 
 // "192.0.2.7:2525" or "[2001:db8::1]:2525" → the address part.
 std::string address_of(const std::string& peer) {
@@ -427,6 +402,8 @@ asio::awaitable<std::optional<SessionStep>> Session::read_content() {
   if (!refusal) {
     queue_id = message_->id();
     log_received(*message_, input_.content_size());
+    // Durable now: the scheduler takes it (never waited for here).
+    if (services_.on_queued) services_.on_queued(*queue_id, session_->transaction().route);
   } else if (!failure) {
     services_.logger->info("refused: message too large", {{"queue_id", message_->id()},
                                                           {"client", stream_.peer()},

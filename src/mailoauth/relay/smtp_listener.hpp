@@ -23,7 +23,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -48,6 +50,9 @@ struct ServerServices {
   core::Logger* logger = nullptr;
   boost::asio::thread_pool* pool = nullptr;  // Argon2id and spool writes
   const core::Clock* clock = &core::system_clock();
+  // Called on the event loop right after a message was committed to queue/
+  // (the scheduler's hand-off); it must not block. Empty: nobody delivers.
+  std::function<void(const std::string& queue_id, const std::string& route)> on_queued;
 };
 
 class SmtpServer {

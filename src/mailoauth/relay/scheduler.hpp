@@ -1,0 +1,77 @@
+// The relay's scheduler: it delivers what the listener spooled. Messages
+// come in two ways — at start every message recovered from queue/ (not held;
+// at its next_attempt), and while running each message the listener just
+// committed (queued(), called on the event loop, never waited for) — and go
+// into their route's ready list.
+//
+// Per route: at most `connections` upstream sessions at once, at most
+// `messages_per_minute` message starts in any 60 s, and a cool-down after a
+// throttling reply (432 4.3.2, 4.7.x "throttled"/"concurrency"/"limit") or a
+// failed connect, `first_retry` long, in which no session is opened and the
+// route's waiting messages stay queued (not each tried and deferred). A session carries message
+// after message of its route (the client resets between them when a transaction was left open) and
+// lingers a few seconds for more before QUIT; another is opened only when more than two messages
+// per open session are waiting, so a handful of messages share one connection and a flood uses them
+// all.
+//
+// Each attempt: read the envelope and state and open the content (on the
+// thread pool), deliver to the recipients neither Sent nor Failed, apply the
+// rules of delivery_attempt, write the state durably (on the pool) BEFORE
+// acting on it, then remove the message (all sent), move it to failed/ (some
+// failed) or wait for its next attempt. One log line per attempt keyed by
+// the queue id. Nothing here blocks the event loop: the spool on the pool,
+// tokens from the TokenSource. Graph routes are not delivered yet (deferred,
+// logged). Asio-facing: part of mailoauth_net.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "mailoauth/core/clock.hpp"
+#include "mailoauth/core/log.hpp"
+#include "mailoauth/oauth2/account.hpp"
+#include "mailoauth/oauth2/token_source.hpp"
+#include "mailoauth/queue/spool.hpp"
+#include "mailoauth/relay/relay_config.hpp"
+
+namespace mailoauth::relay {
+
+struct SchedulerServices {
+  const RelayConfig* config = nullptr;
+  std::shared_ptr<const oauth2::AccountsConfig> accounts;
+  queue::Spool* spool = nullptr;
+  oauth2::TokenSource* tokens = nullptr;
+  core::Logger* logger = nullptr;
+  boost::asio::thread_pool* pool = nullptr;  // spool reads, state writes, removals
+};
+
+class Scheduler {
+ public:
+  // Resolves every route against the accounts (a route whose account or
+  // server cannot be resolved is logged at start and its mail deferred).
+  Scheduler(boost::asio::any_io_executor executor, SchedulerServices services);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // The rest is called on the executor's thread.
+  // The messages recovery found (held ones are left alone).
+  void start(const std::vector<queue::SpooledMessage>& recovered);
+  // A message the listener just committed to queue/.
+  void queued(const std::string& id, const std::string& route);
+  // No new attempts; sessions finish the message they carry, then QUIT.
+  void stop();
+  // Upstream sessions open now.
+  std::size_t sessions() const;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace mailoauth::relay

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Small upstreams for the relay's delivery tests, each counting what the
+relay did to it, so a test does not have to trust the relay's own word.
+
+  upstream_peers.py forward LISTEN_PORT TARGET_HOST TARGET_PORT STATE_FILE
+    A TCP forwarder on 127.0.0.1:LISTEN_PORT (0: any free port) to the target,
+    byte for byte (TLS passes through untouched); STATE_FILE holds
+    "now N max M total T": upstream sessions open now, at most at once, in all.
+  upstream_peers.py throttle STATE_FILE
+    A plain-text SMTP server on a free port offering AUTH XOAUTH2 (any token
+    is taken) that answers every MAIL FROM of its first connection with
+    Exchange Online's "432 4.3.2 STOREDRV.ClientSubmit; sender thread limit
+    exceeded" and serves later connections; STATE_FILE holds
+    "connections C throttled T accepted A", so the test sees whether the relay
+    backed off (one refusal, then a new connection after the pause) or
+    hammered (a refusal per queued message).
+
+Each prints "listening PORT" once it listens and rewrites STATE_FILE
+atomically on every change.
+"""
+import asyncio
+import os
+import sys
+
+counts = {}
+
+
+def record(state_file):
+    with open(state_file + ".tmp", "w") as out:
+        out.write(" ".join(f"{key} {value}" for key, value in counts.items()) + "\n")
+    os.replace(state_file + ".tmp", state_file)
+
+
+# --- forward ---------------------------------------------------------------------
+
+
+async def pipe(reader, writer):
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        try:
+            writer.close()
+        except OSError:
+            pass
+
+
+def forwarder(target_host, target_port, state_file):
+    counts.update(now=0, max=0, total=0)
+
+    async def handle(client_reader, client_writer):
+        counts["now"] += 1
+        counts["total"] += 1
+        counts["max"] = max(counts["max"], counts["now"])
+        record(state_file)
+        try:
+            up_reader, up_writer = await asyncio.wait_for(
+                asyncio.open_connection(target_host, target_port), 10)
+            await asyncio.gather(pipe(client_reader, up_writer), pipe(up_reader, client_writer))
+        except (ConnectionError, OSError, asyncio.TimeoutError):
+            client_writer.close()
+        finally:
+            counts["now"] -= 1
+            record(state_file)
+
+    return handle
+
+
+# --- throttle --------------------------------------------------------------------
+
+EHLO = "250-throttling-peer\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250 AUTH XOAUTH2"
+
+
+def throttler(state_file):
+    counts.update(connections=0, throttled=0, accepted=0)
+
+    async def handle(reader, writer):
+        counts["connections"] += 1
+        first = counts["connections"] == 1
+        record(state_file)
+
+        def say(line):
+            writer.write(line.encode() + b"\r\n")
+
+        say("220 throttling-peer ESMTP")
+        try:
+            while line := await asyncio.wait_for(reader.readline(), 30):
+                verb = line.decode(errors="replace").strip().split(" ")[0].upper()
+                if verb == "EHLO":
+                    say(EHLO)
+                elif verb == "AUTH":
+                    say("235 2.7.0 Authentication successful")
+                elif verb == "MAIL" and first:  # the whole first connection is throttled
+                    counts["throttled"] += 1
+                    record(state_file)
+                    say("432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded")
+                elif verb == "DATA":
+                    say("354 Start mail input; end with <CRLF>.<CRLF>")
+                    await writer.drain()
+                    while (await asyncio.wait_for(reader.readline(), 30)) != b".\r\n":
+                        pass
+                    counts["accepted"] += 1
+                    record(state_file)
+                    say(f"250 2.0.0 Ok: queued as P{counts['accepted']}")
+                elif verb == "QUIT":
+                    say("221 2.0.0 Bye")
+                    await writer.drain()
+                    break
+                else:  # MAIL (later connections), RCPT, RSET, NOOP
+                    say("250 2.0.0 OK")
+                await writer.drain()
+        except (ConnectionError, asyncio.TimeoutError):
+            pass
+        writer.close()
+
+    return handle
+
+
+async def main():
+    if sys.argv[1] == "forward":
+        port, state_file = int(sys.argv[2]), sys.argv[5]
+        handle = forwarder(sys.argv[3], int(sys.argv[4]), state_file)
+    else:
+        port, state_file = 0, sys.argv[2]
+        handle = throttler(state_file)
+    server = await asyncio.start_server(handle, "127.0.0.1", port)
+    record(state_file)
+    print("listening", server.sockets[0].getsockname()[1], flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+asyncio.run(main())

@@ -1,0 +1,138 @@
+// The scheduler's delivery rules (relay/delivery_attempt), as pure functions:
+// the backoff schedule, which replies are throttling, and how a SendReport or
+// a failure becomes per-recipient state — accepted → sent, 5xx → failed, 4xx
+// and anything the upstream did not decide → deferred, never failed; the
+// queue lifetime; and that recipients already sent are never pending again.
+#include "mailoauth/relay/delivery_attempt.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mailoauth::relay {
+namespace {
+
+using queue::RecipientStatus;
+using std::chrono::seconds;
+
+smtp::Reply reply(int code, std::string text) {
+  smtp::Reply made;
+  made.code = code;
+  made.enhanced_status = smtp::parse_enhanced_status(text, code);
+  made.lines.push_back(std::move(text));
+  return made;
+}
+
+smtp::SendReport report(std::vector<smtp::Reply> rcpts, std::optional<smtp::Reply> data) {
+  smtp::SendReport made;
+  made.mail_reply = reply(250, "2.1.0 Ok");
+  for (auto& r : rcpts) made.recipients.push_back({"x@example.test", std::move(r)});
+  made.data_reply = std::move(data);
+  return made;
+}
+
+TEST(RetryDelay, FollowsTheScheduleThenStaysAtTheLongestStep) {
+  const seconds minute{60};
+  EXPECT_EQ(retry_delay(1, minute), seconds(60));
+  EXPECT_EQ(retry_delay(2, minute), seconds(300));
+  EXPECT_EQ(retry_delay(3, minute), seconds(900));
+  EXPECT_EQ(retry_delay(5, minute), seconds(3600));
+  EXPECT_EQ(retry_delay(7, minute), seconds(4 * 3600));
+  EXPECT_EQ(retry_delay(30, minute), seconds(4 * 3600));
+  EXPECT_EQ(retry_delay(2, seconds(1)), seconds(5));  // tests scale it down
+}
+
+TEST(IsThrottling, KnowsExchangesAndGenericThrottlingReplies) {
+  EXPECT_TRUE(is_throttling(reply(432, "4.3.2 Concurrent connections limit exceeded")));
+  EXPECT_TRUE(is_throttling(reply(451, "4.7.500 Server busy, throttled")));
+  EXPECT_TRUE(is_throttling(reply(421, "4.7.0 Too many concurrent SMTP connections")));
+  EXPECT_TRUE(is_throttling(reply(450, "4.7.1 Rate limit reached")));
+  EXPECT_FALSE(is_throttling(reply(451, "4.7.1 Greylisted, try later")));
+  EXPECT_FALSE(is_throttling(reply(550, "5.7.1 Limit reached")));  // permanent: not a cool-down
+  EXPECT_FALSE(is_throttling(reply(250, "2.0.0 Ok")));
+}
+
+TEST(RecordReport, AcceptedIsSentRefusedIsFailedTemporaryIsDeferred) {
+  auto state = queue::DeliveryState::fresh(3);
+  record_report(state, {0, 1, 2},
+                report({reply(250, "2.1.5 Ok"), reply(550, "5.1.1 User unknown"),
+                        reply(452, "4.2.2 Mailbox full")},
+                       reply(250, "2.0.0 Ok: queued as ABC")));
+  EXPECT_EQ(state.recipients[0].status, RecipientStatus::Sent);
+  EXPECT_EQ(state.recipients[1].status, RecipientStatus::Failed);
+  EXPECT_EQ(state.recipients[1].last_reply, "550 5.1.1 User unknown");
+  EXPECT_EQ(state.recipients[2].status, RecipientStatus::Deferred);
+  for (const auto& recipient : state.recipients) EXPECT_EQ(recipient.attempts, 1u);
+}
+
+TEST(RecordReport, TheReplyAfterTheContentDecidesForTheAcceptedRecipients) {
+  auto state = queue::DeliveryState::fresh(2);
+  record_report(state, {0, 1},
+                report({reply(250, "2.1.5 Ok"), reply(250, "2.1.5 Ok")},
+                       reply(451, "4.3.0 Try again later")));
+  EXPECT_EQ(state.recipients[0].status, RecipientStatus::Deferred);
+  EXPECT_EQ(state.recipients[1].status, RecipientStatus::Deferred);
+  record_report(state, {0, 1},
+                report({reply(250, "2.1.5 Ok"), reply(250, "2.1.5 Ok")},
+                       reply(554, "5.6.0 Message rejected")));
+  EXPECT_EQ(state.recipients[0].status, RecipientStatus::Failed);
+}
+
+TEST(RecordReport, ARefusedMailFromDecidesForEveryRecipientTried) {
+  auto state = queue::DeliveryState::fresh(2);
+  smtp::SendReport refused;
+  refused.mail_reply = reply(451, "4.7.500 Server busy");
+  record_report(state, {0, 1}, refused);
+  EXPECT_EQ(state.recipients[0].status, RecipientStatus::Deferred);
+  EXPECT_EQ(state.recipients[1].status, RecipientStatus::Deferred);
+}
+
+TEST(PendingRecipients, NeverIncludesOneAlreadySentOrFailed) {
+  auto state = queue::DeliveryState::fresh(4);
+  state.recipients[0].status = RecipientStatus::Sent;
+  state.recipients[1].status = RecipientStatus::Failed;
+  state.recipients[2].status = RecipientStatus::Deferred;
+  EXPECT_EQ(pending_recipients(state), (std::vector<std::size_t>{2, 3}));
+}
+
+TEST(RecordFailure, ATokenOrConnectionFaultDefersNeverFails) {
+  auto state = queue::DeliveryState::fresh(2);
+  state.recipients[0].status = RecipientStatus::Sent;
+  record_failure(state, {1}, "configuration (account): invalid_client\r\nforged", false);
+  EXPECT_EQ(state.recipients[0].status, RecipientStatus::Sent);
+  EXPECT_EQ(state.recipients[1].status, RecipientStatus::Deferred);
+  EXPECT_EQ(state.recipients[1].last_reply.find('\n'), std::string::npos);
+}
+
+TEST(FinishAttempt, SchedulesTheNextTryAndFailsWhatOutlivedTheQueue) {
+  RelayLimits limits;
+  limits.first_retry = seconds(60);
+  limits.queue_lifetime = seconds(3600);
+  const queue::WallTime received{std::chrono::hours(1000)};
+  auto state = queue::DeliveryState::fresh(1);
+  state.recipients[0].status = RecipientStatus::Deferred;
+  finish_attempt(state, received + seconds(10), received, limits);
+  EXPECT_EQ(state.attempts, 1u);
+  ASSERT_TRUE(state.next_attempt);
+  EXPECT_EQ(*state.next_attempt, received + seconds(70));
+  finish_attempt(state, received + seconds(10), received, limits, received + seconds(500));
+  EXPECT_EQ(*state.next_attempt, received + seconds(500));  // a cool-down pushes it later
+  finish_attempt(state, received + seconds(3600), received, limits);
+  EXPECT_EQ(state.recipients[0].status, RecipientStatus::Failed);
+  EXPECT_TRUE(state.finished());
+  EXPECT_FALSE(state.next_attempt);
+}
+
+TEST(RateWindow, LetsABurstUpToTheLimitGoThenWaitsForTheOldestStartToLeave) {
+  RateWindow rate(3);
+  const RateWindow::Clock::time_point t0{std::chrono::hours(1)};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(rate.wait(t0 + seconds(i)), RateWindow::Clock::duration::zero());
+    rate.started(t0 + seconds(i));
+  }
+  EXPECT_EQ(rate.wait(t0 + seconds(10)), seconds(50));  // the first start leaves at t0 + 60 s
+  EXPECT_EQ(rate.wait(t0 + seconds(60)), RateWindow::Clock::duration::zero());
+  rate.started(t0 + seconds(60));
+  EXPECT_EQ(rate.wait(t0 + seconds(60)), seconds(1));  // now the second is the oldest
+}
+
+}  // namespace
+}  // namespace mailoauth::relay
