@@ -307,8 +307,20 @@ int check_config(const Options& options) {
   return core::kExitOk;
 }
 
+// A password, not a file: at most kMaxPassword bytes are read, so a wrong
+// redirection (a disk image on stdin) is refused instead of filling memory.
+constexpr std::size_t kMaxPassword = 1024;
+
 Result<core::Secret> password_from_stdin() {
-  std::string text{std::istreambuf_iterator<char>(std::cin), {}};
+  std::string text(kMaxPassword + 1, '\0');
+  std::cin.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(std::cin.gcount()));
+  if (text.size() > kMaxPassword) {
+    core::secure_wipe(text.data(), text.size());
+    return core::fail(ErrorClass::Config, "relay.password_too_long",
+                      fmt::format("the password on stdin is longer than {} bytes", kMaxPassword),
+                      "pipe in the password alone, not a file");
+  }
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   if (text.empty()) {
     return core::fail(ErrorClass::Config, "relay.empty_password", "no password on stdin",

@@ -315,7 +315,7 @@ asio::awaitable<SessionStep> Session::verify_password(SessionStep step) {
   services_.logger->log(valid ? core::LogLevel::Info : core::LogLevel::Warn,
                         valid ? "authenticated" : "authentication failed",
                         {{"client", stream_.peer()},
-                         {"user", core::escape_control_characters(name)},
+                         {"user", name},  // the logger escapes every field
                          {"tls", stream_.encrypted()}});
   if (valid && !stream_.encrypted()) {
     log(core::LogLevel::Warn,
@@ -427,7 +427,7 @@ void Session::log_received(const queue::IncomingMessage& message, std::uint64_t 
                          {{"queue_id", message.id()},
                           {"client", stream_.peer()},
                           {"listener", listener_.config->name},
-                          {"helo", core::escape_control_characters(session_->helo())},
+                          {"helo", session_->helo()},
                           {"user", session_->user()},
                           {"tls", stream_.encrypted()},
                           {"size", size},

@@ -45,4 +45,9 @@ output=$("$mailoauth_bin" relay --config "$work/good.toml" user list)
 check "the removed user is gone" not matches "$output" 'erp'
 output=$("$mailoauth_bin" relay --config "$work/good.toml" user remove nobody 2>&1)
 check "removing an unknown user fails" test $? -ne 0
+# A file piped in by mistake is refused, not read into memory whole.
+output=$(head -c 100000 /dev/zero | "$mailoauth_bin" relay --config "$work/good.toml" user add big 2>&1); rc=$?
+check "user add: a password over 1024 bytes is refused [1/3]" test $rc -eq 78
+check "user add: a password over 1024 bytes is refused [2/3]" grep -q "longer than 1024 bytes" <<<"$output"
+check "user add: a password over 1024 bytes is refused [3/3]" not grep -q "^big " "$work/users"
 finish
