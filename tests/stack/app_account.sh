@@ -14,3 +14,21 @@ scopes = ["$MAIL_SCOPE"]
 mailbox = "$USER1"
 EOF
 }
+
+# The same for any client-credentials client of the stack (the relay's tenant
+# tests: cc-alice, cc-bob, cc-carol, each its own mailbox). AUTH is the
+# client's token endpoint authentication, post (default) or basic.
+# Usage: stack_client_account NAME CLIENT_ID SECRET_FILE MAILBOX [AUTH] >>config.toml
+stack_client_account() {
+  cat <<EOF2
+[accounts.$1]
+provider = "generic"
+flow = "app"
+token_url = "$OIDC_TOKEN_URL"
+client_id = "$2"
+client_secret_file = "$3"
+client_authentication = "${5:-post}"
+scopes = ["$MAIL_SCOPE"]
+mailbox = "$4"
+EOF2
+}
