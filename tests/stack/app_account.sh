@@ -32,3 +32,23 @@ scopes = ["$MAIL_SCOPE"]
 mailbox = "$4"
 EOF2
 }
+
+# The relay tests' tenants: writes DIR/accounts.toml with one account per
+# LETTER, named PREFIX-LETTER: a = cc-alice (alice's mailbox), b = cc-bob
+# (bob's, HTTP Basic), c = cc-carol (carol's); each secret in DIR/LETTER.secret.
+# Usage: stack_tenant_accounts DIR PREFIX LETTER...
+stack_tenant_accounts() {
+  local dir=$1 prefix=$2 letter id secret mailbox auth
+  shift 2
+  for letter in "$@"; do
+    case $letter in
+      a) id=$CC_CLIENT_ID secret=$CC_CLIENT_SECRET mailbox=$CC_MAILBOX auth=post ;;
+      b) id=$CC_BOB_CLIENT_ID secret=$CC_BOB_CLIENT_SECRET mailbox=$CC_BOB_MAILBOX auth=basic ;;
+      c) id=$CC_CAROL_CLIENT_ID secret=$CC_CAROL_CLIENT_SECRET mailbox=$CC_CAROL_MAILBOX auth=post ;;
+    esac
+    (umask 077 && printf '%s\n' "$secret" >"$dir/$letter.secret")
+    stack_client_account "$prefix-$letter" "$id" "$dir/$letter.secret" "$mailbox" "$auth"
+    echo "ca_file = \"$CA_FILE\""
+  done >"$dir/accounts.toml"
+  chmod 600 "$dir/accounts.toml"
+}

@@ -179,6 +179,12 @@ RateWindow::Clock::duration RateWindow::wait(Clock::time_point now) {
   return starts_.front() + std::chrono::minutes(1) - now;
 }
 
+void RateWindow::finished(Clock::time_point started, Clock::time_point now) {
+  const auto found = std::find(starts_.begin(), starts_.end(), started);
+  if (found != starts_.end()) starts_.erase(found);  // else it already left the window
+  starts_.insert(std::upper_bound(starts_.begin(), starts_.end(), now), now);
+}
+
 boost::asio::awaitable<core::Result<std::unique_ptr<smtp::Session>>> open_upstream(
     const UpstreamRoute* route, oauth2::TokenSource* tokens, bool* token_fault, bool* renewed) {
   *token_fault = false;

@@ -22,19 +22,7 @@ trap 'kill $(cat "$work/helpers.pids" 2>/dev/null) 2>/dev/null; cleanup' EXIT
 started=$(date +%s)
 
 export MAILOAUTH_STATE_DIR="$work/state"
-printf '%s\n' "$CC_CLIENT_SECRET" >"$work/a.secret"
-printf '%s\n' "$CC_BOB_CLIENT_SECRET" >"$work/b.secret"
-printf '%s\n' "$CC_CAROL_CLIENT_SECRET" >"$work/c.secret"
-chmod 600 "$work"/*.secret
-{
-  stack_client_account tenant-a "$CC_CLIENT_ID" "$work/a.secret" "$CC_MAILBOX"
-  echo "ca_file = \"$CA_FILE\""
-  stack_client_account tenant-b "$CC_BOB_CLIENT_ID" "$work/b.secret" "$CC_BOB_MAILBOX" basic
-  echo "ca_file = \"$CA_FILE\""
-  stack_client_account tenant-c "$CC_CAROL_CLIENT_ID" "$work/c.secret" "$CC_CAROL_MAILBOX"
-  echo "ca_file = \"$CA_FILE\""
-} >"$work/accounts.toml"
-chmod 600 "$work/accounts.toml"
+stack_tenant_accounts "$work" tenant a b c
 
 # start_counter NAME [STARTS]: a counting forwarder to Dovecot submission; its port.
 start_counter() {

@@ -83,12 +83,13 @@ def forwarder(target_host, target_port, state_file, starts_file=None):
     async def handle(client_reader, client_writer):
         counts["now"] += 1
         counts["total"] += 1
+        session = counts["total"]
         counts["max"] = max(counts["max"], counts["now"])
         record(state_file)
         try:
             up_reader, up_writer = await asyncio.wait_for(
                 asyncio.open_connection(target_host, target_port), 10)
-            watch = MailStarts(starts_file, counts["total"]) if starts_file else None
+            watch = MailStarts(starts_file, session) if starts_file else None
             await asyncio.gather(pipe(client_reader, up_writer, watch),
                                  pipe(up_reader, client_writer))
         except (ConnectionError, OSError, asyncio.TimeoutError):
