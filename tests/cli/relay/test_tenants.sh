@@ -186,7 +186,7 @@ check "the forwarder saw exactly 10 message starts on route c ($(wc -l <"$work/c
 # between the first start and the seventh.
 read -r most gap < <(awk '{ t[NR] = $1 } END {
   for (i = 1; i <= NR; i++) { n = 0; for (j = i; j <= NR; j++) if (t[j] < t[i] + 60) n++; if (n > most) most = n }
-  printf "%d %.1f\n", most, (NR >= 7 ? t[7] - t[1] : -1) }' "$work/c.starts")
+  printf "%d %.2f\n", most, (NR >= 7 ? t[7] - t[1] : -1) }' "$work/c.starts")
 check "at most 6 message starts in any 60 s at the upstream (most: $most)" test "$most" -le 6
 check "the seventh started a minute after the first (after ${gap} s)" awk -v g="$gap" 'BEGIN { exit !(g >= 60) }'
 
