@@ -102,6 +102,8 @@ for _ in $(seq 450); do  # up to 45 s for the relay to deliver everything
 done
 check "the relay drained its queue ($(queued_count "$work/spool") left)" test "$(queued_count "$work/spool")" -eq 0
 check "nothing failed" test -z "$(ls -A "$work/spool/failed")"
+left=$(cd "$work/spool" && find queue incoming -mindepth 1 | tr '\n' ' ')
+check "nothing left behind in queue/ or incoming/, no state or temporary file [$left]" test -z "$left"
 check "stopping the relay exits 0" stop_relay
 
 # What the mailboxes hold (Postfix hands to LMTP after Dovecot's 250: wait for

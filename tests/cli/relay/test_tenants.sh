@@ -116,12 +116,16 @@ wait_found() {
   done
   return 1
 }
-# login_of MESSAGE-ID: the login Dovecot submission passed on to Postfix (XCLIENT) for it.
-login_of() {
-  local queue_id
-  queue_id=$(sed -n "s/.* postfix\/cleanup\[[0-9]*\]: \([0-9A-F]*\): message-id=<$1>.*/\1/p" "$POSTFIX_LOG" | tail -1)
-  [ -n "$queue_id" ] && sed -n "s/.* $queue_id: client=.*sasl_username=\([^ ,]*\).*/\1/p" "$POSTFIX_LOG" | tail -1
+# logins: "<MESSAGE-ID> LOGIN" for each message Postfix took, LOGIN being the
+# user Dovecot submission logged in with the token and passed on (XCLIENT;
+# smtpd logs it before cleanup logs the Message-ID).
+logins() {
+  awk '/ postfix\/smtpd\[[0-9]+\]: [0-9A-F]+: client=.*sasl_username=/ {
+         q = $6; sub(/:$/, "", q); u = $0; sub(/.*sasl_username=/, "", u); sub(/[ ,].*/, "", u); login[q] = u }
+       / postfix\/cleanup\[[0-9]+\]: [0-9A-F]+: message-id=/ {
+         q = $6; sub(/:$/, "", q); m = $7; sub(/^message-id=/, "", m); print m, login[q] }' "$POSTFIX_LOG"
 }
+login_of() { logins | awk -v id="<$1>" '$1 == id { print $2 }' | tail -1; }
 
 # --- the rate limit's messages first: they take a minute ---------------------------
 check "tenant C's user sends 10 messages (messages_per_minute = 6)" send c "$run-rate" 10 "$USER3"
@@ -190,6 +194,20 @@ read -r most gap < <(awk '{ t[NR] = $1 } END {
 check "at most 6 message starts in any 60 s at the upstream (most: $most)" test "$most" -le 6
 check "the seventh started a minute after the first (after ${gap} s)" awk -v g="$gap" 'BEGIN { exit !(g >= 60) }'
 
+# Every acknowledged message, not just the first of each tenant: its own account's login.
+logins >"$work/logins"
+wrong=0
+while read -r id; do
+  case $id in
+    "<$run-a."* | "<$run-ca"*) expected=$USER1 ;;
+    "<$run-b."* | "<$run-cb"*) expected=$USER2 ;;
+    *) expected=$USER3 ;;
+  esac
+  login=$(awk -v id="$id" '$1 == id { print $2 }' "$work/logins" | tail -1)
+  [ "$login" = "$expected" ] || { echo "$id submitted as '$login', not $expected"; wrong=$((wrong + 1)); }
+done <"$work/acked"
+check "each of the $(wc -l <"$work/acked") messages was submitted with its own tenant's token ($wrong not)" \
+  test "$wrong" -eq 0
 check "stopping the relay exits 0" stop_relay
 check "no password in the log" not grep -q "password-[abc]-$$" "$work/relay.log"
 echo "took $(($(date +%s) - started)) s"
