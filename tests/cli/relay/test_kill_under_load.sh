@@ -105,6 +105,8 @@ check "nothing failed" test -z "$(ls -A "$work/spool/failed")"
 left=$(cd "$work/spool" && find queue incoming -mindepth 1 | tr '\n' ' ')
 check "nothing left behind in queue/ or incoming/, no state or temporary file [$left]" test -z "$left"
 check "stopping the relay exits 0" stop_relay
+check "no sanitizer report in any of the relay's logs (sanitizer build)" \
+  not grep -l 'Sanitizer\|runtime error' "$work"/relay.*.log
 
 # What the mailboxes hold (Postfix hands to LMTP after Dovecot's 250: wait for
 # the acknowledged ones, up to 30 s, before counting).

@@ -209,6 +209,7 @@ done <"$work/acked"
 check "each of the $(wc -l <"$work/acked") messages was submitted with its own tenant's token ($wrong not)" \
   test "$wrong" -eq 0
 check "stopping the relay exits 0" stop_relay
+check "no sanitizer report in the relay's log (sanitizer build)" not grep -q 'Sanitizer\|runtime error' "$work/relay.log"
 check "no password in the log" not grep -q "password-[abc]-$$" "$work/relay.log"
 echo "took $(($(date +%s) - started)) s"
 [ "$checks_failed" -eq 0 ] || { show "$work/relay.log"; show "$work/c.starts"; show "$work/clients.out"; }
