@@ -6,12 +6,6 @@ relay did to it, so a test does not have to trust the relay's own word.
     A TCP forwarder on 127.0.0.1:LISTEN_PORT (0: any free port) to the target,
     byte for byte (TLS passes through untouched); STATE_FILE holds
     "now N max M total T": upstream sessions open now, at most at once, in all.
-  upstream_peers.py forward LISTEN_PORT TARGET_HOST TARGET_PORT STATE_FILE STARTS_FILE
-    The same, and for a plain-text upstream (a route with tls = "none") one
-    line "UNIX_TIME SESSION" appended to STARTS_FILE per MAIL command the relay
-    sends (a line that starts with "MAIL FROM:", outside DATA), when the
-    forwarder saw it: the message starts as the upstream sees them, for the
-    rate limit's test.
   upstream_peers.py throttle STATE_FILE
     A plain-text SMTP server on a free port offering AUTH XOAUTH2 (any token
     is taken) that answers every MAIL FROM of its first connection with
@@ -31,6 +25,13 @@ import time
 
 counts = {}
 
+# upstream_peers.py forward LISTEN_PORT TARGET_HOST TARGET_PORT STATE_FILE STARTS_FILE:
+# for a plain-text upstream (a route with tls = "none"), also one line
+# "UNIX_TIME SESSION" appended to STARTS_FILE per MAIL command the relay sends
+# (a line starting "MAIL FROM:", outside DATA) when the forwarder saw it: the
+# message starts as the upstream sees them, for the rate limit's test.
+STARTS_FILE = sys.argv[6] if sys.argv[1] == "forward" and len(sys.argv) > 6 else None
+
 
 def record(state_file):
     with open(state_file + ".tmp", "w") as out:
@@ -41,11 +42,31 @@ def record(state_file):
 # --- forward ---------------------------------------------------------------------
 
 
-async def pipe(reader, writer, watch=None):
+class MailStarts:
+    """A client reader that writes down each MAIL command read through it."""
+
+    def __init__(self, reader, session):
+        self.reader, self.session = reader, session
+        self.pending, self.in_data = b"", False
+
+    async def read(self, size):
+        data = await self.reader.read(size)
+        self.pending += data
+        *lines, self.pending = self.pending.split(b"\r\n")
+        for line in lines:
+            if self.in_data:
+                self.in_data = line != b"."
+            elif line.upper() == b"DATA":
+                self.in_data = True
+            elif line.upper().startswith(b"MAIL FROM:"):
+                with open(STARTS_FILE, "a") as out:
+                    out.write(f"{time.time():.3f} {self.session}\n")
+        return data
+
+
+async def pipe(reader, writer):
     try:
         while data := await reader.read(65536):
-            if watch:
-                watch.feed(data)
             writer.write(data)
             await writer.drain()
     except (ConnectionError, OSError):
@@ -57,41 +78,20 @@ async def pipe(reader, writer, watch=None):
             pass
 
 
-class MailStarts:
-    """Watches one session's client-to-upstream bytes for MAIL commands."""
-
-    def __init__(self, starts_file, session):
-        self.starts_file, self.session = starts_file, session
-        self.pending, self.in_data = b"", False
-
-    def feed(self, data):
-        self.pending += data
-        *lines, self.pending = self.pending.split(b"\r\n")
-        for line in lines:
-            if self.in_data:
-                self.in_data = line != b"."
-            elif line.upper() == b"DATA":
-                self.in_data = True
-            elif line.upper().startswith(b"MAIL FROM:"):
-                with open(self.starts_file, "a") as out:
-                    out.write(f"{time.time():.3f} {self.session}\n")
-
-
-def forwarder(target_host, target_port, state_file, starts_file=None):
+def forwarder(target_host, target_port, state_file):
     counts.update(now=0, max=0, total=0)
 
     async def handle(client_reader, client_writer):
         counts["now"] += 1
         counts["total"] += 1
-        session = counts["total"]
         counts["max"] = max(counts["max"], counts["now"])
         record(state_file)
+        if STARTS_FILE:
+            client_reader = MailStarts(client_reader, counts["total"])
         try:
             up_reader, up_writer = await asyncio.wait_for(
                 asyncio.open_connection(target_host, target_port), 10)
-            watch = MailStarts(starts_file, session) if starts_file else None
-            await asyncio.gather(pipe(client_reader, up_writer, watch),
-                                 pipe(up_reader, client_writer))
+            await asyncio.gather(pipe(client_reader, up_writer), pipe(up_reader, client_writer))
         except (ConnectionError, OSError, asyncio.TimeoutError):
             client_writer.close()
         finally:
@@ -154,8 +154,7 @@ def throttler(state_file):
 async def main():
     if sys.argv[1] == "forward":
         port, state_file = int(sys.argv[2]), sys.argv[5]
-        starts_file = sys.argv[6] if len(sys.argv) > 6 else None
-        handle = forwarder(sys.argv[3], int(sys.argv[4]), state_file, starts_file)
+        handle = forwarder(sys.argv[3], int(sys.argv[4]), state_file)
     else:
         port, state_file = 0, sys.argv[2]
         handle = throttler(state_file)
