@@ -173,16 +173,16 @@ void finish_attempt(queue::DeliveryState& state, queue::WallTime now, queue::Wal
   state.next_attempt = next;
 }
 
-RateWindow::Clock::duration RateWindow::wait(Clock::time_point now) {
-  while (!starts_.empty() && starts_.front() <= now - std::chrono::minutes(1)) starts_.pop_front();
-  if (starts_.size() < per_minute_) return Clock::duration::zero();
-  return starts_.front() + std::chrono::minutes(1) - now;
-}
-
 void RateWindow::finished(Clock::time_point started, Clock::time_point now) {
   const auto found = std::find(starts_.begin(), starts_.end(), started);
   if (found != starts_.end()) starts_.erase(found);  // else it already left the window
   starts_.insert(std::upper_bound(starts_.begin(), starts_.end(), now), now);
+}
+
+RateWindow::Clock::duration RateWindow::wait(Clock::time_point now) {
+  while (!starts_.empty() && starts_.front() <= now - std::chrono::minutes(1)) starts_.pop_front();
+  if (starts_.size() < per_minute_) return Clock::duration::zero();
+  return starts_.front() + std::chrono::minutes(1) - now;
 }
 
 boost::asio::awaitable<core::Result<std::unique_ptr<smtp::Session>>> open_upstream(

@@ -39,9 +39,6 @@ def record(state_file):
     os.replace(state_file + ".tmp", state_file)
 
 
-# --- forward ---------------------------------------------------------------------
-
-
 class MailStarts:
     """A client reader that writes down each MAIL command read through it."""
 
@@ -62,6 +59,9 @@ class MailStarts:
                 with open(STARTS_FILE, "a") as out:
                     out.write(f"{time.time():.3f} {self.session}\n")
         return data
+
+
+# --- forward ---------------------------------------------------------------------
 
 
 async def pipe(reader, writer):
