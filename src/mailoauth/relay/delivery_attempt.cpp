@@ -173,6 +173,12 @@ void finish_attempt(queue::DeliveryState& state, queue::WallTime now, queue::Wal
   state.next_attempt = next;
 }
 
+void RateWindow::finished(Clock::time_point started, Clock::time_point now) {
+  const auto found = std::find(starts_.begin(), starts_.end(), started);
+  if (found != starts_.end()) starts_.erase(found);  // else it already left the window
+  starts_.insert(std::upper_bound(starts_.begin(), starts_.end(), now), now);
+}
+
 RateWindow::Clock::duration RateWindow::wait(Clock::time_point now) {
   while (!starts_.empty() && starts_.front() <= now - std::chrono::minutes(1)) starts_.pop_front();
   if (starts_.size() < per_minute_) return Clock::duration::zero();

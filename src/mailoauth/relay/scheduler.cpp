@@ -201,8 +201,10 @@ asio::awaitable<void> Scheduler::Impl::worker(RouteQueue* route, std::string fir
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     }
     if (stopping) break;
-    route->rate.started(Steady::now());
+    const Steady::time_point started = Steady::now();
+    route->rate.started(started);
     const AttemptLog result = co_await deliver(route, &session, std::move(*next));
+    route->rate.finished(started, Steady::now());  // as the upstream saw it (delivery_attempt.hpp)
     next.reset();
     if (!result.session_usable && session) {
       co_await session->quit();

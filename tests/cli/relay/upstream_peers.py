@@ -21,14 +21,44 @@ atomically on every change.
 import asyncio
 import os
 import sys
+import time
 
 counts = {}
+
+# upstream_peers.py forward LISTEN_PORT TARGET_HOST TARGET_PORT STATE_FILE STARTS_FILE:
+# for a plain-text upstream (a route with tls = "none"), also one line
+# "UNIX_TIME SESSION" appended to STARTS_FILE per MAIL command the relay sends
+# (a line starting "MAIL FROM:", outside DATA) when the forwarder saw it: the
+# message starts as the upstream sees them, for the rate limit's test.
+STARTS_FILE = sys.argv[6] if sys.argv[1] == "forward" and len(sys.argv) > 6 else None
 
 
 def record(state_file):
     with open(state_file + ".tmp", "w") as out:
         out.write(" ".join(f"{key} {value}" for key, value in counts.items()) + "\n")
     os.replace(state_file + ".tmp", state_file)
+
+
+class MailStarts:
+    """A client reader that writes down each MAIL command read through it."""
+
+    def __init__(self, reader, session):
+        self.reader, self.session = reader, session
+        self.pending, self.in_data = b"", False
+
+    async def read(self, size):
+        data = await self.reader.read(size)
+        self.pending += data
+        *lines, self.pending = self.pending.split(b"\r\n")
+        for line in lines:
+            if self.in_data:
+                self.in_data = line != b"."
+            elif line.upper() == b"DATA":
+                self.in_data = True
+            elif line.upper().startswith(b"MAIL FROM:"):
+                with open(STARTS_FILE, "a") as out:
+                    out.write(f"{time.time():.3f} {self.session}\n")
+        return data
 
 
 # --- forward ---------------------------------------------------------------------
@@ -56,6 +86,8 @@ def forwarder(target_host, target_port, state_file):
         counts["total"] += 1
         counts["max"] = max(counts["max"], counts["now"])
         record(state_file)
+        if STARTS_FILE:
+            client_reader = MailStarts(client_reader, counts["total"])
         try:
             up_reader, up_writer = await asyncio.wait_for(
                 asyncio.open_connection(target_host, target_port), 10)

@@ -134,5 +134,20 @@ TEST(RateWindow, LetsABurstUpToTheLimitGoThenWaitsForTheOldestStartToLeave) {
   EXPECT_EQ(rate.wait(t0 + seconds(60)), seconds(1));  // now the second is the oldest
 }
 
+TEST(RateWindow, CountsAnAttemptFromItsEndSoTheUpstreamNeverSeesOneTooMany) {
+  RateWindow rate(2);
+  const RateWindow::Clock::time_point t0{std::chrono::hours(1)};
+  rate.started(t0);
+  rate.started(t0 + seconds(1));
+  rate.finished(t0, t0 + seconds(5));  // it waited 5 s for a connection and a login
+  rate.finished(t0 + seconds(1), t0 + seconds(2));
+  EXPECT_EQ(rate.wait(t0 + seconds(10)), seconds(52));  // the earliest end leaves at t0 + 62 s
+  EXPECT_EQ(rate.wait(t0 + seconds(62)), RateWindow::Clock::duration::zero());
+  rate.started(t0 + seconds(62));
+  EXPECT_EQ(rate.wait(t0 + seconds(62)), seconds(3));  // then the one that ended at t0 + 5 s
+  rate.finished(t0 - seconds(100), t0 + seconds(63));  // a start already out of the window
+  EXPECT_EQ(rate.wait(t0 + seconds(63)), seconds(2));  // still counted, from its end
+}
+
 }  // namespace
 }  // namespace mailoauth::relay
