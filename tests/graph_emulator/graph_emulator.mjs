@@ -28,7 +28,8 @@
 //   500, 502, 503 (with or without Retry-After) and 504, before or after the
 //     message was taken, and a request taken and never answered.
 // Faults are queued by the test-only POST /test/faults [{"status":429,
-// "retry_after":7}, {"status":504,"deliver":true}, {"hang":true,"deliver":true}]
+// "retry_after":7}, {"status":504,"deliver":true}, {"hang":true,"deliver":true},
+// {"status":400,"code":"ErrorInvalidRecipients","message":"..."}]
 // (POST /test/throttle {"count":N,"retry_after":S} queues N 429s) and are
 // used one per sendMail that passed authentication. Every answer has a
 // request-id header and echoes the client-request-id the client sent; errors
@@ -205,8 +206,9 @@ function answerFault(req, res, fault) {
       return graphError(req, res, 503, 'ServiceUnavailable', 'The service is temporarily unavailable.', headers);
     case 504:
       return graphError(req, res, 504, 'UnknownError', '', headers);
-    default:
-      return graphError(req, res, fault.status, 'ErrorInternalServerError', 'An internal server error occurred.', headers);
+    default:  // a fault may name Graph's code and message: {"status":400,"code":"ErrorInvalidRecipients",...}
+      return graphError(req, res, fault.status, fault.code || 'ErrorInternalServerError',
+        fault.message || 'An internal server error occurred.', headers);
   }
 }
 
