@@ -37,6 +37,9 @@
 // "request-id","client-request-id"}}} shape.
 // Accepted messages are written to the outbox directory as recipients see
 // them (GET /test/outbox lists mailbox, recipients, size and path).
+// POST /test/slow {"ms":N} makes every sendMail take N ms more (and starts a
+// new count); GET /test/concurrency says how many sendMail requests were in
+// progress at once at most since: {"in_flight","max"}.
 //
 // Usage: node graph_emulator.mjs INTROSPECT_URL CLIENT_ID CLIENT_SECRET_FILE OUTBOX_DIR [MAILBOXES]
 // MAILBOXES: the tenant's mailboxes, comma-separated; without it, every
@@ -60,6 +63,9 @@ let faults = [];
 let denied = new Set();
 const accepted = [];
 const hanging = new Set();
+let slowMs = 0;
+let inFlight = 0;
+let maxInFlight = 0;
 
 function send(req, res, status, body, headers = {}) {
   const requestId = randomUUID();
@@ -232,10 +238,25 @@ const server = createServer(async (req, res) => {
       return send(req, res, 200, { deny: [...denied] });
     }
     if (req.method === 'GET' && url.pathname === '/test/outbox') return send(req, res, 200, accepted);
+    if (req.method === 'POST' && url.pathname === '/test/slow') {
+      const { body } = await readBody(req, 4096);
+      slowMs = JSON.parse(body.toString('utf8')).ms || 0;
+      maxInFlight = inFlight;
+      return send(req, res, 200, { ms: slowMs });
+    }
+    if (req.method === 'GET' && url.pathname === '/test/concurrency') {
+      return send(req, res, 200, { in_flight: inFlight, max: maxInFlight });
+    }
     const match = /^\/v1\.0\/users\/([^/]+)\/sendMail$/.exec(url.pathname);
     if (!match) return graphError(req, res, 400, 'BadRequest', `Resource not found for the segment '${url.pathname}'.`);
     if (req.method !== 'POST') return graphError(req, res, 405, 'Request_BadRequest', 'Only POST is emulated.');
-    return await sendMail(req, res, decodeURIComponent(match[1]).toLowerCase());
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    try {
+      if (slowMs) await new Promise((resolve) => setTimeout(resolve, slowMs));
+      return await sendMail(req, res, decodeURIComponent(match[1]).toLowerCase());
+    } finally {
+      inFlight--;
+    }
   } catch (error) {
     return graphError(req, res, 500, 'generalException', String(error && error.message));
   }

@@ -162,8 +162,10 @@ void Scheduler::Impl::pump(RouteQueue& route) {
     return;
   }
   const std::size_t limit = route.upstream.config->connections;
+  // A Graph request carries one message (nothing to share): one per waiting message.
   while (!route.ready.empty() && route.sessions < limit &&
-         (route.sessions == 0 || route.ready.size() > route.sessions * kMessagesPerSession)) {
+         (route.sessions == 0 || route.graph ||
+          route.ready.size() > route.sessions * kMessagesPerSession)) {
     std::string first = std::move(route.ready.front());
     route.ready.pop_front();
     ++route.sessions;

@@ -8,6 +8,8 @@
 #   - an envelope-only recipient gets the message (the relay wrote it into
 #     Bcc, which the copy does not show), and the attempt is logged with the
 #     route, transport=graph, the recipients and Graph's request-id;
+#   - a route's `connections` bounds its sendMail requests at once (counted
+#     at the emulator, each request slowed down): 2 at once, never more;
 #   - a 429 with Retry-After pauses the route that long: the message and one
 #     queued meanwhile are both sent after the pause, the second never tried
 #     during it;
@@ -67,16 +69,19 @@ check "check-config says the Graph route sends with sendMail as the account's ma
 start_relay "$work/relay.toml" "$work/relay.log" || exit 1
 port=$(port_of "$work/relay.log" lan)
 
-# send SUBJECT TO_HEADER BODY_BYTES RCPT...: one message in a plain SMTP session.
+# send SUBJECT TO_HEADER BODY_BYTES RCPT...: one message in a plain SMTP
+# session; with COUNT=N, N messages in one session, subjects SUBJECT.1 to .N.
 send() {
-  python3 - "$port" "$@" <<'PY'
+  python3 - "$port" "${COUNT:-}" "$@" <<'PY'
 import smtplib, sys
-port, subject, to, size, recipients = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:]
+port, count, subject, to, size, recipients = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6:]
 body = ("x" * 76 + "\r\n") * (size // 78) + "end\r\n"
+subjects = [f"{subject}.{n}" for n in range(1, int(count) + 1)] if count else [subject]
 with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
-    s.sendmail("scanner@graph.test", recipients,
-               f"From: <scanner@graph.test>\r\nTo: <{to}>\r\nSubject: {subject}\r\n"
-               f"Message-ID: <{subject}@relay.test>\r\n\r\n{body}")
+    for one in subjects:
+        s.sendmail("scanner@graph.test", recipients,
+                   f"From: <scanner@graph.test>\r\nTo: <{to}>\r\nSubject: {one}\r\n"
+                   f"Message-ID: <{one}@relay.test>\r\n\r\n{body}")
 PY
 }
 fault() { curl -sf --max-time 5 -o /dev/null -d "$1" "$graph/test/faults"; }
@@ -120,6 +125,16 @@ check "the attempt is logged: route, transport=graph, both recipients sent, Grap
   show "$work/relay.log"
 for _ in $(seq 50); do [ "$(queued_count "$work/spool")" -eq 0 ] && break; sleep 0.1; done
 check "the queue is empty after delivery" test "$(queued_count "$work/spool")" -eq 0
+
+# --- connections = 2: two sendMail requests at once, never more -------------------------
+curl -sf --max-time 5 -o /dev/null -d '{"ms":400}' "$graph/test/slow"
+k=$(mark)
+COUNT=6 send "$k" "$USER1" 200 "$USER1"
+check "six messages queued at once are all delivered" wait_copies "$k" 6 30
+max=$(curl -s --max-time 5 "$graph/test/concurrency" | sed -E 's/.*"max":([0-9]+).*/\1/')
+check "... with two sendMail requests at once, as connections = 2 allows, never more (max $max)" \
+  test "$max" -eq 2
+curl -sf --max-time 5 -o /dev/null -d '{"ms":0}' "$graph/test/slow"
 
 # --- 429 with Retry-After: the route pauses, then both messages go -------------------
 fault '[{"status":429,"retry_after":3}]'
