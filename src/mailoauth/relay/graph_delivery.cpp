@@ -215,6 +215,10 @@ GraphDelivery::GraphDelivery(std::size_t threads, oauth2::TokenSource* tokens, c
       logger_(logger) {}
 
 GraphDelivery::~GraphDelivery() {
+  join();
+}
+
+void GraphDelivery::join() {
   pool_->join();
 }
 

@@ -115,6 +115,10 @@ class GraphDelivery {
   GraphDelivery(const GraphDelivery&) = delete;
   GraphDelivery& operator=(const GraphDelivery&) = delete;
 
+  // Waits for the requests in progress (each ends within its deadline); for
+  // the owner's destructor, before the event loop their results go to is gone.
+  void join();
+
   // Sends the message (content from the spool) to `recipients` (its pending
   // envelope recipients) through the route's mailbox. Pointers: the caller's,
   // alive until the result. Called on the event loop; resumes there.

@@ -447,6 +447,9 @@ Scheduler::Scheduler(asio::any_io_executor executor, SchedulerServices services)
 
 Scheduler::~Scheduler() {
   impl_->stopping = true;
+  // Graph requests still running finish (each within its deadline) while the
+  // event loop they report to still exists.
+  if (impl_->graph) impl_->graph->join();
 }
 
 void Scheduler::start(const std::vector<queue::SpooledMessage>& recovered) {
