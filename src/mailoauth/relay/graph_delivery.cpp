@@ -172,6 +172,9 @@ GraphVerdict judge_graph_result(const core::Result<graph::SendResult>& result, b
                        "; deferred: Graph's upload sessions for large messages are not "
                        "built into the relay yet");
   }
+  // The message cannot be given to Graph as it is (no RFC 5322 header, a
+  // recipient that cannot be written into Bcc): it never will be.
+  if (code.starts_with("mime.")) return verdict(GraphOutcome::Refused, described);
   if (std::ranges::find(kConfigurationCodes, code) != kConfigurationCodes.end() ||
       error.error_class() == ErrorClass::Config) {
     return verdict(GraphOutcome::Configuration, "configuration: " + described);
@@ -186,9 +189,9 @@ GraphVerdict judge_graph_result(const core::Result<graph::SendResult>& result, b
       }
       return verdict(GraphOutcome::Unreachable, described);
     case ErrorClass::Permanent:
-      // Graph's (or the MIME reader's) refusal of this message fails it; a
-      // refusal that is not about the message (TLS, a URL) waits for a fix.
-      if (graphs || code.starts_with("mime.")) return verdict(GraphOutcome::Refused, described);
+      // Graph's refusal of this message fails it; a refusal that is not
+      // about the message (TLS, a URL) waits for a fix.
+      if (graphs) return verdict(GraphOutcome::Refused, described);
       return verdict(GraphOutcome::Configuration, "configuration: " + described);
     default:
       return verdict(GraphOutcome::Temporary, described);

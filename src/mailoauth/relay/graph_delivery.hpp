@@ -12,8 +12,9 @@
 // 502, 504) → Deferred, because a possible duplicate is better than a loss;
 // a token refused after one renewal, 403 ErrorAccessDenied, a mailbox Graph
 // does not know → Deferred as a configuration fault, never Failed; Graph's
-// other refusals of the message itself (ErrorInvalidRecipients, ...) →
-// Failed with Graph's explanation. A message whose request would exceed
+// other refusals of the message itself (ErrorInvalidRecipients, ...), and a
+// message that cannot be given to Graph as it is (no RFC 5322 header) →
+// Failed with the explanation. A message whose request would exceed
 // sendMail's ~4 MB is Deferred unread (the upload-session path is not built).
 //
 // The I/O half, GraphDelivery, is a coroutine: the token from the relay's

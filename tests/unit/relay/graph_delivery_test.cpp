@@ -101,6 +101,16 @@ TEST(GraphVerdict, GraphsRefusalOfTheMessageFailsTheRecipientsWithItsWords) {
   EXPECT_EQ(state.recipients[1].attempts, 0u);
 }
 
+TEST(GraphVerdict, AMessageGraphCannotTakeAsItIsFails) {
+  // What write_envelope_bcc and the header reader say (mime.*), whatever the class.
+  const core::Result<graph::SendResult> headerless =
+      core::fail(core::ErrorClass::Permanent, "mime.bad_header", "no header fields");
+  EXPECT_EQ(judge_graph_result(headerless).outcome, GraphOutcome::Refused);
+  const core::Result<graph::SendResult> unwritable =
+      core::fail(core::ErrorClass::Config, "mime.bad_address", "cannot be written in a Bcc field");
+  EXPECT_EQ(judge_graph_result(unwritable).outcome, GraphOutcome::Refused);
+}
+
 TEST(GraphVerdict, SentMarksEveryRecipientTried) {
   graph::SendResult sent;
   sent.request_id = "r";
