@@ -72,6 +72,31 @@ core::Result<void> read_content(queue::ContentReader& content, std::string& mess
   return {};
 }
 
+// One sendMail, on a pool thread (libcurl blocks). `may_renew`: a 401 comes
+// back as kRenewCode, for the caller to renew the token on the event loop.
+core::Result<graph::SendResult> send_now(const GraphRoute& route, core::Secret token,
+                                         const std::string& message,
+                                         const std::vector<std::string>& recipients,
+                                         core::Logger* logger, bool may_renew) {
+  oauth2::HttpClient http(route.http);
+  graph::GraphSettings settings;
+  settings.base_url = route.base_url;
+  settings.max_request_size = route.max_request_size;
+  settings.max_attempts = 1;  // the relay defers and retries; a pool thread never sleeps
+  settings.max_total_wait = std::chrono::seconds(0);
+  settings.logger = logger;  // each answer with its request-id and client-request-id
+  oauth2::RealSleeper sleeper;
+  graph::RefreshToken refresh;
+  if (may_renew) {
+    refresh = []() -> core::Result<core::Secret> {
+      return core::fail(ErrorClass::Config, std::string(kRenewCode),
+                        "Graph refused the token (401)");
+    };
+  }
+  return graph::send_mime(http, settings, route.mailbox, std::move(token), message, recipients,
+                          sleeper, refresh);
+}
+
 }  // namespace
 
 GraphRoute resolve_graph_route(const RouteConfig& route,
@@ -261,26 +286,9 @@ asio::awaitable<GraphVerdict> GraphDelivery::deliver(const GraphRoute* route,
     const bool may_renew = ++*requests_pointer == 1;
     core::Secret* secret_pointer = &secret;
     auto sent = co_await on_pool(
-        *pool,
-        [route, secret_pointer, message_pointer, recipients, logger,
-         may_renew]() -> core::Result<graph::SendResult> {
-          oauth2::HttpClient http(route->http);
-          graph::GraphSettings settings;
-          settings.base_url = route->base_url;
-          settings.max_request_size = route->max_request_size;
-          settings.max_attempts = 1;  // the relay defers and retries; a pool thread never sleeps
-          settings.max_total_wait = std::chrono::seconds(0);
-          settings.logger = logger;  // each answer with its request-id and client-request-id
-          oauth2::RealSleeper sleeper;
-          graph::RefreshToken refresh;
-          if (may_renew) {
-            refresh = []() -> core::Result<core::Secret> {
-              return core::fail(ErrorClass::Config, std::string(kRenewCode),
-                                "Graph refused the token (401)");
-            };
-          }
-          return graph::send_mime(http, settings, route->mailbox, std::move(*secret_pointer),
-                                  *message_pointer, *recipients, sleeper, refresh);
+        *pool, [route, secret_pointer, message_pointer, recipients, logger, may_renew] {
+          return send_now(*route, std::move(*secret_pointer), *message_pointer, *recipients, logger,
+                          may_renew);
         });
     co_return sent;
   };
