@@ -14,6 +14,7 @@
 #include <functional>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,7 @@
 #include "mailoauth/oauth2/token_cache.hpp"
 #include "mailoauth/oauth2/token_source.hpp"
 #include "mailoauth/queue/spool.hpp"
+#include "mailoauth/relay/graph_delivery.hpp"
 #include "mailoauth/relay/relay_config.hpp"
 #include "mailoauth/relay/relay_users.hpp"
 #include "mailoauth/relay/scheduler.hpp"
@@ -273,7 +275,7 @@ int run(const app::GlobalOptions& global, const Options& options) {
 
 // --- check-config and users --------------------------------------------------
 
-int check_config(const Options& options) {
+int check_config(const app::GlobalOptions& global, const Options& options) {
   auto config = load(options);
   if (!config) return report(config.error());
   fmt::print("{}: ok\n", options.config);
@@ -296,9 +298,17 @@ int check_config(const Options& options) {
                listener.address, listener.port, delivery::to_string(listener.tls),
                relay::to_string(listener.auth), clients.empty() ? "none" : clients);
   }
+  std::optional<Result<std::shared_ptr<const oauth2::AccountsConfig>>> accounts;
   for (const relay::RouteConfig& route : config->routes) {
-    fmt::print("route {}: account {} via {}\n", route.name, route.account,
+    fmt::print("route {}: account {} via {}", route.name, route.account,
                delivery::to_string(route.transport));
+    if (route.transport == delivery::Transport::Graph) {  // what it will do, from the account
+      if (!accounts) accounts = load_accounts(global, *config);
+      fmt::print(": {}", *accounts ? relay::describe_graph_route(
+                                         relay::resolve_graph_route(route, **accounts))
+                                   : "cannot read the accounts: " + (*accounts).error().describe());
+    }
+    fmt::print("\n");
   }
   bool missing = false;
   auto users = read_users(config->users_file, &missing);
@@ -415,7 +425,7 @@ int main(int argc, char** argv) {
                        "SIGTERM stops accepting and lets sessions and deliveries finish")
       ->callback([&] { action = [&] { return run(global, options); }; });
   relay_command->add_subcommand("check-config", "load the config and say what it would do")
-      ->callback([&] { action = [&] { return check_config(options); }; });
+      ->callback([&] { action = [&] { return check_config(global, options); }; });
   auto* user_command = relay_command->add_subcommand("user", "the relay's own SMTP AUTH users");
   user_command->require_subcommand(1);
   auto* add = user_command->add_subcommand(

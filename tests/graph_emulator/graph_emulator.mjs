@@ -28,7 +28,8 @@
 //   500, 502, 503 (with or without Retry-After) and 504, before or after the
 //     message was taken, and a request taken and never answered.
 // Faults are queued by the test-only POST /test/faults [{"status":429,
-// "retry_after":7}, {"status":504,"deliver":true}, {"hang":true,"deliver":true}]
+// "retry_after":7}, {"status":504,"deliver":true}, {"hang":true,"deliver":true},
+// {"status":400,"code":"ErrorInvalidRecipients","message":"..."}]
 // (POST /test/throttle {"count":N,"retry_after":S} queues N 429s) and are
 // used one per sendMail that passed authentication. Every answer has a
 // request-id header and echoes the client-request-id the client sent; errors
@@ -36,6 +37,9 @@
 // "request-id","client-request-id"}}} shape.
 // Accepted messages are written to the outbox directory as recipients see
 // them (GET /test/outbox lists mailbox, recipients, size and path).
+// POST /test/slow {"ms":N} makes every sendMail take N ms more (and starts a
+// new count); GET /test/concurrency says how many sendMail requests were in
+// progress at once at most since: {"in_flight","max"}.
 //
 // Usage: node graph_emulator.mjs INTROSPECT_URL CLIENT_ID CLIENT_SECRET_FILE OUTBOX_DIR [MAILBOXES]
 // MAILBOXES: the tenant's mailboxes, comma-separated; without it, every
@@ -59,6 +63,9 @@ let faults = [];
 let denied = new Set();
 const accepted = [];
 const hanging = new Set();
+let slowMs = 0;
+let inFlight = 0;
+let maxInFlight = 0;
 
 function send(req, res, status, body, headers = {}) {
   const requestId = randomUUID();
@@ -205,8 +212,9 @@ function answerFault(req, res, fault) {
       return graphError(req, res, 503, 'ServiceUnavailable', 'The service is temporarily unavailable.', headers);
     case 504:
       return graphError(req, res, 504, 'UnknownError', '', headers);
-    default:
-      return graphError(req, res, fault.status, 'ErrorInternalServerError', 'An internal server error occurred.', headers);
+    default:  // a fault may name Graph's code and message: {"status":400,"code":"ErrorInvalidRecipients",...}
+      return graphError(req, res, fault.status, fault.code || 'ErrorInternalServerError',
+        fault.message || 'An internal server error occurred.', headers);
   }
 }
 
@@ -230,10 +238,25 @@ const server = createServer(async (req, res) => {
       return send(req, res, 200, { deny: [...denied] });
     }
     if (req.method === 'GET' && url.pathname === '/test/outbox') return send(req, res, 200, accepted);
+    if (req.method === 'POST' && url.pathname === '/test/slow') {
+      const { body } = await readBody(req, 4096);
+      slowMs = JSON.parse(body.toString('utf8')).ms || 0;
+      maxInFlight = inFlight;
+      return send(req, res, 200, { ms: slowMs });
+    }
+    if (req.method === 'GET' && url.pathname === '/test/concurrency') {
+      return send(req, res, 200, { in_flight: inFlight, max: maxInFlight });
+    }
     const match = /^\/v1\.0\/users\/([^/]+)\/sendMail$/.exec(url.pathname);
     if (!match) return graphError(req, res, 400, 'BadRequest', `Resource not found for the segment '${url.pathname}'.`);
     if (req.method !== 'POST') return graphError(req, res, 405, 'Request_BadRequest', 'Only POST is emulated.');
-    return await sendMail(req, res, decodeURIComponent(match[1]).toLowerCase());
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    try {
+      if (slowMs) await new Promise((resolve) => setTimeout(resolve, slowMs));
+      return await sendMail(req, res, decodeURIComponent(match[1]).toLowerCase());
+    } finally {
+      inFlight--;
+    }
   } catch (error) {
     return graphError(req, res, 500, 'generalException', String(error && error.message));
   }

@@ -185,6 +185,28 @@ RateWindow::Clock::duration RateWindow::wait(Clock::time_point now) {
   return starts_.front() + std::chrono::minutes(1) - now;
 }
 
+oauth2::AsyncTokenGetter relay_token_getter(std::shared_ptr<const oauth2::Account> account,
+                                            oauth2::TokenSource* tokens, bool* token_fault) {
+  return [account = std::move(account), tokens,
+          token_fault](bool renew) -> boost::asio::awaitable<core::Result<core::Secret>> {
+    const auto deadline = std::chrono::steady_clock::now() + kTokenDeadline;
+    core::Result<oauth2::AccessToken> got =
+        core::fail(ErrorClass::Bug, "relay.no_token", "no token asked for");
+    if (renew) {
+      got = co_await tokens->renewed_token(account, deadline);
+    } else {
+      got = co_await tokens->token(account, deadline);
+    }
+    if (!got) {
+      *token_fault = true;
+      co_return core::fail(std::move(
+          got.error().context(fmt::format("getting a token for account \"{}\"", account->name))));
+    }
+    core::Secret value = std::move(got->value);
+    co_return value;
+  };
+}
+
 boost::asio::awaitable<core::Result<std::unique_ptr<smtp::Session>>> open_upstream(
     const UpstreamRoute* route, oauth2::TokenSource* tokens, bool* token_fault, bool* renewed) {
   *token_fault = false;
@@ -192,25 +214,7 @@ boost::asio::awaitable<core::Result<std::unique_ptr<smtp::Session>>> open_upstre
   // costs the upstream nothing.
   std::unique_ptr<smtp::Session> session;
   std::unique_ptr<smtp::Session>* slot = &session;
-  oauth2::AsyncTokenGetter token =
-      [route, tokens,
-       token_fault](bool renew) -> boost::asio::awaitable<core::Result<core::Secret>> {
-    const auto deadline = std::chrono::steady_clock::now() + kTokenDeadline;
-    core::Result<oauth2::AccessToken> got =
-        core::fail(ErrorClass::Bug, "relay.no_token", "no token asked for");
-    if (renew) {
-      got = co_await tokens->renewed_token(route->account, deadline);
-    } else {
-      got = co_await tokens->token(route->account, deadline);
-    }
-    if (!got) {
-      *token_fault = true;
-      co_return core::fail(std::move(got.error().context(
-          fmt::format("getting a token for account \"{}\"", route->account->name))));
-    }
-    core::Secret value = std::move(got->value);
-    co_return value;
-  };
+  oauth2::AsyncTokenGetter token = relay_token_getter(route->account, tokens, token_fault);
   std::function<boost::asio::awaitable<core::Result<sasl::Mechanism>>(core::Secret)> attempt =
       [route, slot](core::Secret secret) -> boost::asio::awaitable<core::Result<sasl::Mechanism>> {
     if (!*slot) {

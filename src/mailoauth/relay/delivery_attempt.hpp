@@ -29,6 +29,7 @@
 
 #include "mailoauth/core/error.hpp"
 #include "mailoauth/oauth2/account.hpp"
+#include "mailoauth/oauth2/renew_once_async.hpp"
 #include "mailoauth/oauth2/token_source.hpp"
 #include "mailoauth/queue/spool.hpp"
 #include "mailoauth/relay/relay_config.hpp"
@@ -122,6 +123,13 @@ class RateWindow {
 };
 
 // --- the I/O ---------------------------------------------------------------------
+
+// The relay's token getter for renew_once_async: the account's token from
+// the TokenSource (renewed when asked), with a deadline; `token_fault` is set
+// when none could be had (the account's fault, not the message's). Shared by
+// the SMTP and Graph paths.
+oauth2::AsyncTokenGetter relay_token_getter(std::shared_ptr<const oauth2::Account> account,
+                                            oauth2::TokenSource* tokens, bool* token_fault);
 
 // An open, authenticated session to the route's upstream, or why not.
 // `token_fault` is set when the error is the account's (no token, refused

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "mailoauth/relay/delivery_attempt.hpp"
+#include "mailoauth/relay/graph_delivery.hpp"
 #include "mailoauth/relay/on_pool.hpp"
 
 namespace mailoauth::relay {
@@ -38,6 +39,7 @@ struct Idle {
 
 struct RouteQueue {
   UpstreamRoute upstream;
+  std::optional<GraphRoute> graph;  // transport = "graph": through GraphDelivery
   std::deque<std::string> ready;
   std::size_t sessions = 0;
   std::vector<Idle*> idle;
@@ -58,6 +60,8 @@ struct AttemptLog {
   bool throttled = false;
   bool session_usable = true;
   bool connect_failed = false;
+  // The route pauses at least this long (Graph's Retry-After), and the message with it.
+  std::chrono::seconds pause{0};
 };
 
 std::string status_word(const queue::DeliveryState& state, const std::vector<std::size_t>& tried) {
@@ -110,6 +114,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
   bool stopping = false;
   std::size_t open_sessions = 0;
   std::vector<asio::steady_timer*> worker_timers;  // cancelled by stop()
+  std::unique_ptr<GraphDelivery> graph;            // when some route has transport = "graph"
 
   Impl(asio::any_io_executor executor_in, SchedulerServices services_in)
       : executor(std::move(executor_in)), services(std::move(services_in)) {}
@@ -123,6 +128,8 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
                                       std::string id);
   asio::awaitable<AttemptLog> attempt(RouteQueue* route, std::unique_ptr<smtp::Session>* session,
                                       Loaded* loaded, const std::vector<std::size_t>* pending);
+  asio::awaitable<AttemptLog> attempt_graph(RouteQueue* route, Loaded* loaded,
+                                            const std::vector<std::size_t>* pending);
   asio::awaitable<bool> settle(RouteQueue* route, const std::string* id,
                                const queue::DeliveryState* state);
   void log_attempt(const RouteQueue& route, const std::string& id, const Loaded& loaded,
@@ -155,8 +162,10 @@ void Scheduler::Impl::pump(RouteQueue& route) {
     return;
   }
   const std::size_t limit = route.upstream.config->connections;
+  // A Graph request carries one message (nothing to share): one per waiting message.
   while (!route.ready.empty() && route.sessions < limit &&
-         (route.sessions == 0 || route.ready.size() > route.sessions * kMessagesPerSession)) {
+         (route.sessions == 0 || route.graph ||
+          route.ready.size() > route.sessions * kMessagesPerSession)) {
     std::string first = std::move(route.ready.front());
     route.ready.pop_front();
     ++route.sessions;
@@ -213,7 +222,8 @@ asio::awaitable<void> Scheduler::Impl::worker(RouteQueue* route, std::string fir
     // Throttled, or the upstream is down: the route waits first_retry (1 min
     // by default) instead of hammering; its ready messages stay queued.
     if (result.throttled || result.connect_failed) {
-      route->cool_until = Steady::now() + services.config->limits.first_retry;
+      route->cool_until =
+          Steady::now() + std::max(services.config->limits.first_retry, result.pause);
     }
     if (Steady::now() < route->cool_until || stopping) break;
     if (!route->ready.empty()) {
@@ -261,7 +271,8 @@ asio::awaitable<AttemptLog> Scheduler::Impl::deliver(RouteQueue* route,
     result = co_await attempt(route, session, &*loaded, &pending);
     std::optional<queue::WallTime> not_before;
     if (result.throttled) {
-      not_before = std::chrono::system_clock::now() + services.config->limits.first_retry;
+      not_before = std::chrono::system_clock::now() +
+                   std::max(services.config->limits.first_retry, result.pause);
     }
     finish_attempt(loaded->message.state, std::chrono::system_clock::now(),
                    loaded->message.envelope.received, services.config->limits, not_before);
@@ -285,9 +296,8 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
     record_failure(state, *pending, result.reply, false);
     co_return result;
   }
-  if (upstream.config->transport == delivery::Transport::Graph) {
-    result.reply = "configuration: Graph delivery is not built into the relay yet";
-    record_failure(state, *pending, result.reply, false);
+  if (route->graph) {
+    result = co_await attempt_graph(route, loaded, pending);
     co_return result;
   }
   if (!*session || (*session)->broken()) {
@@ -338,6 +348,25 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
   co_return result;
 }
 
+// A Graph route's attempt: one sendMail for every pending recipient (Graph
+// is all-or-nothing per request); the verdict's rules in graph_delivery.hpp.
+asio::awaitable<AttemptLog> Scheduler::Impl::attempt_graph(
+    RouteQueue* route, Loaded* loaded, const std::vector<std::size_t>* pending) {
+  AttemptLog result;
+  std::vector<std::string> recipients;
+  for (const std::size_t index : *pending)
+    recipients.push_back(loaded->message.envelope.recipients[index]);
+  const GraphVerdict verdict = co_await graph->deliver(&*route->graph, &loaded->content,
+                                                       &recipients, loaded->message.envelope.id);
+  record_graph_verdict(loaded->message.state, *pending, verdict);
+  result.reply = verdict.reason;
+  result.upstream_id = verdict.request_id;
+  result.throttled = verdict.outcome == GraphOutcome::Throttled;
+  result.connect_failed = verdict.outcome == GraphOutcome::Unreachable;
+  if (verdict.pause) result.pause = *verdict.pause;
+  co_return result;
+}
+
 // Writes the state durably, then removes the message (all sent), moves it to
 // failed/ (some failed) or arms its next attempt. False: the state could not
 // be written (the message stays as it was and is tried again at the next start).
@@ -373,8 +402,9 @@ void Scheduler::Impl::log_attempt(const RouteQueue& route, const std::string& id
   }
   const auto delay = std::chrono::duration_cast<std::chrono::seconds>(
       std::chrono::system_clock::now() - loaded.message.envelope.received);
-  const std::string upstream =
-      fmt::format("{}:{}", route.upstream.settings.host, route.upstream.settings.port);
+  const std::string upstream = route.graph ? route.graph->base_url
+                                           : fmt::format("{}:{}", route.upstream.settings.host,
+                                                         route.upstream.settings.port);
   const std::string status = status_word(state, tried);
   // One line per attempt: sent at info level, anything else at warn.
   services.logger->log(status == "sent" ? core::LogLevel::Info : core::LogLevel::Warn, "delivery",
@@ -382,6 +412,7 @@ void Scheduler::Impl::log_attempt(const RouteQueue& route, const std::string& id
                         {"route", route.upstream.config->name},
                         {"recipients", recipients},
                         {"upstream", upstream},
+                        {"transport", delivery::to_string(route.upstream.config->transport)},
                         {"delay", delay.count()},
                         {"attempt", state.attempts},
                         {"reply", result.reply},
@@ -392,9 +423,18 @@ void Scheduler::Impl::log_attempt(const RouteQueue& route, const std::string& id
 Scheduler::Scheduler(asio::any_io_executor executor, SchedulerServices services)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(services))) {
   const SchedulerServices& s = impl_->services;
+  std::size_t graph_requests = 0;
   for (const RouteConfig& route : s.config->routes) {
     RouteQueue queue;
-    queue.upstream = resolve_upstream(route, s.accounts, s.config->hostname);
+    if (route.transport == delivery::Transport::Graph) {
+      queue.graph = resolve_graph_route(route, s.accounts);
+      queue.upstream.config = &route;
+      queue.upstream.account = queue.graph->account;
+      queue.upstream.fault = queue.graph->fault;
+      graph_requests += route.connections;
+    } else {
+      queue.upstream = resolve_upstream(route, s.accounts, s.config->hostname);
+    }
     queue.rate = RateWindow(route.messages_per_minute);
     if (queue.upstream.fault) {
       s.logger->error("route cannot deliver: its mail is deferred until the config is fixed",
@@ -402,10 +442,16 @@ Scheduler::Scheduler(asio::any_io_executor executor, SchedulerServices services)
     }
     impl_->routes.emplace(route.name, std::move(queue));
   }
+  if (graph_requests > 0) {  // a thread per concurrent Graph request (libcurl blocks)
+    impl_->graph = std::make_unique<GraphDelivery>(graph_requests, s.tokens, s.logger);
+  }
 }
 
 Scheduler::~Scheduler() {
   impl_->stopping = true;
+  // Graph requests still running finish (each within its deadline) while the
+  // event loop they report to still exists.
+  if (impl_->graph) impl_->graph->join();
 }
 
 void Scheduler::start(const std::vector<queue::SpooledMessage>& recovered) {

@@ -20,8 +20,10 @@
 // acting on it, then remove the message (all sent), move it to failed/ (some
 // failed) or wait for its next attempt. One log line per attempt keyed by
 // the queue id. Nothing here blocks the event loop: the spool on the pool,
-// tokens from the TokenSource. Graph routes are not delivered yet (deferred,
-// logged). Asio-facing: part of mailoauth_net.
+// tokens from the TokenSource. Graph routes (transport = "graph") go through
+// GraphDelivery (graph_delivery.hpp): one sendMail per attempt on a pool of
+// its own, counted as a session against `connections`, a Retry-After
+// pausing the route. Asio-facing: part of mailoauth_net.
 #pragma once
 
 #include <memory>

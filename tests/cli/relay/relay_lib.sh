@@ -51,6 +51,16 @@ stop_relay() {
   return $status
 }
 
+# wait_log PATTERN SECONDS: until the relay's log ($work/relay.log) has a
+# line matching PATTERN.
+wait_log() {
+  for _ in $(seq $(($2 * 10))); do
+    grep -Eq "$1" "$work/relay.log" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # The messages in the spool's queue/ directory.
 queued_count() { find "$1/queue" -maxdepth 1 -type f ! -name '*.state' ! -name '.*' | wc -l; }
 

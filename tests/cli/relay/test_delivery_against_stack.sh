@@ -126,14 +126,6 @@ wait_found() {
   done
   return 1
 }
-# wait_log PATTERN SECONDS: until the relay logged a line matching PATTERN.
-wait_log() {
-  for _ in $(seq $(($2 * 10))); do
-    grep -Eq "$1" "$work/relay.log" && return 0
-    sleep 0.1
-  done
-  return 1
-}
 mark() { echo "relaydeliver$$x$RANDOM$RANDOM"; }
 count_of() { sed -n "s/.*$1 \([0-9]*\).*/\1/p" "$work/counted.count"; }
 
