@@ -88,19 +88,6 @@ bool any_throttling(const smtp::SendReport& report) {
          (report.data_start_reply && is_throttling(*report.data_start_reply));
 }
 
-std::string reply_of(const smtp::SendReport& report) {
-  const smtp::Reply* reply = report.data_reply         ? &*report.data_reply
-                             : report.data_start_reply ? &*report.data_start_reply
-                                                       : &report.mail_reply;
-  if (!report.data_reply && !report.data_start_reply) {
-    for (const smtp::RecipientResult& recipient : report.recipients) {
-      if (!recipient.accepted()) reply = &recipient.reply;
-    }
-  }
-  return core::escape_control_characters(
-      fmt::format("{} {}", reply->code, reply->lines.empty() ? "" : reply->lines.front()));
-}
-
 }  // namespace
 
 struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
@@ -330,7 +317,7 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
     co_return result;
   }
   record_report(state, *pending, *sent);
-  result.reply = reply_of(*sent);
+  result.reply = deciding_reply(*sent);
   result.upstream_id = sent->queue_id;
   result.throttled = any_throttling(*sent);
   co_return result;
