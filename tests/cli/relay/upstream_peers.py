@@ -6,6 +6,10 @@ relay did to it, so a test does not have to trust the relay's own word.
     A TCP forwarder on 127.0.0.1:LISTEN_PORT (0: any free port) to the target,
     byte for byte (TLS passes through untouched); STATE_FILE holds
     "now N max M total T": upstream sessions open now, at most at once, in all.
+  upstream_peers.py tls-forward LISTEN_PORT TARGET_HOST TARGET_PORT STATE_FILE CERT KEY
+    The same, but TLS is ended here with CERT and KEY (a PEM chain and its
+    key) and plain bytes go on to the target: an HTTPS front for the stack's
+    plain-HTTP identity server, to test which CA a client trusts.
   upstream_peers.py throttle STATE_FILE
     A plain-text SMTP server on a free port offering AUTH XOAUTH2 (any token
     is taken) that answers every MAIL FROM of its first connection with
@@ -20,6 +24,7 @@ atomically on every change.
 """
 import asyncio
 import os
+import ssl
 import sys
 
 counts = {}
@@ -120,13 +125,17 @@ def throttler(state_file):
 
 
 async def main():
-    if sys.argv[1] == "forward":
+    tls = None
+    if sys.argv[1] in ("forward", "tls-forward"):
         port, state_file = int(sys.argv[2]), sys.argv[5]
         handle = forwarder(sys.argv[3], int(sys.argv[4]), state_file)
+        if sys.argv[1] == "tls-forward":
+            tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            tls.load_cert_chain(sys.argv[6], sys.argv[7])
     else:
         port, state_file = 0, sys.argv[2]
         handle = throttler(state_file)
-    server = await asyncio.start_server(handle, "127.0.0.1", port)
+    server = await asyncio.start_server(handle, "127.0.0.1", port, ssl=tls)
     record(state_file)
     print("listening", server.sockets[0].getsockname()[1], flush=True)
     async with server:
