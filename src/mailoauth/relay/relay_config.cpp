@@ -107,6 +107,12 @@ core::Result<RelayLimits> read_limits(const ConfigSection& root) {
     return core::fail(r.error());
   if (auto r = read_seconds(root, "shutdown_grace", 0, limits.shutdown_grace); !r)
     return core::fail(r.error());
+  if (auto r =
+          read_integer(root, "auth_failures_per_client", 0, 1000, limits.auth_failures_per_client);
+      !r)
+    return core::fail(r.error());
+  if (auto r = read_seconds(root, "auth_failure_window", 1, limits.auth_failure_window); !r)
+    return core::fail(r.error());
   if (auto r = read_seconds(root, "first_retry", 1, limits.first_retry); !r)
     return core::fail(r.error());
   std::int64_t lifetime = limits.queue_lifetime.count();  // up to 30 days
@@ -355,7 +361,8 @@ core::Result<RelayConfig> parse_relay_config(std::string_view text, std::string 
           {"hostname", "spool_directory", "users_file", "accounts", "max_message_size",
            "max_recipients", "max_sessions", "max_sessions_per_client", "max_errors",
            "command_timeout", "data_timeout", "shutdown_grace", "greeting_pause_ms", "first_retry",
-           "queue_lifetime", "listeners", "routes"});
+           "queue_lifetime", "auth_failures_per_client", "auth_failure_window", "listeners",
+           "routes"});
       !unknown) {
     return core::fail(unknown.error());
   }

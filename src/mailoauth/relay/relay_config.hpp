@@ -67,6 +67,11 @@ struct RelayLimits {
   std::size_t max_sessions = 200;
   std::size_t max_sessions_per_client = 20;
   std::size_t max_errors = 10;
+  // Failed AUTH per client address (IPv6: per /64) in any auth_failure_window,
+  // across sessions; then AUTH gets 454 4.7.0 until the oldest failure ages
+  // out. Three sessions of three tries (a session closes after 3). 0: off.
+  unsigned auth_failures_per_client = 9;
+  std::chrono::seconds auth_failure_window{600};
   // RFC 5321 4.5.3.2.7: a server SHOULD wait at least 5 minutes for the next command.
   std::chrono::seconds command_timeout{300};
   // RFC 5321 4.5.3.2.6: 3 minutes for each block of DATA (the client's side;
