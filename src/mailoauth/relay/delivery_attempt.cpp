@@ -84,6 +84,7 @@ UpstreamRoute resolve_upstream(const RouteConfig& route,
   settings.security = delivery::smtp_security(server->tls);
   settings.tls.ca_file = server->ca_file;
   settings.helo_name = helo_name;
+  settings.pipeline_messages = route.pipeline_messages;
   // A route that says tls = "none" is a local upstream the admin chose to
   // reach in clear text (tests, a loopback smarthost).
   settings.allow_plaintext_auth = server->tls == delivery::TlsMode::None;

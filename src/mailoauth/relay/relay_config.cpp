@@ -223,10 +223,10 @@ core::Result<ListenerConfig> read_listener(const std::string& name, const Config
   return listener;
 }
 
-constexpr std::array<std::string_view, 13> kRouteKeys{
-    "senders", "users", "listeners", "account",     "transport",           "server",
-    "port",    "tls",   "mechanism", "connections", "messages_per_minute", "description",
-    "comment"};
+constexpr std::array<std::string_view, 14> kRouteKeys{
+    "senders",     "users",  "listeners", "account",     "transport",           "server",
+    "port",        "tls",    "mechanism", "connections", "messages_per_minute", "pipeline_messages",
+    "description", "comment"};
 
 core::Result<void> read_route_transport(const ConfigSection& section, RouteConfig& route) {
   if (auto transport = section.optional_string("transport"); !transport) {
@@ -247,6 +247,9 @@ core::Result<void> read_route_transport(const ConfigSection& section, RouteConfi
   if (auto r = read_integer(section, "port", 1, 65535, route.port); !r) return r;
   if (auto r = read_string(section, "mechanism", route.mechanism); !r) return r;
   if (auto r = read_integer(section, "connections", 1, 100, route.connections); !r) return r;
+  auto pipeline = section.optional_bool("pipeline_messages");
+  if (!pipeline) return core::fail(pipeline.error());
+  route.pipeline_messages = pipeline->value_or(false);
   return read_integer(section, "messages_per_minute", 1, 100000, route.messages_per_minute);
 }
 

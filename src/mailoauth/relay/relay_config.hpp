@@ -59,6 +59,11 @@ struct RouteConfig {
   std::string mechanism;              // empty: chosen from the server's offer
   unsigned connections = 3;           // Exchange Online allows 3 per mailbox
   unsigned messages_per_minute = 30;  // Exchange Online's per-mailbox rate
+  // Several ready messages on an open session go as one smtp::Session::send_batch,
+  // the next one's MAIL and RCPTs in the same write as the end of the previous
+  // content (RFC 2920 3.1). Off by default: Dovecot 2.3.19's submission server
+  // aborts on it; Postfix and Exchange Online take it.
+  bool pipeline_messages = false;
 };
 
 struct RelayLimits {
