@@ -359,7 +359,7 @@ core::Result<DeliveryState> parse_state(std::string_view text, std::size_t recip
         return std::unexpected(corrupt("an unknown recipient status"));
       }
       recipient.attempts = *attempts;
-      recipient.last_reply = *reply;
+      recipient.last_reply = reply->substr(0, kMaxStoredReply);  // as encode_state keeps it
     } else {
       return std::unexpected(corrupt("an unknown key in a state record"));
     }
