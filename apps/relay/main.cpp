@@ -147,10 +147,9 @@ Result<std::shared_ptr<const oauth2::AccountsConfig>> load_accounts(
 }
 
 // The token source's workers, each with its own store connection and HTTP
-// client. One HTTP trust setting for all: the CA file of the first account
-// that names one (the system's store otherwise).
+// clients: an account's identity server is verified with that account's
+// ca_file, an account without one with the system's store (OwnedEngine::engine_for).
 Result<std::unique_ptr<oauth2::TokenSource>> start_tokens(const app::GlobalOptions& global,
-                                                          const oauth2::AccountsConfig& accounts,
                                                           core::Logger* logger) {
   std::filesystem::path state = global.state_dir;
   if (state.empty()) {
@@ -159,12 +158,6 @@ Result<std::unique_ptr<oauth2::TokenSource>> start_tokens(const app::GlobalOptio
     state = *found;
   }
   oauth2::HttpSettings http;
-  for (const oauth2::Account& account : accounts.accounts) {
-    if (!account.ca_file.empty()) {
-      http.ca_file = account.ca_file;
-      break;
-    }
-  }
   oauth2::EngineFactory factory = [state, http,
                                    logger]() -> Result<std::unique_ptr<oauth2::OwnedEngine>> {
     auto store = oauth2::open_default_store(state);
@@ -204,7 +197,7 @@ int run(const app::GlobalOptions& global, const Options& options) {
     return static_cast<bool>((*accounts)->find(r.account));
   });
   Result<std::unique_ptr<oauth2::TokenSource>> tokens = std::unique_ptr<oauth2::TokenSource>{};
-  if (any_account) tokens = start_tokens(global, **accounts, &logger);
+  if (any_account) tokens = start_tokens(global, &logger);
   if (!tokens) return report(tokens.error());
   asio::io_context io(1);
   asio::thread_pool pool(2);

@@ -241,7 +241,7 @@ struct TokenSource::State {
       core::Result<StoredTokens> renewed =
           core::fail(ErrorClass::Bug, "token_source.unset", "no result");
       try {
-        renewed = owned->engine().access_token(*job.account, job.margin);
+        renewed = owned->engine_for(*job.account).access_token(*job.account, job.margin);
       } catch (const std::exception& error) {
         renewed = core::fail(ErrorClass::Bug, "token_source.exception",
                              fmt::format("renewing the token of account \"{}\" threw: {}",
@@ -252,11 +252,38 @@ struct TokenSource::State {
   }
 };
 
+// An HTTP client trusting one account's CA file, and the engine over it.
+struct OwnedEngine::WithOwnCa {
+  WithOwnCa(TokenStore& store, HttpSettings settings, RetryPolicy policy, Sleeper& sleeper,
+            const core::Clock& clock, core::Logger* logger)
+      : http(std::move(settings), logger), engine(store, http, policy, sleeper, clock, logger) {}
+  HttpClient http;
+  TokenEngine engine;
+};
+
 OwnedEngine::OwnedEngine(TokenStore store, HttpSettings http_settings, RetryPolicy policy,
                          core::Logger* logger, const core::Clock& clock)
     : store_(std::move(store)),
+      http_settings_(http_settings),
+      policy_(policy),
+      logger_(logger),
+      clock_(clock),
       http_(std::move(http_settings), logger),
       engine_(store_, http_, policy, sleeper_, clock, logger) {}
+
+OwnedEngine::~OwnedEngine() = default;
+
+TokenEngine& OwnedEngine::engine_for(const Account& account) {
+  if (account.ca_file.empty() || account.ca_file == http_settings_.ca_file) return engine_;
+  std::unique_ptr<WithOwnCa>& found = by_ca_file_[account.ca_file];
+  if (!found) {
+    HttpSettings settings = http_settings_;
+    settings.ca_file = account.ca_file;
+    found = std::make_unique<WithOwnCa>(store_, std::move(settings), policy_, sleeper_, clock_,
+                                        logger_);
+  }
+  return found->engine;
+}
 
 core::Result<std::unique_ptr<TokenSource>> TokenSource::start(EngineFactory factory,
                                                               TokenSourceOptions options) {

@@ -32,8 +32,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -51,20 +53,35 @@ namespace mailoauth::oauth2 {
 
 // An engine with the store connection, HTTP client and sleeper it uses, owned
 // together (the engine holds references to them) and used by one thread.
+// An account that names a ca_file is verified with it: engine_for() keeps one
+// more HTTP client and engine per such file (the same store connection), as
+// the CLIs do, so each account's identity server is trusted by its own CA
+// and an account without one by the CA of `http_settings` (the system's store
+// unless given). Bounded by the CA files the accounts config names.
 class OwnedEngine {
  public:
   OwnedEngine(TokenStore store, HttpSettings http_settings, RetryPolicy policy,
               core::Logger* logger = nullptr, const core::Clock& clock = core::system_clock());
+  ~OwnedEngine();
   OwnedEngine(const OwnedEngine&) = delete;
   OwnedEngine& operator=(const OwnedEngine&) = delete;
 
+  // The engine with `http_settings` as given.
   TokenEngine& engine() { return engine_; }
+  // The engine whose HTTP client trusts the account's ca_file (engine() when it names none).
+  TokenEngine& engine_for(const Account& account);
 
  private:
+  struct WithOwnCa;
   TokenStore store_;
+  HttpSettings http_settings_;
+  RetryPolicy policy_;
+  core::Logger* logger_;
+  const core::Clock& clock_;
   HttpClient http_;
   RealSleeper sleeper_;
   TokenEngine engine_;
+  std::map<std::string, std::unique_ptr<WithOwnCa>> by_ca_file_;
 };
 
 // Builds one worker's engine; called once on each worker thread at start.

@@ -13,6 +13,7 @@ namespace {
 constexpr std::string_view kEnvelopeMagic = "mailoauth-spool 1";
 constexpr std::string_view kStateMagic = "mailoauth-state 1";
 constexpr std::size_t kMaxLine = 16 * 1024;
+static_assert(3 * kMaxStoredReply + 64 < kMaxLine, "an encoded reply line must fit a line");
 
 core::Error corrupt(std::string_view what) {
   return core::Error(core::ErrorClass::Bug, "queue.corrupt", fmt::format("spool record: {}", what),
@@ -294,7 +295,12 @@ std::string encode_state(const DeliveryState& state) {
   for (std::size_t i = 0; i < state.recipients.size(); ++i) {
     const RecipientState& recipient = state.recipients[i];
     out += fmt::format("rcpt {} {} {}", i, to_string(recipient.status), recipient.attempts);
-    if (!recipient.last_reply.empty()) out += " " + encode_value(recipient.last_reply);
+    if (!recipient.last_reply.empty()) {
+      // Bounded, so the encoded line (3 bytes a byte at worst) stays under kMaxLine.
+      const std::string_view reply =
+          std::string_view(recipient.last_reply).substr(0, kMaxStoredReply);
+      out += " " + encode_value(reply);
+    }
     out += '\n';
   }
   out += "end\n";
@@ -353,7 +359,7 @@ core::Result<DeliveryState> parse_state(std::string_view text, std::size_t recip
         return std::unexpected(corrupt("an unknown recipient status"));
       }
       recipient.attempts = *attempts;
-      recipient.last_reply = *reply;
+      recipient.last_reply = reply->substr(0, kMaxStoredReply);  // as encode_state keeps it
     } else {
       return std::unexpected(corrupt("an unknown key in a state record"));
     }

@@ -48,7 +48,9 @@ std::string_view to_string(RecipientStatus status);
 struct RecipientState {
   RecipientStatus status = RecipientStatus::Pending;
   std::uint32_t attempts = 0;
-  std::string last_reply;  // the upstream's reply (or our reason), one line
+  // The upstream's reply (or our reason) as it was: any bytes, not escaped for
+  // display (the record percent-encodes it; whoever prints it escapes it).
+  std::string last_reply;
 };
 
 struct DeliveryState {
@@ -77,5 +79,8 @@ core::Result<DeliveryState> parse_state(std::string_view text, std::size_t recip
 // message may have thousands of recipients, and bounded, since it is read
 // into memory whole.
 inline constexpr std::size_t kMaxRecordSize = 4 * 1024 * 1024;
+// The longest last_reply a state record keeps (bytes; longer ones are cut
+// when encoded), so a recipient line stays readable whatever the reply holds.
+inline constexpr std::size_t kMaxStoredReply = 4096;
 
 }  // namespace mailoauth::queue

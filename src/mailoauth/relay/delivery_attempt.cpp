@@ -22,10 +22,9 @@ using queue::RecipientStatus;
 // How long a token may take before the attempt is deferred instead.
 constexpr std::chrono::seconds kTokenDeadline{60};
 
-// A reply as one line for the state file and the log.
+// A reply's code and first line, as the upstream sent them (bounded).
 std::string one_line(const smtp::Reply& reply) {
-  std::string text = fmt::format("{} {}", reply.code, reply.lines.empty() ? "" : reply.lines[0]);
-  return core::escape_control_characters(text);
+  return kept_reply(fmt::format("{} {}", reply.code, reply.lines.empty() ? "" : reply.lines[0]));
 }
 
 void set(queue::RecipientState& recipient, RecipientStatus status, std::string reply) {
@@ -85,10 +84,33 @@ UpstreamRoute resolve_upstream(const RouteConfig& route,
   settings.security = delivery::smtp_security(server->tls);
   settings.tls.ca_file = server->ca_file;
   settings.helo_name = helo_name;
+  settings.pipeline_messages = route.pipeline_messages;
   // A route that says tls = "none" is a local upstream the admin chose to
   // reach in clear text (tests, a loopback smarthost).
   settings.allow_plaintext_auth = server->tls == delivery::TlsMode::None;
   return upstream;
+}
+
+std::string kept_reply(std::string_view text) {
+  if (text.size() <= kMaxKeptReply) return std::string(text);
+  std::size_t end = kMaxKeptReply;
+  // Back off UTF-8 continuation bytes (at most 3), so a character is not cut in two.
+  for (int i = 0; i < 3 && end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80; ++i) {
+    --end;
+  }
+  return std::string(text.substr(0, end));
+}
+
+std::string deciding_reply(const smtp::SendReport& report) {
+  const smtp::Reply* reply = report.data_reply         ? &*report.data_reply
+                             : report.data_start_reply ? &*report.data_start_reply
+                                                       : &report.mail_reply;
+  if (!report.data_reply && !report.data_start_reply) {
+    for (const smtp::RecipientResult& recipient : report.recipients) {
+      if (!recipient.accepted()) reply = &recipient.reply;
+    }
+  }
+  return one_line(*reply);
 }
 
 std::chrono::seconds retry_delay(std::uint32_t attempts, std::chrono::seconds first) {
@@ -150,7 +172,7 @@ void record_failure(queue::DeliveryState& state, const std::vector<std::size_t>&
     queue::RecipientState& recipient = state.recipients[index];
     ++recipient.attempts;
     set(recipient, permanent ? RecipientStatus::Failed : RecipientStatus::Deferred,
-        core::escape_control_characters(reason));
+        kept_reply(reason));
   }
 }
 
@@ -161,7 +183,7 @@ void finish_attempt(queue::DeliveryState& state, queue::WallTime now, queue::Wal
   for (queue::RecipientState& recipient : state.recipients) {
     if (expired && recipient.status == RecipientStatus::Deferred) {
       recipient.status = RecipientStatus::Failed;
-      recipient.last_reply = "queue lifetime exceeded; last: " + recipient.last_reply;
+      recipient.last_reply = kept_reply("queue lifetime exceeded; last: " + recipient.last_reply);
     }
   }
   if (state.finished()) {

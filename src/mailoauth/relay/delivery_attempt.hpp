@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -73,6 +74,19 @@ UpstreamRoute resolve_upstream(const RouteConfig& route,
                                const std::string& helo_name);
 
 // --- the rules (pure) ---------------------------------------------------------
+
+// The longest reply (or reason) kept per recipient, in bytes. Kept as the
+// upstream sent it, NOT escaped: the spool record percent-encodes it on disk
+// and whatever prints it (the logger) escapes it, once. A reply line may be
+// 4 KiB of non-ASCII bytes; bounded, its encoded form stays far below the
+// spool record's line limit.
+inline constexpr std::size_t kMaxKeptReply = 1000;
+// `text` cut to kMaxKeptReply bytes, not inside a UTF-8 sequence.
+std::string kept_reply(std::string_view text);
+// The reply that decided a transaction ("code first-line", raw, bounded): the
+// final reply after the content, else the one to DATA, else the last refused
+// RCPT's, else MAIL's.
+std::string deciding_reply(const smtp::SendReport& report);
 
 // The wait before attempt `attempts + 1`: 1, 5, 15, 30, 60, 120, 240 × first,
 // then 240 × first each time.

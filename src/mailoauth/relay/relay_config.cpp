@@ -107,6 +107,12 @@ core::Result<RelayLimits> read_limits(const ConfigSection& root) {
     return core::fail(r.error());
   if (auto r = read_seconds(root, "shutdown_grace", 0, limits.shutdown_grace); !r)
     return core::fail(r.error());
+  if (auto r =
+          read_integer(root, "auth_failures_per_client", 0, 1000, limits.auth_failures_per_client);
+      !r)
+    return core::fail(r.error());
+  if (auto r = read_seconds(root, "auth_failure_window", 1, limits.auth_failure_window); !r)
+    return core::fail(r.error());
   if (auto r = read_seconds(root, "first_retry", 1, limits.first_retry); !r)
     return core::fail(r.error());
   std::int64_t lifetime = limits.queue_lifetime.count();  // up to 30 days
@@ -217,10 +223,10 @@ core::Result<ListenerConfig> read_listener(const std::string& name, const Config
   return listener;
 }
 
-constexpr std::array<std::string_view, 13> kRouteKeys{
-    "senders", "users", "listeners", "account",     "transport",           "server",
-    "port",    "tls",   "mechanism", "connections", "messages_per_minute", "description",
-    "comment"};
+constexpr std::array<std::string_view, 14> kRouteKeys{
+    "senders",     "users",  "listeners", "account",     "transport",           "server",
+    "port",        "tls",    "mechanism", "connections", "messages_per_minute", "pipeline_messages",
+    "description", "comment"};
 
 core::Result<void> read_route_transport(const ConfigSection& section, RouteConfig& route) {
   if (auto transport = section.optional_string("transport"); !transport) {
@@ -241,6 +247,9 @@ core::Result<void> read_route_transport(const ConfigSection& section, RouteConfi
   if (auto r = read_integer(section, "port", 1, 65535, route.port); !r) return r;
   if (auto r = read_string(section, "mechanism", route.mechanism); !r) return r;
   if (auto r = read_integer(section, "connections", 1, 100, route.connections); !r) return r;
+  auto pipeline = section.optional_bool("pipeline_messages");
+  if (!pipeline) return core::fail(pipeline.error());
+  route.pipeline_messages = pipeline->value_or(false);
   return read_integer(section, "messages_per_minute", 1, 100000, route.messages_per_minute);
 }
 
@@ -355,7 +364,8 @@ core::Result<RelayConfig> parse_relay_config(std::string_view text, std::string 
           {"hostname", "spool_directory", "users_file", "accounts", "max_message_size",
            "max_recipients", "max_sessions", "max_sessions_per_client", "max_errors",
            "command_timeout", "data_timeout", "shutdown_grace", "greeting_pause_ms", "first_retry",
-           "queue_lifetime", "listeners", "routes"});
+           "queue_lifetime", "auth_failures_per_client", "auth_failure_window", "listeners",
+           "routes"});
       !unknown) {
     return core::fail(unknown.error());
   }

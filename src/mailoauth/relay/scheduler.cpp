@@ -30,6 +30,9 @@ using queue::RecipientStatus;
 constexpr std::chrono::seconds kLinger{5};
 // Another session is opened only when more than this many messages wait per open one.
 constexpr std::size_t kMessagesPerSession = 2;
+// pipeline_messages: at most this many messages in one batch (each holds an
+// open spool file and a read buffer while the batch is on the wire).
+constexpr std::size_t kMaxBatch = 10;
 
 // A worker waiting for a message (lingering with its session open).
 struct Idle {
@@ -92,17 +95,34 @@ bool any_throttling(const smtp::SendReport& report) {
          (report.data_start_reply && is_throttling(*report.data_start_reply));
 }
 
-std::string reply_of(const smtp::SendReport& report) {
-  const smtp::Reply* reply = report.data_reply         ? &*report.data_reply
-                             : report.data_start_reply ? &*report.data_start_reply
-                                                       : &report.mail_reply;
-  if (!report.data_reply && !report.data_start_reply) {
-    for (const smtp::RecipientResult& recipient : report.recipients) {
-      if (!recipient.accepted()) reply = &recipient.reply;
-    }
+// The envelope sent upstream: the pending recipients of the spooled one.
+smtp::Envelope outgoing_envelope(const queue::SpooledEnvelope& envelope,
+                                 const std::vector<std::size_t>& pending) {
+  smtp::Envelope outgoing;
+  outgoing.from = envelope.from;
+  for (const std::size_t index : pending) outgoing.recipients.push_back(envelope.recipients[index]);
+  outgoing.needs_8bitmime = envelope.body != queue::Body::SevenBit;
+  outgoing.needs_smtputf8 = envelope.smtputf8;
+  return outgoing;
+}
+
+// What the upstream said about one message, into its state and the log's record.
+AttemptLog record_sent(core::Result<smtp::SendReport>& sent, bool session_usable,
+                       queue::DeliveryState& state, const std::vector<std::size_t>& pending) {
+  AttemptLog result;
+  result.session_usable = session_usable;
+  if (!sent) {
+    const bool permanent =
+        session_usable && sent.error().error_class() == core::ErrorClass::Permanent;
+    result.reply = sent.error().describe();
+    record_failure(state, pending, result.reply, permanent);
+    return result;
   }
-  return core::escape_control_characters(
-      fmt::format("{} {}", reply->code, reply->lines.empty() ? "" : reply->lines.front()));
+  record_report(state, pending, *sent);
+  result.reply = deciding_reply(*sent);
+  result.upstream_id = sent->queue_id;
+  result.throttled = any_throttling(*sent);
+  return result;
 }
 
 }  // namespace
@@ -126,6 +146,12 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> worker(RouteQueue* route, std::string first);
   asio::awaitable<AttemptLog> deliver(RouteQueue* route, std::unique_ptr<smtp::Session>* session,
                                       std::string id);
+  asio::awaitable<AttemptLog> deliver_batch(RouteQueue* route,
+                                            std::unique_ptr<smtp::Session>* session,
+                                            std::vector<std::string> ids);
+  asio::awaitable<std::optional<Loaded>> load(const std::string* id);
+  asio::awaitable<void> conclude(RouteQueue* route, const std::string* id, Loaded* loaded,
+                                 const std::vector<std::size_t>* pending, const AttemptLog* result);
   asio::awaitable<AttemptLog> attempt(RouteQueue* route, std::unique_ptr<smtp::Session>* session,
                                       Loaded* loaded, const std::vector<std::size_t>* pending);
   asio::awaitable<AttemptLog> attempt_graph(RouteQueue* route, Loaded* loaded,
@@ -210,11 +236,30 @@ asio::awaitable<void> Scheduler::Impl::worker(RouteQueue* route, std::string fir
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     }
     if (stopping) break;
-    const Steady::time_point started = Steady::now();
-    route->rate.started(started);
-    const AttemptLog result = co_await deliver(route, &session, std::move(*next));
-    route->rate.finished(started, Steady::now());  // as the upstream saw it (delivery_attempt.hpp)
+    std::vector<Steady::time_point> starts{Steady::now()};
+    route->rate.started(starts.back());
+    std::vector<std::string> batch;
+    batch.push_back(std::move(*next));
     next.reset();
+    // pipeline_messages: the ready messages the rate allows now ride along on
+    // the open session (a fresh session carries one first: it is opened by it).
+    if (route->upstream.config->pipeline_messages && session && !session->broken()) {
+      while (batch.size() < kMaxBatch && !route->ready.empty() &&
+             route->rate.wait(Steady::now()) == Steady::duration::zero()) {
+        starts.push_back(Steady::now());
+        route->rate.started(starts.back());
+        batch.push_back(std::move(route->ready.front()));
+        route->ready.pop_front();
+      }
+    }
+    AttemptLog result;
+    if (batch.size() == 1) {
+      result = co_await deliver(route, &session, std::move(batch.front()));
+    } else {
+      result = co_await deliver_batch(route, &session, std::move(batch));
+    }
+    // Each start counted again from the end, as the upstream saw it (delivery_attempt.hpp).
+    for (const Steady::time_point started : starts) route->rate.finished(started, Steady::now());
     if (!result.session_usable && session) {
       co_await session->quit();
       session.reset();
@@ -247,40 +292,107 @@ asio::awaitable<void> Scheduler::Impl::worker(RouteQueue* route, std::string fir
   pump(*route);
 }
 
-asio::awaitable<AttemptLog> Scheduler::Impl::deliver(RouteQueue* route,
-                                                     std::unique_ptr<smtp::Session>* session,
-                                                     std::string id) {
+// The envelope, state and content of a queued message (on the pool); nullopt:
+// removed meanwhile, or unreadable (logged; recovery deals with it at the next start).
+asio::awaitable<std::optional<Loaded>> Scheduler::Impl::load(const std::string* id) {
   queue::Spool* spool = services.spool;
-  const std::string* id_pointer = &id;
-  auto loaded = co_await on_pool(*services.pool, [spool, id_pointer]() -> core::Result<Loaded> {
-    auto message = spool->read(queue::Place::Queue, *id_pointer);
+  auto loaded = co_await on_pool(*services.pool, [spool, id]() -> core::Result<Loaded> {
+    auto message = spool->read(queue::Place::Queue, *id);
     if (!message) return core::fail(std::move(message.error()));
-    auto content = spool->open_content(queue::Place::Queue, *id_pointer);
+    auto content = spool->open_content(queue::Place::Queue, *id);
     if (!content) return core::fail(std::move(content.error()));
     return Loaded{std::move(*message), std::move(*content)};
   });
-  AttemptLog result;
-  if (!loaded) {  // removed meanwhile, or unreadable: recovery deals with it at the next start
+  std::optional<Loaded> found;
+  if (!loaded) {
     services.logger->error("cannot read a queued message",
-                           {{"queue_id", id}, {"error", loaded.error().describe()}});
-    co_return result;
+                           {{"queue_id", *id}, {"error", loaded.error().describe()}});
+  } else {
+    found.emplace(std::move(*loaded));
   }
-  if (loaded->message.state.hold) co_return result;
-  const std::vector<std::size_t> pending = pending_recipients(loaded->message.state);
-  if (!pending.empty()) {
-    result = co_await attempt(route, session, &*loaded, &pending);
+  co_return found;
+}
+
+// After an attempt (none when nothing was pending): the next try, the state
+// made durable before anything is done about it, the log line.
+asio::awaitable<void> Scheduler::Impl::conclude(RouteQueue* route, const std::string* id,
+                                                Loaded* loaded,
+                                                const std::vector<std::size_t>* pending,
+                                                const AttemptLog* result) {
+  if (!pending->empty()) {
     std::optional<queue::WallTime> not_before;
-    if (result.throttled) {
+    if (result->throttled) {
       not_before = std::chrono::system_clock::now() +
-                   std::max(services.config->limits.first_retry, result.pause);
+                   std::max(services.config->limits.first_retry, result->pause);
     }
     finish_attempt(loaded->message.state, std::chrono::system_clock::now(),
                    loaded->message.envelope.received, services.config->limits, not_before);
   }
-  // The state is durable before anything is done about it.
-  co_await settle(route, &id, &loaded->message.state);
-  if (!pending.empty()) log_attempt(*route, id, *loaded, pending, result);
+  co_await settle(route, id, &loaded->message.state);
+  if (!pending->empty()) log_attempt(*route, *id, *loaded, *pending, *result);
+}
+
+asio::awaitable<AttemptLog> Scheduler::Impl::deliver(RouteQueue* route,
+                                                     std::unique_ptr<smtp::Session>* session,
+                                                     std::string id) {
+  std::optional<Loaded> loaded = co_await load(&id);
+  AttemptLog result;
+  if (!loaded || loaded->message.state.hold) co_return result;
+  const std::vector<std::size_t> pending = pending_recipients(loaded->message.state);
+  if (!pending.empty()) result = co_await attempt(route, session, &*loaded, &pending);
+  co_await conclude(route, &id, &*loaded, &pending, &result);
   co_return result;
+}
+
+// Several messages on the open, authenticated session as one
+// smtp::Session::send_batch (pipeline_messages): each one's MAIL and RCPTs
+// ride in the write that ends the previous one's content (RFC 2920 3.1). The
+// reports come back per message; each message's state is then recorded and
+// made durable before it is removed, failed or rescheduled, in order, as
+// deliver() does for one. Contents stream from their spool files.
+asio::awaitable<AttemptLog> Scheduler::Impl::deliver_batch(RouteQueue* route,
+                                                           std::unique_ptr<smtp::Session>* session,
+                                                           std::vector<std::string> ids) {
+  struct Item {
+    std::string id;
+    Loaded loaded;
+    std::vector<std::size_t> pending;
+  };
+  std::vector<Item> items;
+  std::vector<smtp::Transaction> transactions;
+  for (std::string& id : ids) {
+    std::optional<Loaded> loaded = co_await load(&id);
+    if (!loaded || loaded->message.state.hold) continue;
+    Item& item = items.emplace_back(Item{std::move(id), std::move(*loaded), {}});
+    item.pending = pending_recipients(item.loaded.message.state);
+    if (item.pending.empty()) continue;
+    transactions.push_back(smtp::Transaction{
+        outgoing_envelope(item.loaded.message.envelope, item.pending),
+        smtp::MessageSource::from_reader(
+            std::make_unique<SpoolMessageReader>(std::move(item.loaded.content)))});
+  }
+  std::vector<core::Result<smtp::SendReport>> reports;
+  if (!transactions.empty()) reports = co_await (*session)->send_batch(std::move(transactions));
+  AttemptLog batch;
+  batch.session_usable = !(*session)->broken();
+  std::size_t next_report = 0;
+  for (Item& item : items) {
+    AttemptLog result;
+    if (!item.pending.empty()) {
+      core::Result<smtp::SendReport> sent =
+          next_report < reports.size()
+              ? std::move(reports[next_report])
+              : core::fail(core::ErrorClass::Temporary, "smtp.session_broken", "not sent");
+      ++next_report;
+      result = record_sent(sent, batch.session_usable, item.loaded.message.state, item.pending);
+      batch.throttled = batch.throttled || result.throttled;
+    }
+    co_await conclude(route, &item.id, &item.loaded, &item.pending, &result);
+  }
+  services.logger->debug("pipelined batch", {{"route", route->upstream.config->name},
+                                             {"messages", static_cast<std::int64_t>(next_report)},
+                                             {"session_usable", batch.session_usable}});
+  co_return batch;
 }
 
 // Talks to the upstream for the pending recipients and records the outcome in the state.
@@ -323,28 +435,11 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
     // renew in the background when the token has less than 10 minutes left.
     services.tokens->prefetch(upstream.account, std::chrono::minutes(10));
   }
-  const queue::SpooledEnvelope& envelope = loaded->message.envelope;
-  smtp::Envelope outgoing;
-  outgoing.from = envelope.from;
-  for (const std::size_t index : *pending)
-    outgoing.recipients.push_back(envelope.recipients[index]);
-  outgoing.needs_8bitmime = envelope.body != queue::Body::SevenBit;
-  outgoing.needs_smtputf8 = envelope.smtputf8;
   smtp::MessageSource source = smtp::MessageSource::from_reader(
       std::make_unique<SpoolMessageReader>(std::move(loaded->content)));
-  auto sent = co_await (*session)->send(std::move(outgoing), std::move(source));
-  result.session_usable = !(*session)->broken();
-  if (!sent) {
-    const bool permanent =
-        result.session_usable && sent.error().error_class() == core::ErrorClass::Permanent;
-    result.reply = sent.error().describe();
-    record_failure(state, *pending, result.reply, permanent);
-    co_return result;
-  }
-  record_report(state, *pending, *sent);
-  result.reply = reply_of(*sent);
-  result.upstream_id = sent->queue_id;
-  result.throttled = any_throttling(*sent);
+  auto sent = co_await (*session)->send(outgoing_envelope(loaded->message.envelope, *pending),
+                                        std::move(source));
+  result = record_sent(sent, !(*session)->broken(), state, *pending);
   co_return result;
 }
 

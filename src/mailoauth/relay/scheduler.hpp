@@ -19,7 +19,10 @@
 // rules of delivery_attempt, write the state durably (on the pool) BEFORE
 // acting on it, then remove the message (all sent), move it to failed/ (some
 // failed) or wait for its next attempt. One log line per attempt keyed by
-// the queue id. Nothing here blocks the event loop: the spool on the pool,
+// the queue id. With the route's pipeline_messages, a session already open
+// sends the ready messages the rate allows (up to 10) as one pipelined
+// smtp::Session::send_batch, each message still recorded and settled on its
+// own, in order. Nothing here blocks the event loop: the spool on the pool,
 // tokens from the TokenSource. Graph routes (transport = "graph") go through
 // GraphDelivery (graph_delivery.hpp): one sendMail per attempt on a pool of
 // its own, counted as a session against `connections`, a Retry-After

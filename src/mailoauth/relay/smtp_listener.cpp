@@ -82,6 +82,8 @@ struct SmtpServer::Impl : std::enable_shared_from_this<SmtpServer::Impl> {
   // Counted when accepted, before the session's coroutine first runs, so a
   // burst of connections cannot slip past the limits.
   std::map<std::string, std::size_t> per_client;
+  // Failed logins per client address across sessions (set in open()).
+  AuthFailureBudget auth_budget{0, std::chrono::seconds(0)};
   std::size_t active = 0;
   std::uint64_t next_session = 1;
   bool accepting = false;
@@ -303,10 +305,47 @@ asio::awaitable<bool> Session::start_tls() {
   co_return true;
 }
 
+// A password check counted against the client address's failure budget;
+// one cut short (the session cancelled meanwhile) counts as no failure.
+class BudgetedCheck {
+ public:
+  BudgetedCheck(AuthFailureBudget& budget, const IpAddress& address)
+      : budget_(budget), address_(address) {}
+  BudgetedCheck(const BudgetedCheck&) = delete;
+  BudgetedCheck& operator=(const BudgetedCheck&) = delete;
+  ~BudgetedCheck() {
+    if (!done_) budget_.finish(address_, false, AuthFailureBudget::Clock::now());
+  }
+  void finish(bool failed) {
+    done_ = true;
+    budget_.finish(address_, failed, AuthFailureBudget::Clock::now());
+  }
+
+ private:
+  AuthFailureBudget& budget_;
+  IpAddress address_;
+  bool done_ = false;
+};
+
 asio::awaitable<SessionStep> Session::verify_password(SessionStep step) {
   auto users = users_;
   std::string name = step.user;
   core::Secret password = std::move(*step.password);
+  // An address past its budget is not even checked (no guess, no Argon2id).
+  const IpAddress address = parse_ip_address(client_ip_).value_or(IpAddress{});
+  if (!server_->auth_budget.begin(address, AuthFailureBudget::Clock::now())) {
+    services_.logger->warn("AUTH refused: too many failed logins from this address",
+                           {{"client", stream_.peer()},
+                            {"user", name},
+                            {"failures_per_client",
+                             static_cast<std::int64_t>(config_.limits.auth_failures_per_client)},
+                            {"window_seconds", config_.limits.auth_failure_window.count()}});
+    SessionStep refused;
+    refused.replies.emplace_back(454, "4.7.0",
+                                 "Too many failed logins from your address; try again later");
+    co_return refused;
+  }
+  BudgetedCheck counted(server_->auth_budget, address);
   const bool valid =
       co_await on_pool(*services_.pool, [users = users.get(), &name, &password]() -> bool {
         const RelayUser* user = find_relay_user(*users, name);
@@ -317,6 +356,7 @@ asio::awaitable<SessionStep> Session::verify_password(SessionStep step) {
                         {{"client", stream_.peer()},
                          {"user", name},  // the logger escapes every field
                          {"tls", stream_.encrypted()}});
+  counted.finish(!valid);
   if (valid && !stream_.encrypted()) {
     log(core::LogLevel::Warn,
         "AUTH over clear text (allow_plaintext_auth): the password crossed the network "
@@ -506,6 +546,8 @@ core::Result<std::unique_ptr<SmtpServer>> SmtpServer::open(asio::any_io_executor
   impl->executor = executor;
   impl->services = std::move(services);
   impl->route_matches = impl->services.config->route_matches();
+  impl->auth_budget = AuthFailureBudget(impl->services.config->limits.auth_failures_per_client,
+                                        impl->services.config->limits.auth_failure_window);
   for (const ListenerConfig& config : impl->services.config->listeners) {
     auto entry = std::make_unique<ListenerEntry>();
     entry->config = &config;

@@ -10,6 +10,7 @@ work=$(mktemp -d /tmp/mailoauth-relay-test.XXXXXX)
 relay_pid=
 cleanup() {
   [ -n "$relay_pid" ] && kill -9 "$relay_pid" 2>/dev/null
+  [ -s "$work/helpers.pids" ] && kill $(cat "$work/helpers.pids") 2>/dev/null
   mountpoint -q "$work/tiny" 2>/dev/null && umount "$work/tiny"
   rm -rf "$work"
 }
@@ -68,4 +69,84 @@ queued_count() { find "$1/queue" -maxdepth 1 -type f ! -name '*.state' ! -name '
 # text: everything after the envelope's blank line, without the trailer.
 spooled_content() {
   python3 "$here/smtp_probe.py" content "$1"
+}
+
+# start_peer NAME ARG...: runs upstream_peers.py ARG... in the background
+# (output in $work/NAME.out, its PID in $work/helpers.pids, stopped by
+# cleanup); waits (5 s at most) until it listens and prints its port.
+start_peer() {
+  local name=$1
+  shift
+  python3 "$here/upstream_peers.py" "$@" >"$work/$name.out" 2>&1 &
+  echo $! >>"$work/helpers.pids"
+  for _ in $(seq 50); do
+    grep -q '^listening' "$work/$name.out" && break
+    sleep 0.1
+  done
+  sed -n 's/^listening \([0-9]*\)/\1/p' "$work/$name.out"
+}
+
+# --- for the tests against the stack (after sourcing stack.env) -----------------
+
+# use_stack_app_secret: the token store in $work/state, and the stack's
+# cc-alice client secret in $work/cc.secret (0600) for stack_app_account.
+use_stack_app_secret() {
+  export MAILOAUTH_STATE_DIR="$work/state"
+  printf '%s\n' "$CC_CLIENT_SECRET" >"$work/cc.secret"
+  chmod 600 "$work/cc.secret"
+}
+
+# relay_toml_head [LINE...]: the top of a relay.toml: the private spool, users
+# file and accounts config ($work/accounts.toml), no greeting pause, the LINEs
+# given, and the listener `lan` on a free port for 127.0.0.1.
+relay_toml_head() {
+  cat <<TOML
+hostname = "relay.test"
+spool_directory = "$work/spool"
+users_file = "$work/users"
+accounts = "$work/accounts.toml"
+greeting_pause_ms = 0
+TOML
+  [ $# -gt 0 ] && printf '%s\n' "$@"
+  printf '[listeners.lan]\nport = 0\nclients = ["127.0.0.1"]\n'
+}
+
+# relay_route NAME ACCOUNT PORT TLS [LINE...]: a route for senders @NAME.test
+# to $SMTP_HOST:PORT as ACCOUNT, then the LINEs given.
+relay_route() {
+  printf '[routes.%s]\nsenders = ["%s.test"]\naccount = "%s"\nserver = "%s"\nport = %s\ntls = "%s"\n' \
+    "$1" "$1" "$2" "$SMTP_HOST" "$3" "$4"
+  shift 4
+  [ $# -gt 0 ] && printf '%s\n' "$@"
+  return 0
+}
+
+# found SUBJECT: how many messages in alice's INBOX have SUBJECT (IMAPS).
+found() {
+  curl -s --max-time 5 --cacert "$CA_FILE" -u "$USER1:$USER1_PASSWORD" \
+    "imaps://$IMAP_HOST:$IMAPS_PORT/INBOX" -X "SEARCH SUBJECT \"$1\"" |
+    sed -n 's/^\* SEARCH *//p' | wc -w
+}
+# wait_found SUBJECT N SECONDS: until N messages with SUBJECT are in the INBOX.
+wait_found() {
+  for _ in $(seq $(($3 * 5))); do
+    [ "$(found "$1")" -ge "$2" ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# send_to_routes MARK RCPT ROUTE:COUNT...: in one plain SMTP session to the
+# relay's listener on $port, COUNT messages from erp@ROUTE.test to RCPT for
+# each ROUTE, with the subjects "MARK ROUTE 0", "MARK ROUTE 1", ...
+send_to_routes() {
+  python3 - "$port" "$@" <<'PY'
+import smtplib, sys
+port, mark, rcpt, plan = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
+with smtplib.SMTP("127.0.0.1", port, timeout=20) as s:
+    for route, count in (item.split(":") for item in plan):
+        for n in range(int(count)):
+            s.sendmail(f"erp@{route}.test", [rcpt],
+                       f"From: <erp@{route}.test>\r\nSubject: {mark} {route} {n}\r\n\r\nbody {n}\r\n")
+PY
 }

@@ -19,6 +19,9 @@ instead of hanging it.
   graceful PORT PID                   SIGTERM during a session: it finishes
   send-many PORT COUNT IDFILE         sends COUNT messages, appends each
                                       acknowledged Message-ID to IDFILE
+  auth-budget PORT USER PASSWORD      three sessions of three wrong passwords
+                                      (535, then 421 and close); the fourth
+                                      session's right password gets 454 4.7.0
 """
 import os
 import re
@@ -332,6 +335,39 @@ def auth_needs_tls(port):
     return 1 if failures else 0
 
 
+def auth_plain(raw, user, password):
+    import base64
+    token = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode())
+    return raw.command(b"AUTH PLAIN " + token + b"\r\n")
+
+
+def auth_budget(port, user, password):
+    raw = greeted(port)
+    code, text = auth_plain(raw, user, password)
+    expect("the right password logs in before any failure", code == 235, text)
+    raw.sock.close()
+    for session in range(1, 4):
+        raw = greeted(port)
+        for attempt in range(1, 4):
+            code, text = auth_plain(raw, user, "wrong-%d-%d" % (session, attempt))
+            expect("session %d guess %d: 535 5.7.8" % (session, attempt), code == 535, text)
+        try:
+            code, text = raw.reply()  # the 421 after the third failure
+        except EOFError as error:
+            code, text = 0, str(error)
+        expect("session %d closed after 3 failures with 421 4.7.0" % session,
+               code == 421 and "4.7.0" in text, text)
+        raw.sock.close()
+    raw = greeted(port)
+    code, text = auth_plain(raw, user, password)
+    expect("the 4th session's AUTH, even with the right password, gets 454 4.7.0",
+           code == 454 and text.startswith("454 4.7.0"), text)
+    code, text = raw.command(b"NOOP\r\n")
+    expect("... and the session goes on", code == 250, text)
+    raw.sock.close()
+    return 1 if failures else 0
+
+
 def main(argv):
     command = argv[1]
     if command == "content":
@@ -356,6 +392,8 @@ def main(argv):
         return graceful(argv[2], argv[3])
     if command == "send-many":
         return send_many(*argv[2:5])
+    if command == "auth-budget":
+        return auth_budget(*argv[2:5])
     print("unknown command", command)
     return 2
 

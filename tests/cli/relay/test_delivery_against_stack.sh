@@ -36,21 +36,9 @@ chmod 600 "$work/accounts.toml"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # start_counter LISTEN_PORT NAME: a counting forwarder to Dovecot submission; its port.
-start_counter() {
-  python3 "$here/upstream_peers.py" forward "$1" "$SMTP_HOST" "$SUBMISSION_PORT" "$work/$2.count" \
-    >"$work/$2.out" 2>&1 &
-  echo $! >>"$work/helpers.pids"
-  for _ in $(seq 50); do
-    grep -q '^listening' "$work/$2.out" && break
-    sleep 0.1
-  done
-  sed -n 's/^listening \([0-9]*\)/\1/p' "$work/$2.out"
-}
+start_counter() { start_peer "$2" forward "$1" "$SMTP_HOST" "$SUBMISSION_PORT" "$work/$2.count"; }
 counted_port=$(start_counter 0 counted)
-python3 "$here/upstream_peers.py" throttle "$work/throttle.count" >"$work/throttle.out" 2>&1 &
-echo $! >>"$work/helpers.pids"
-for _ in $(seq 50); do grep -q '^listening' "$work/throttle.out" && break; sleep 0.1; done
-throttle_port=$(sed -n 's/^listening \([0-9]*\)/\1/p' "$work/throttle.out")
+throttle_port=$(start_peer throttle throttle "$work/throttle.count")
 [ -n "$throttle_port" ] || { echo "the throttling peer did not start"; exit 1; }
 late_port=$(free_port)
 wrong_port=$(start_counter 0 wrong)
@@ -112,20 +100,7 @@ with smtplib.SMTP("127.0.0.1", port, timeout=20) as s:
         s.sendmail(sender, recipients, f"From: <{sender}>\r\nTo: <{recipients[0]}>\r\nSubject: {subject} {n}\r\nMessage-ID: <{subject}.{n}@relay.test>\r\n\r\nbody {n}\r\n")
 PY
 }
-# found SUBJECT: how many messages in alice's INBOX have SUBJECT (IMAPS).
-found() {
-  curl -s --max-time 5 --cacert "$CA_FILE" -u "$USER1:$USER1_PASSWORD" \
-    "imaps://$IMAP_HOST:$IMAPS_PORT/INBOX" -X "SEARCH SUBJECT \"$1\"" |
-    sed -n 's/^\* SEARCH *//p' | wc -w
-}
-# wait_found SUBJECT N SECONDS: until N messages with SUBJECT are in the INBOX.
-wait_found() {
-  for _ in $(seq $(($3 * 5))); do
-    [ "$(found "$1")" -ge "$2" ] && return 0
-    sleep 0.2
-  done
-  return 1
-}
+# found, wait_found, wait_log: relay_lib.sh.
 mark() { echo "relaydeliver$$x$RANDOM$RANDOM"; }
 count_of() { sed -n "s/.*$1 \([0-9]*\).*/\1/p" "$work/counted.count"; }
 

@@ -5,7 +5,14 @@ relay did to it, so a test does not have to trust the relay's own word.
   upstream_peers.py forward LISTEN_PORT TARGET_HOST TARGET_PORT STATE_FILE
     A TCP forwarder on 127.0.0.1:LISTEN_PORT (0: any free port) to the target,
     byte for byte (TLS passes through untouched); STATE_FILE holds
-    "now N max M total T": upstream sessions open now, at most at once, in all.
+    "now N max M total T pipelined P": upstream sessions open now, at most at
+    once, in all; and reads from the client in which a message's end
+    (CRLF.CRLF) and the next MAIL FROM came together, i.e. messages pipelined
+    in one write (RFC 2920 3.1; visible in plain text only).
+  upstream_peers.py tls-forward LISTEN_PORT TARGET_HOST TARGET_PORT STATE_FILE CERT KEY
+    The same, but TLS is ended here with CERT and KEY (a PEM chain and its
+    key) and plain bytes go on to the target: an HTTPS front for the stack's
+    plain-HTTP identity server, to test which CA a client trusts.
   upstream_peers.py throttle STATE_FILE
     A plain-text SMTP server on a free port offering AUTH XOAUTH2 (any token
     is taken) that answers every MAIL FROM of its first connection with
@@ -13,13 +20,17 @@ relay did to it, so a test does not have to trust the relay's own word.
     exceeded" and serves later connections; STATE_FILE holds
     "connections C throttled T accepted A", so the test sees whether the relay
     backed off (one refusal, then a new connection after the pause) or
-    hammered (a refusal per queued message).
+    hammered (a refusal per queued message). A recipient starting with "odd"
+    is refused with ODD_REPLY, which holds a tab, a backslash and a Latin-1
+    byte (how the relay stores and logs such text).
 
 Each prints "listening PORT" once it listens and rewrites STATE_FILE
 atomically on every change.
 """
 import asyncio
 import os
+import re
+import ssl
 import sys
 import time
 
@@ -64,9 +75,12 @@ class MailStarts:
 # --- forward ---------------------------------------------------------------------
 
 
-async def pipe(reader, writer):
+async def pipe(reader, writer, count_pipelined=False):
     try:
         while data := await reader.read(65536):
+            if count_pipelined and re.search(rb"\r\n\.\r\nMAIL FROM:", data, re.IGNORECASE):
+                counts["pipelined"] += 1
+                record(sys.argv[5])
             writer.write(data)
             await writer.drain()
     except (ConnectionError, OSError):
@@ -79,7 +93,7 @@ async def pipe(reader, writer):
 
 
 def forwarder(target_host, target_port, state_file):
-    counts.update(now=0, max=0, total=0)
+    counts.update(now=0, max=0, total=0, pipelined=0)
 
     async def handle(client_reader, client_writer):
         counts["now"] += 1
@@ -91,7 +105,8 @@ def forwarder(target_host, target_port, state_file):
         try:
             up_reader, up_writer = await asyncio.wait_for(
                 asyncio.open_connection(target_host, target_port), 10)
-            await asyncio.gather(pipe(client_reader, up_writer), pipe(up_reader, client_writer))
+            await asyncio.gather(pipe(client_reader, up_writer, True),
+                                 pipe(up_reader, client_writer))
         except (ConnectionError, OSError, asyncio.TimeoutError):
             client_writer.close()
         finally:
@@ -103,6 +118,7 @@ def forwarder(target_host, target_port, state_file):
 
 # --- throttle --------------------------------------------------------------------
 
+ODD_REPLY = b"550 5.1.1 <odd@example.test>\tunknown in C:\\mail \xff"
 EHLO = "250-throttling-peer\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250 AUTH XOAUTH2"
 
 
@@ -129,6 +145,8 @@ def throttler(state_file):
                     counts["throttled"] += 1
                     record(state_file)
                     say("432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded")
+                elif verb == "RCPT" and b"<odd" in line.lower():
+                    writer.write(ODD_REPLY + b"\r\n")
                 elif verb == "DATA":
                     say("354 Start mail input; end with <CRLF>.<CRLF>")
                     await writer.drain()
@@ -152,13 +170,17 @@ def throttler(state_file):
 
 
 async def main():
-    if sys.argv[1] == "forward":
+    tls = None
+    if sys.argv[1] in ("forward", "tls-forward"):
         port, state_file = int(sys.argv[2]), sys.argv[5]
         handle = forwarder(sys.argv[3], int(sys.argv[4]), state_file)
+        if sys.argv[1] == "tls-forward":
+            tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            tls.load_cert_chain(sys.argv[6], sys.argv[7])
     else:
         port, state_file = 0, sys.argv[2]
         handle = throttler(state_file)
-    server = await asyncio.start_server(handle, "127.0.0.1", port)
+    server = await asyncio.start_server(handle, "127.0.0.1", port, ssl=tls)
     record(state_file)
     print("listening", server.sockets[0].getsockname()[1], flush=True)
     async with server:

@@ -82,6 +82,21 @@ TEST(SpoolRecordTest, StateRoundTripAndDamage) {
   EXPECT_FALSE(parse_state("mailoauth-state 1\nrcpt 0 sent 1\nrcpt 0 sent 1\nend\n", 1));
   EXPECT_FALSE(parse_state("mailoauth-state 1\nrcpt 0 lost 1\nend\n", 1));
   EXPECT_FALSE(parse_state("mailoauth-state 1\nend\nhold 1\n", 1));
+  // Any bytes in a reply: the record encodes them, no line is added or lost.
+  DeliveryState hostile = DeliveryState::fresh(1);
+  hostile.recipients[0] = {RecipientStatus::Failed, 1,
+                           std::string("550 a\r\nrcpt 0 sent 1\nend\n\0\t\\ %41 \xff", 34)};
+  auto hostile_parsed = parse_state(encode_state(hostile), 1);
+  ASSERT_TRUE(hostile_parsed) << hostile_parsed.error().describe();
+  EXPECT_EQ(hostile_parsed->recipients[0].last_reply, hostile.recipients[0].last_reply);
+  EXPECT_EQ(hostile_parsed->recipients[0].status, RecipientStatus::Failed);
+  // A reply longer than a record line could hold encoded is cut, not left to
+  // make the whole state unreadable.
+  hostile.recipients[0].last_reply = std::string(20000, '\xff');
+  auto long_parsed = parse_state(encode_state(hostile), 1);
+  ASSERT_TRUE(long_parsed) << long_parsed.error().describe();
+  EXPECT_EQ(long_parsed->recipients[0].last_reply, std::string(kMaxStoredReply, '\xff'));
+
   auto missing = parse_state("mailoauth-state 1\nend\n", 2);
   ASSERT_TRUE(missing) << "recipients not named are pending";
   EXPECT_EQ(missing->recipients[1].status, RecipientStatus::Pending);

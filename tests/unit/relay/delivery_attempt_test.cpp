@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include "mailoauth/core/log.hpp"
+#include "mailoauth/queue/spool_record.hpp"
+
 namespace mailoauth::relay {
 namespace {
 
@@ -99,7 +102,41 @@ TEST(RecordFailure, ATokenOrConnectionFaultDefersNeverFails) {
   record_failure(state, {1}, "configuration (account): invalid_client\r\nforged", false);
   EXPECT_EQ(state.recipients[0].status, RecipientStatus::Sent);
   EXPECT_EQ(state.recipients[1].status, RecipientStatus::Deferred);
-  EXPECT_EQ(state.recipients[1].last_reply.find('\n'), std::string::npos);
+  // Kept as it was: the spool record encodes it, the logger escapes it.
+  EXPECT_EQ(state.recipients[1].last_reply, "configuration (account): invalid_client\r\nforged");
+}
+
+TEST(KeptReply, IsTheTextAsItWasCutAtACharacterBoundary) {
+  EXPECT_EQ(kept_reply("550 5.1.1 C:\\x01 \t"), "550 5.1.1 C:\\x01 \t");
+  const std::string long_ascii(5000, 'a');
+  EXPECT_EQ(kept_reply(long_ascii).size(), kMaxKeptReply);
+  // "é" (2 bytes) straddling the limit is dropped whole, not cut in two.
+  const std::string straddling = std::string(kMaxKeptReply - 1, 'a') + "\xc3\xa9" + "tail";
+  EXPECT_EQ(kept_reply(straddling), std::string(kMaxKeptReply - 1, 'a'));
+}
+
+// The defect: the reply was escaped when stored and escaped again by the
+// logger, so a tab showed as \\t and a backslash as \\\\. Now it is stored raw,
+// survives the spool record byte for byte, and the log escapes it once.
+TEST(DecidingReply, IsStoredRawRoundTripsThroughTheSpoolAndIsLoggedEscapedOnce) {
+  const std::string text = "5.1.1 <x@example.test>\tunknown in C:\\mail \xff";
+  auto state = queue::DeliveryState::fresh(1);
+  const smtp::SendReport refused = report({reply(550, text)}, std::nullopt);
+  record_report(state, {0}, refused);
+  EXPECT_EQ(deciding_reply(refused), "550 " + text);
+  EXPECT_EQ(state.recipients[0].last_reply, "550 " + text);
+
+  auto parsed = queue::parse_state(queue::encode_state(state), 1);
+  ASSERT_TRUE(parsed) << parsed.error().describe();
+  EXPECT_EQ(parsed->recipients[0].last_reply, "550 " + text);
+
+  core::MemorySink sink;
+  core::Logger logger(core::LogLevel::Info, core::LogFormat::Logfmt, &sink);
+  logger.info("delivery", {{"reply", parsed->recipients[0].last_reply}});
+  const std::string line = sink.text();
+  EXPECT_NE(line.find(R"(reply="550 5.1.1 <x@example.test>\tunknown in C:\\mail \xff")"),
+            std::string::npos)
+      << line;
 }
 
 TEST(FinishAttempt, SchedulesTheNextTryAndFailsWhatOutlivedTheQueue) {

@@ -81,6 +81,7 @@ tls = "starttls"
 mechanism = "XOAUTH2"
 connections = 2
 messages_per_minute = 10
+pipeline_messages = true
 )");
   ASSERT_TRUE(config.has_value()) << config.error().describe();
   EXPECT_EQ(config->hostname, "relay.example.net");
@@ -100,12 +101,14 @@ messages_per_minute = 10
   EXPECT_EQ(config->routes[0].transport, delivery::Transport::Graph);
   EXPECT_EQ(config->routes[0].connections, 3u) << "Exchange's 3 connections per mailbox";
   EXPECT_EQ(config->routes[0].messages_per_minute, 30u);
+  EXPECT_FALSE(config->routes[0].pipeline_messages) << "off by default (Dovecot aborts on it)";
   const RouteConfig& scanner = config->routes[1];
   EXPECT_EQ(scanner.server, "smtp.office365.com");
   EXPECT_EQ(scanner.port, 587);
   EXPECT_EQ(scanner.tls, delivery::TlsMode::StartTls);
   EXPECT_EQ(scanner.connections, 2u);
   EXPECT_EQ(scanner.messages_per_minute, 10u);
+  EXPECT_TRUE(scanner.pipeline_messages);
   EXPECT_EQ(scanner.match.users, std::vector<std::string>{"scanner"});
 }
 
