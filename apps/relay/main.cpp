@@ -472,7 +472,9 @@ int main(int argc, char** argv) {
   relay_command
       ->add_subcommand("run",
                        "accept mail and deliver it upstream, in the foreground (for systemd); "
-                       "SIGTERM stops accepting and lets sessions and deliveries finish")
+                       "SIGTERM stops accepting and lets sessions and deliveries finish; SIGHUP "
+                       "reloads users, certificates, routes and accounts (listeners need a "
+                       "restart)")
       ->callback([&] { action = [&] { return run(global, options); }; });
   relay_command->add_subcommand("check-config", "load the config and say what it would do")
       ->callback([&] { action = [&] { return check_config(options); }; });
