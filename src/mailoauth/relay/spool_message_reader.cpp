@@ -8,7 +8,9 @@
 #include <optional>
 #include <utility>
 
+#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -31,10 +33,12 @@ struct ReadAheadReader::State : std::enable_shared_from_this<State> {
   void start(std::size_t max) {
     in_flight = true;
     pending_max = max;
-    // The work holds the state: this reader may be dropped before it ends.
-    asio::post(*pool, [self = shared_from_this(), max]() {
+    // The work holds the state (this reader may be dropped before it ends)
+    // and keeps the loop running until its completion is back.
+    auto loop_working = asio::prefer(loop, asio::execution::outstanding_work.tracked);
+    asio::post(*pool, [self = shared_from_this(), max, loop_working]() {
       core::Result<std::string_view> read = self->inner->read(max);
-      asio::post(self->loop,
+      asio::post(loop_working,
                  [self, read = std::move(read)]() mutable { self->finished(std::move(read)); });
     });
   }
