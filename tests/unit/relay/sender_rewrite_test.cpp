@@ -11,6 +11,8 @@
 
 #include "mailoauth/relay/sender_rewriting_reader.hpp"
 
+#include "piece_reader.hpp"
+
 namespace mailoauth::relay {
 namespace {
 
@@ -154,28 +156,6 @@ TEST(SenderRewriteTest, HeaderSectionEnd) {
   EXPECT_EQ(header_section_end("A: b\r\n"), std::nullopt);
   EXPECT_EQ(header_section_end("\r\nbody"), 2u);
 }
-
-// A reader over a string that hands out at most `piece` bytes per read.
-class PieceReader final : public smtp::MessageReader {
- public:
-  PieceReader(std::string text, std::size_t piece) : text_(std::move(text)), piece_(piece) {}
-  core::Result<std::string_view> read(std::size_t max) override {
-    const std::size_t count = std::min({max, piece_, text_.size() - position_});
-    const std::string_view out(text_.data() + position_, count);
-    position_ += count;
-    return out;
-  }
-  core::Result<void> rewind() override {
-    position_ = 0;
-    return {};
-  }
-  std::uint64_t stored_size() const override { return text_.size(); }
-
- private:
-  std::string text_;
-  std::size_t piece_;
-  std::size_t position_ = 0;
-};
 
 std::string read_all(smtp::MessageReader& reader, std::size_t max) {
   std::string out;

@@ -23,48 +23,35 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "piece_reader.hpp"
+
 namespace mailoauth::relay {
 namespace {
 
 namespace asio = boost::asio;
 
-// Hands out `text` in pieces and notes the thread of every read. With
-// `loop` set, the first read asks the loop to open a gate and waits for it
-// (10 s at most): on the loop's own thread it would never open.
-class WatchedReader final : public smtp::MessageReader {
- public:
-  explicit WatchedReader(std::string text) : text_(std::move(text)) {}
-  core::Result<std::string_view> read(std::size_t max) override {
-    threads.push_back(std::this_thread::get_id());
-    if (loop != nullptr && !gated_) {
-      gated_ = true;
-      auto gate = std::make_shared<std::promise<void>>();
-      auto opened = gate->get_future();
-      asio::post(*loop, [gate]() { gate->set_value(); });
-      if (opened.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-        return core::fail(core::ErrorClass::Temporary, "test.gate",
-                          "the event loop did not run while the read waited");
-      }
+// A reader that notes the thread of every read. With `loop`, its first read
+// asks the loop to open a gate and waits for it (10 s at most): on the
+// loop's own thread the gate would never open.
+std::unique_ptr<PieceReader> watched_reader(std::string text, std::vector<std::thread::id>* threads,
+                                            asio::io_context* loop) {
+  auto reader = std::make_unique<PieceReader>(std::move(text));
+  auto gated = std::make_shared<bool>(false);
+  reader->before_read = [threads, loop, gated]() -> core::Result<void> {
+    threads->push_back(std::this_thread::get_id());
+    if (loop == nullptr || *gated) return {};
+    *gated = true;
+    auto gate = std::make_shared<std::promise<void>>();
+    auto opened = gate->get_future();
+    asio::post(*loop, [gate]() { gate->set_value(); });
+    if (opened.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+      return core::fail(core::ErrorClass::Temporary, "test.gate",
+                        "the event loop did not run while the read waited");
     }
-    const std::size_t count = std::min(max, text_.size() - position_);
-    const std::string_view out(text_.data() + position_, count);
-    position_ += count;
-    return out;
-  }
-  core::Result<void> rewind() override {
-    position_ = 0;
     return {};
-  }
-  std::uint64_t stored_size() const override { return text_.size(); }
-
-  std::vector<std::thread::id> threads;
-  asio::io_context* loop = nullptr;
-
- private:
-  bool gated_ = false;
-  std::string text_;
-  std::size_t position_ = 0;
-};
+  };
+  return reader;
+}
 
 // Reads `source` to its end the way the SMTP client does: prepare, await, read.
 asio::awaitable<std::string> read_like_the_client(smtp::MessageSource* source) {
@@ -88,9 +75,8 @@ asio::awaitable<std::string> read_like_the_client(smtp::MessageSource* source) {
 TEST(ReadAheadReaderTest, TheReaderBelowRunsOnThePoolWhileTheLoopGoesOn) {
   asio::io_context io;
   asio::thread_pool pool(1);
-  auto inner = std::make_unique<WatchedReader>(std::string(200 * 1024, 'x'));
-  WatchedReader* watched = inner.get();
-  watched->loop = &io;
+  std::vector<std::thread::id> threads;
+  auto inner = watched_reader(std::string(200 * 1024, 'x'), &threads, &io);
   smtp::MessageSource source = smtp::MessageSource::from_reader(
       std::make_unique<ReadAheadReader>(std::move(inner), pool, io.get_executor()));
   ASSERT_TRUE(source.reads_ahead());
@@ -100,8 +86,8 @@ TEST(ReadAheadReaderTest, TheReaderBelowRunsOnThePoolWhileTheLoopGoesOn) {
   pool.join();
   ASSERT_EQ(result.wait_for(std::chrono::seconds(0)), std::future_status::ready);
   EXPECT_EQ(result.get().size(), 200u * 1024) << "every byte, once (a failed read ends early)";
-  ASSERT_FALSE(watched->threads.empty());
-  for (const std::thread::id thread : watched->threads) {
+  ASSERT_FALSE(threads.empty());
+  for (const std::thread::id thread : threads) {
     EXPECT_NE(thread, loop) << "a read ran on the event loop";
   }
 }
@@ -109,7 +95,7 @@ TEST(ReadAheadReaderTest, TheReaderBelowRunsOnThePoolWhileTheLoopGoesOn) {
 TEST(ReadAheadReaderTest, ARewindWhileAReadIsInFlightStartsOver) {
   asio::io_context io;
   asio::thread_pool pool(1);
-  auto inner = std::make_unique<WatchedReader>("0123456789");
+  auto inner = std::make_unique<PieceReader>("0123456789");
   ReadAheadReader reader(std::move(inner), pool, io.get_executor());
   bool woke = false;
   reader.prepare(4, [&woke]() { woke = true; });
