@@ -98,6 +98,30 @@ std::string display_name_of(std::string_view value) {
   return clean_value(value.substr(0, angle));
 }
 
+// A display name as written may hold an address ("a@x.com <a@x.com>", old
+// clients do that), which is not a phrase: such a name is quoted whole.
+std::string as_phrase(const std::string& name) {
+  bool quoted = false;
+  bool needs_quotes = false;
+  for (std::size_t i = 0; i < name.size() && !needs_quotes; ++i) {
+    const char c = name[i];
+    if (c == '\\') {
+      ++i;
+    } else if (c == '"') {
+      quoted = !quoted;
+    } else if (!quoted && std::string_view("@[]>").find(c) != std::string_view::npos) {
+      needs_quotes = true;
+    }
+  }
+  if (!needs_quotes) return name;
+  std::string phrase = "\"";
+  for (const char c : name) {
+    if (c == '"' || c == '\\') phrase += '\\';
+    phrase += c;
+  }
+  return phrase + "\"";
+}
+
 bool names_only(std::string_view value, std::string_view address) {
   const std::vector<std::string> found = mime::addresses_in(value);
   return found.size() == 1 && core::iequals(found.front(), address);
@@ -168,7 +192,8 @@ core::Result<RewrittenHeader> rewrite_header(std::string_view header, const Head
     return result;
   }
   const std::string original = froms.empty() ? std::string() : clean_value(froms.front()->value);
-  const std::string name = froms.empty() ? std::string() : display_name_of(froms.front()->value);
+  const std::string name =
+      froms.empty() ? std::string() : as_phrase(display_name_of(froms.front()->value));
   std::string fields =
       folded_field("From", name.empty() ? rewrite.from : fmt::format("{} <{}>", name, rewrite.from),
                    block->line_end);

@@ -74,6 +74,14 @@ TEST(SenderRewriteTest, ListsGroupsAndBareAddressesGetNoDisplayName) {
   }
 }
 
+TEST(SenderRewriteTest, ADisplayNameThatIsAnAddressIsQuoted) {
+  EXPECT_EQ(rewritten("From: scanner@contoso.com <scanner@contoso.com>\r\n\r\n", to_mailbox()),
+            "From: \"scanner@contoso.com\" <relay@contoso.com>\r\n\r\n");
+  EXPECT_EQ(rewritten("From: \"a@b\" <scanner@contoso.com>\r\n\r\n", to_mailbox()),
+            "From: \"a@b\" <relay@contoso.com>\r\n\r\n")
+      << "already quoted";
+}
+
 TEST(SenderRewriteTest, LeavesAMessageAlreadyFromTheMailbox) {
   const std::string header = "From: Relay <RELAY@contoso.com>\r\nSender: x@y.com\r\n\r\n";
   auto result = rewrite_header(header, to_mailbox(true));
