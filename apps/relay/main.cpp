@@ -333,6 +333,22 @@ int run(const app::GlobalOptions& global, const Options& options) {
 
 // --- check-config and users --------------------------------------------------
 
+// "; rewrites From (to the account mailbox), MAIL FROM (to a@b); Reply-To keeps the original".
+std::string rewrite_summary(const relay::SenderRewriteConfig& rewrite) {
+  const auto target = [](const relay::RewriteTarget& to) {
+    return to.address.empty() ? std::string("the account mailbox") : to.address;
+  };
+  std::string parts;
+  if (rewrite.header_from.enabled) parts += "From (to " + target(rewrite.header_from) + ")";
+  if (rewrite.envelope_from.enabled) {
+    parts += (parts.empty() ? "" : ", ") + std::string("MAIL FROM (to ") +
+             target(rewrite.envelope_from) + ")";
+  }
+  if (parts.empty()) return {};
+  return "; rewrites " + parts +
+         (rewrite.keep_original_in_reply_to ? "; Reply-To keeps the original" : "");
+}
+
 int check_config(const Options& options) {
   auto config = load(options);
   if (!config) return report(config.error());
@@ -357,8 +373,8 @@ int check_config(const Options& options) {
                relay::to_string(listener.auth), clients.empty() ? "none" : clients);
   }
   for (const relay::RouteConfig& route : config->routes) {
-    fmt::print("route {}: account {} via {}\n", route.name, route.account,
-               delivery::to_string(route.transport));
+    fmt::print("route {}: account {} via {}{}\n", route.name, route.account,
+               delivery::to_string(route.transport), rewrite_summary(route.rewrite));
   }
   bool missing = false;
   auto users = read_users(config->users_file, &missing);

@@ -45,6 +45,10 @@ keep_original_in_reply_to = true
 senders = ["kept.test"]
 $upstream
 TOML
+output=$("$relay_bin" relay --config "$work/relay.toml" check-config 2>&1)
+check "check-config says what the route rewrites" matches "$output" \
+  'route rewritten: account app via smtp; rewrites From \(to the account mailbox\), MAIL FROM \(to the account mailbox\); Reply-To keeps the original'
+check "... and nothing for a route without rewrite keys" matches "$output" 'route kept: account app via smtp'$'\n'
 start_relay "$work/relay.toml" "$work/relay.log" || exit 1
 port=$(port_of "$work/relay.log" lan)
 
