@@ -170,6 +170,67 @@ Result<std::unique_ptr<oauth2::TokenSource>> start_tokens(const app::GlobalOptio
   return oauth2::TokenSource::start(std::move(factory), options);
 }
 
+bool names_an_account(const relay::RelayConfig& config, const oauth2::AccountsConfig& accounts) {
+  return std::ranges::any_of(config.routes, [&](const relay::RouteConfig& route) {
+    return static_cast<bool>(accounts.find(route.account));
+  });
+}
+
+// SIGHUP, routes and accounts: the config file and the accounts it names are
+// loaded and checked again as at start (never an open relay, no ties); on any
+// failure the running ones stay and the log says why. New MAIL FROM checks
+// and new delivery attempts use them; deliveries in flight finish with what
+// they had. What a reload cannot apply (listeners, limits, paths) is logged
+// as ignored: it needs a restart.
+void reload_routes(const app::GlobalOptions& global, const Options& options,
+                   const relay::RelayConfig& running, relay::SmtpServer& server,
+                   relay::Scheduler& scheduler, std::unique_ptr<oauth2::TokenSource>& tokens,
+                   core::Logger& logger) {
+  auto loaded = load(options);
+  if (!loaded) {
+    logger.error("SIGHUP: the config could not be loaded; the running routes and accounts stay",
+                 {{"error", loaded.error().describe()}});
+    return;
+  }
+  std::string ignored;
+  for (const std::string& name : relay::changes_needing_restart(running, *loaded)) {
+    ignored += (ignored.empty() ? "" : ",") + name;
+  }
+  if (!ignored.empty()) {
+    logger.warn("SIGHUP: these changes need a restart and were ignored", {{"changed", ignored}});
+  }
+  auto merged = relay::with_reloaded_routes(running, *loaded);
+  if (!merged) {
+    logger.error(
+        "SIGHUP: the new routes do not fit the running listeners; the running routes "
+        "and accounts stay",
+        {{"error", merged.error().describe()}});
+    return;
+  }
+  auto accounts = load_accounts(global, *merged);
+  if (!accounts) {
+    logger.error("SIGHUP: the accounts could not be loaded; the running routes and accounts stay",
+                 {{"error", accounts.error().describe()}});
+    return;
+  }
+  if (!tokens && names_an_account(*merged, **accounts)) {
+    auto started = start_tokens(global, &logger);
+    if (!started) {
+      logger.error(
+          "SIGHUP: the token source could not start; the running routes and accounts "
+          "stay",
+          {{"error", started.error().describe()}});
+      return;
+    }
+    tokens = std::move(*started);
+  }
+  auto config = std::make_shared<const relay::RelayConfig>(std::move(*merged));
+  scheduler.reload(config, *accounts, tokens.get());
+  server.set_routes(config);
+  logger.info("SIGHUP: routes and accounts reloaded",
+              {{"routes", config->routes.size()}, {"accounts", (*accounts)->accounts.size()}});
+}
+
 int run(const app::GlobalOptions& global, const Options& options) {
   auto config = load(options);
   if (!config) return report(config.error());
@@ -193,11 +254,8 @@ int run(const app::GlobalOptions& global, const Options& options) {
   if (!accounts) return report(accounts.error());
   // The token source (worker threads, the token store) only when some route
   // names an account that exists; the others' mail is deferred and logged.
-  const bool any_account = std::ranges::any_of(config->routes, [&](const relay::RouteConfig& r) {
-    return static_cast<bool>((*accounts)->find(r.account));
-  });
   Result<std::unique_ptr<oauth2::TokenSource>> tokens = std::unique_ptr<oauth2::TokenSource>{};
-  if (any_account) tokens = start_tokens(global, &logger);
+  if (names_an_account(*config, **accounts)) tokens = start_tokens(global, &logger);
   if (!tokens) return report(tokens.error());
   asio::io_context io(1);
   asio::thread_pool pool(2);
@@ -226,7 +284,8 @@ int run(const app::GlobalOptions& global, const Options& options) {
   (*server)->start();
   scheduler.start(recovered->messages);
   // SIGHUP: the users file and the listeners' certificates are read again
-  // (new sessions get them; open ones go on). Listeners and routes need a restart.
+  // (new sessions get them; open ones go on), and the routes and accounts
+  // (reload_routes). Listeners need a restart.
   asio::signal_set hangup(io, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_hangup;
   on_hangup = [&](const boost::system::error_code& error, int) {
@@ -244,6 +303,7 @@ int run(const app::GlobalOptions& global, const Options& options) {
       logger.error("SIGHUP: a certificate could not be reloaded; the old one stays",
                    {{"error", failed.describe()}});
     }
+    reload_routes(global, options, *config, **server, scheduler, *tokens, logger);
     hangup.async_wait(on_hangup);
   };
   hangup.async_wait(on_hangup);
@@ -267,6 +327,22 @@ int run(const app::GlobalOptions& global, const Options& options) {
 }
 
 // --- check-config and users --------------------------------------------------
+
+// "; rewrites From (to the account mailbox), MAIL FROM (to a@b); Reply-To keeps the original".
+std::string rewrite_summary(const relay::SenderRewriteConfig& rewrite) {
+  const auto target = [](const relay::RewriteTarget& to) {
+    return to.address.empty() ? std::string("the account mailbox") : to.address;
+  };
+  std::string parts;
+  if (rewrite.header_from.enabled) parts += "From (to " + target(rewrite.header_from) + ")";
+  if (rewrite.envelope_from.enabled) {
+    parts += (parts.empty() ? "" : ", ") + std::string("MAIL FROM (to ") +
+             target(rewrite.envelope_from) + ")";
+  }
+  if (parts.empty()) return {};
+  return "; rewrites " + parts +
+         (rewrite.keep_original_in_reply_to ? "; Reply-To keeps the original" : "");
+}
 
 int check_config(const app::GlobalOptions& global, const Options& options) {
   auto config = load(options);
@@ -293,8 +369,8 @@ int check_config(const app::GlobalOptions& global, const Options& options) {
   }
   std::optional<Result<std::shared_ptr<const oauth2::AccountsConfig>>> accounts;
   for (const relay::RouteConfig& route : config->routes) {
-    fmt::print("route {}: account {} via {}", route.name, route.account,
-               delivery::to_string(route.transport));
+    fmt::print("route {}: account {} via {}{}", route.name, route.account,
+               delivery::to_string(route.transport), rewrite_summary(route.rewrite));
     if (route.transport == delivery::Transport::Graph) {  // what it will do, from the account
       if (!accounts) accounts = load_accounts(global, *config);
       fmt::print(": {}", *accounts ? relay::describe_graph_route(
@@ -415,7 +491,9 @@ int main(int argc, char** argv) {
   relay_command
       ->add_subcommand("run",
                        "accept mail and deliver it upstream, in the foreground (for systemd); "
-                       "SIGTERM stops accepting and lets sessions and deliveries finish")
+                       "SIGTERM stops accepting and lets sessions and deliveries finish; SIGHUP "
+                       "reloads users, certificates, routes and accounts (listeners need a "
+                       "restart)")
       ->callback([&] { action = [&] { return run(global, options); }; });
   relay_command->add_subcommand("check-config", "load the config and say what it would do")
       ->callback([&] { action = [&] { return check_config(global, options); }; });

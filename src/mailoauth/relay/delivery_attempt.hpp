@@ -9,7 +9,7 @@
 // I/O — opening and authenticating an smtp::Session with a token from the
 // relay's oauth2::TokenSource (a refused token renewed once,
 // oauth2::renew_once_async) and streaming the content from the spool through
-// SpoolMessageReader — is the coroutine half, so the scheduler decides when
+// relay/spool_message_reader — is the coroutine half, so the scheduler decides when
 // and the rules decide what, and neither needs the other to be tested.
 //
 // A token that cannot be had, or a login refused twice, is a configuration
@@ -39,22 +39,6 @@
 #include "mailoauth/smtp/message_source.hpp"
 
 namespace mailoauth::relay {
-
-// A spooled message's content as the SMTP client reads it: a 64 KiB read at a
-// time from the spool file (local disk), so a 35 MB message costs a buffer.
-class SpoolMessageReader final : public smtp::MessageReader {
- public:
-  explicit SpoolMessageReader(queue::ContentReader reader) : reader_(std::move(reader)) {}
-  core::Result<std::string_view> read(std::size_t max) override { return reader_.read(max); }
-  core::Result<void> rewind() override {
-    reader_.rewind();
-    return {};
-  }
-  std::uint64_t stored_size() const override { return reader_.size(); }
-
- private:
-  queue::ContentReader reader_;
-};
 
 // A route resolved against the accounts config at start: where and as whom.
 // `fault` set: every attempt on this route is deferred with it (an account

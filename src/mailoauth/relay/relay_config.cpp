@@ -223,10 +223,69 @@ core::Result<ListenerConfig> read_listener(const std::string& name, const Config
   return listener;
 }
 
-constexpr std::array<std::string_view, 14> kRouteKeys{
-    "senders",     "users",  "listeners", "account",     "transport",           "server",
-    "port",        "tls",    "mechanism", "connections", "messages_per_minute", "pipeline_messages",
-    "description", "comment"};
+constexpr std::array<std::string_view, 17> kRouteKeys{"senders",
+                                                      "users",
+                                                      "listeners",
+                                                      "account",
+                                                      "transport",
+                                                      "server",
+                                                      "port",
+                                                      "tls",
+                                                      "mechanism",
+                                                      "connections",
+                                                      "messages_per_minute",
+                                                      "pipeline_messages",
+                                                      "rewrite_envelope_from",
+                                                      "rewrite_from",
+                                                      "keep_original_in_reply_to",
+                                                      "description",
+                                                      "comment"};
+
+// rewrite_envelope_from / rewrite_from: true (the account's mailbox), false,
+// or the address to write.
+core::Result<RewriteTarget> read_rewrite_target(const ConfigSection& section,
+                                                std::string_view key) {
+  RewriteTarget target;
+  if (auto flag = section.optional_bool(key)) {
+    target.enabled = flag->value_or(false);
+    return target;
+  }
+  auto address = section.optional_string(key);
+  if (!address) {
+    return core::fail(config_error(section.location(key),
+                                   fmt::format("{} is true, false or an address", key),
+                                   "write true (the route's account mailbox) or an address "
+                                   "such as \"mailbox@contoso.com\""));
+  }
+  if (!is_rewrite_address(**address)) {
+    return core::fail(config_error(section.location(key),
+                                   fmt::format("\"{}\" is not an address the relay can write",
+                                               core::escape_control_characters(**address)),
+                                   "write a plain address such as \"mailbox@contoso.com\""));
+  }
+  target.enabled = true;
+  target.address = std::move(**address);
+  return target;
+}
+
+core::Result<SenderRewriteConfig> read_route_rewrite(const ConfigSection& section) {
+  SenderRewriteConfig rewrite;
+  auto envelope = read_rewrite_target(section, "rewrite_envelope_from");
+  if (!envelope) return core::fail(envelope.error());
+  rewrite.envelope_from = std::move(*envelope);
+  auto header = read_rewrite_target(section, "rewrite_from");
+  if (!header) return core::fail(header.error());
+  rewrite.header_from = std::move(*header);
+  auto keep = section.optional_bool("keep_original_in_reply_to");
+  if (!keep) return core::fail(keep.error());
+  rewrite.keep_original_in_reply_to = keep->value_or(false);
+  if (rewrite.keep_original_in_reply_to && !rewrite.header_from.enabled) {
+    return core::fail(config_error(section.location("keep_original_in_reply_to"),
+                                   "keep_original_in_reply_to does nothing without rewrite_from",
+                                   "set rewrite_from = true, or remove the key"));
+  }
+  return rewrite;
+}
 
 core::Result<void> read_route_transport(const ConfigSection& section, RouteConfig& route) {
   if (auto transport = section.optional_string("transport"); !transport) {
@@ -270,6 +329,17 @@ core::Result<RouteConfig> read_route(const std::string& name, const ConfigSectio
   if (!account) return core::fail(account.error());
   route.account = *account;
   if (auto r = read_route_transport(section, route); !r) return core::fail(r.error());
+  auto rewrite = read_route_rewrite(section);
+  if (!rewrite) return core::fail(rewrite.error());
+  route.rewrite = std::move(*rewrite);
+  if (route.transport == delivery::Transport::Graph &&
+      (route.rewrite.header_from.enabled || route.rewrite.envelope_from.enabled)) {
+    return core::fail(config_error(
+        section.location(route.rewrite.header_from.enabled ? "rewrite_from" : "rewrite_envelope_from"),
+        fmt::format("route \"{}\" rewrites the sender, which Graph routes do not do yet", name),
+        "remove the rewrite keys (Graph sends as the account's mailbox; a From: it may not "
+        "send as is refused with ErrorSendAsDenied), or use transport = \"smtp\""));
+  }
   if (route.match.senders.empty() && route.match.users.empty() && route.match.listeners.empty()) {
     return core::fail(config_error(section.location(),
                                    fmt::format("route \"{}\" matches nothing", name),
@@ -278,14 +348,14 @@ core::Result<RouteConfig> read_route(const std::string& name, const ConfigSectio
   return route;
 }
 
-core::Result<void> check_route_references(const RelayConfig& config, const ConfigSection& root) {
+core::Result<void> check_route_references(const RelayConfig& config, std::string_view where) {
   for (const RouteConfig& route : config.routes) {
     for (const std::string& listener : route.match.listeners) {
       const bool known = std::any_of(config.listeners.begin(), config.listeners.end(),
                                      [&](const ListenerConfig& l) { return l.name == listener; });
       if (!known) {
         return core::fail(
-            config_error(root.location(),
+            config_error(std::string(where),
                          fmt::format("route \"{}\" names listener \"{}\", which is not defined",
                                      route.name, core::escape_control_characters(listener)),
                          "define [listeners." + listener + "] or fix the name"));
@@ -384,7 +454,7 @@ core::Result<RelayConfig> parse_relay_config(std::string_view text, std::string 
     return core::fail(config_error(source_name, "no [listeners.NAME] table: nothing to listen on",
                                    "add one, e.g. [listeners.local] address = \"127.0.0.1\""));
   }
-  if (auto references = check_route_references(config, root); !references) {
+  if (auto references = check_route_references(config, root.location()); !references) {
     return core::fail(references.error());
   }
   if (auto routes = check_routes(config.route_matches(), config.route_names()); !routes) {
@@ -410,6 +480,57 @@ core::Result<RelayConfig> load_relay_config(const std::filesystem::path& path) {
                       fmt::format("{} is larger than 4 MiB", path.string()));
   }
   return parse_relay_config(text, path.string());
+}
+
+namespace {
+
+bool same_listener(const ListenerConfig& a, const ListenerConfig& b) {
+  const auto texts = [](const ListenerConfig& listener) {
+    std::vector<std::string> out;
+    for (const ClientNetwork& network : listener.clients) out.push_back(network.text);
+    return out;
+  };
+  return a.name == b.name && a.address == b.address && a.port == b.port && a.tls == b.tls &&
+         a.certificate == b.certificate && a.key == b.key && a.min_tls == b.min_tls &&
+         a.auth == b.auth && a.allow_plaintext_auth == b.allow_plaintext_auth &&
+         texts(a) == texts(b);
+}
+
+}  // namespace
+
+std::vector<std::string> changes_needing_restart(const RelayConfig& running,
+                                                 const RelayConfig& loaded) {
+  std::vector<std::string> changed;
+  if (running.hostname != loaded.hostname) changed.emplace_back("hostname");
+  if (running.spool_directory != loaded.spool_directory) changed.emplace_back("spool_directory");
+  if (running.users_file != loaded.users_file) changed.emplace_back("users_file");
+  if (!(running.limits == loaded.limits)) changed.emplace_back("limits");
+  for (const ListenerConfig& old : running.listeners) {
+    const auto found = std::find_if(loaded.listeners.begin(), loaded.listeners.end(),
+                                    [&](const ListenerConfig& l) { return l.name == old.name; });
+    if (found == loaded.listeners.end() || !same_listener(old, *found)) {
+      changed.push_back("listeners." + old.name);
+    }
+  }
+  for (const ListenerConfig& fresh : loaded.listeners) {
+    const bool known = std::any_of(running.listeners.begin(), running.listeners.end(),
+                                   [&](const ListenerConfig& l) { return l.name == fresh.name; });
+    if (!known) changed.push_back("listeners." + fresh.name);
+  }
+  return changed;
+}
+
+core::Result<RelayConfig> with_reloaded_routes(const RelayConfig& running,
+                                               const RelayConfig& loaded) {
+  RelayConfig merged = running;
+  merged.routes = loaded.routes;
+  merged.accounts = loaded.accounts;
+  if (auto references = check_route_references(merged, loaded.source); !references) {
+    core::Error error = references.error();
+    error.context("the running listeners are kept until a restart");
+    return core::fail(std::move(error));
+  }
+  return merged;
 }
 
 std::string_view default_relay_config() {

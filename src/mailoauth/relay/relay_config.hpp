@@ -25,6 +25,7 @@
 #include "mailoauth/net/connection_settings.hpp"
 #include "mailoauth/relay/client_network.hpp"
 #include "mailoauth/relay/routing.hpp"
+#include "mailoauth/relay/sender_rewrite.hpp"
 
 namespace mailoauth::relay {
 
@@ -64,6 +65,9 @@ struct RouteConfig {
   // content (RFC 2920 3.1). Off by default: Dovecot 2.3.19's submission server
   // aborts on it; Postfix and Exchange Online take it.
   bool pipeline_messages = false;
+  // rewrite_envelope_from, rewrite_from, keep_original_in_reply_to: applied
+  // at delivery (relay/sender_rewrite), so the spool keeps the original.
+  SenderRewriteConfig rewrite;
 };
 
 struct RelayLimits {
@@ -91,6 +95,7 @@ struct RelayLimits {
   std::chrono::seconds first_retry{60};
   // A recipient still not delivered this long after the message was received fails.
   std::chrono::seconds queue_lifetime{5 * 24 * 3600};
+  bool operator==(const RelayLimits&) const = default;
 };
 
 struct RelayConfig {
@@ -109,6 +114,19 @@ struct RelayConfig {
 
 core::Result<RelayConfig> parse_relay_config(std::string_view text, std::string source_name);
 core::Result<RelayConfig> load_relay_config(const std::filesystem::path& path);
+
+// SIGHUP: what differs between the running config and a freshly loaded
+// one that a reload does not apply (everything but the routes and the
+// accounts file: listeners, limits, paths, the hostname), one name each
+// ("listeners.lan", "max_sessions"), for the log.
+std::vector<std::string> changes_needing_restart(const RelayConfig& running,
+                                                 const RelayConfig& loaded);
+
+// The running config with the routes and the accounts file of `loaded`,
+// checked as a load checks them (routes that tie, a listener a route names
+// that the running config does not have).
+core::Result<RelayConfig> with_reloaded_routes(const RelayConfig& running,
+                                               const RelayConfig& loaded);
 
 // The configuration `mailoauth relay` ships with: one listener on
 // 127.0.0.1:2525, trusted from 127.0.0.1 and ::1 only, no routes.

@@ -16,6 +16,7 @@
 #include "mailoauth/relay/delivery_attempt.hpp"
 #include "mailoauth/relay/graph_delivery.hpp"
 #include "mailoauth/relay/on_pool.hpp"
+#include "mailoauth/relay/spool_message_reader.hpp"
 
 namespace mailoauth::relay {
 
@@ -49,11 +50,20 @@ struct RouteQueue {
   RateWindow rate;  // messages_per_minute
   Steady::time_point cool_until{};
   bool wake_pending = false;
+  // SIGHUP: a reload replaced this queue; its sessions finish what they carry.
+  bool retired = false;
+  std::shared_ptr<const RelayConfig> config_owner;  // upstream.config's (empty: the first config)
 };
 
 struct Loaded {
   queue::SpooledMessage message;
   queue::ContentReader content;
+};
+
+// A delivery's MAIL FROM and content after the route's sender rewrite.
+struct DeliveryContent {
+  std::string envelope_from;
+  smtp::MessageSource source;
 };
 
 // What one attempt did, for the log line and the worker.
@@ -135,11 +145,19 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
   std::size_t open_sessions = 0;
   std::vector<asio::steady_timer*> worker_timers;  // cancelled by stop()
   std::unique_ptr<GraphDelivery> graph;            // when some route has transport = "graph"
+  // SIGHUP: replaced queues whose sessions still finish a message (their
+  // addresses stay put: map nodes), and messages whose route is gone, by route name.
+  std::vector<std::map<std::string, RouteQueue>::node_type> retired;
+  std::map<std::string, std::vector<std::string>> orphans;
 
   Impl(asio::any_io_executor executor_in, SchedulerServices services_in)
       : executor(std::move(executor_in)), services(std::move(services_in)) {}
 
   void enqueue(const std::string& id, const std::string& route_name);
+  RouteQueue make_queue(const RouteConfig& route, const std::string& hostname);
+  void start_graph(const RelayConfig& config);
+  std::size_t retired_sessions(const std::string& route_name) const;
+  void reload(std::shared_ptr<const RelayConfig> config);
   void pump(RouteQueue& route);
   void wake_at(RouteQueue& route, Steady::time_point when);
   void later(std::string id, std::string route_name, queue::WallTime when);
@@ -156,6 +174,8 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
                                       Loaded* loaded, const std::vector<std::size_t>* pending);
   asio::awaitable<AttemptLog> attempt_graph(RouteQueue* route, Loaded* loaded,
                                             const std::vector<std::size_t>* pending);
+  asio::awaitable<core::Result<DeliveryContent>> delivery_content(const UpstreamRoute* upstream,
+                                                                  Loaded* loaded);
   asio::awaitable<bool> settle(RouteQueue* route, const std::string* id,
                                const queue::DeliveryState* state);
   void log_attempt(const RouteQueue& route, const std::string& id, const Loaded& loaded,
@@ -165,8 +185,11 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
 void Scheduler::Impl::enqueue(const std::string& id, const std::string& route_name) {
   auto found = routes.find(route_name);
   if (found == routes.end()) {
-    services.logger->error("no such route any more: the message stays in the queue",
-                           {{"queue_id", id}, {"route", route_name}});
+    services.logger->error(
+        "no such route any more: the message stays in the queue until a route of that name "
+        "is configured again",
+        {{"queue_id", id}, {"route", route_name}});
+    orphans[route_name].push_back(id);
     return;
   }
   found->second.ready.push_back(id);
@@ -175,6 +198,14 @@ void Scheduler::Impl::enqueue(const std::string& id, const std::string& route_na
 
 void Scheduler::Impl::pump(RouteQueue& route) {
   if (stopping) return;
+  if (route.retired) {  // reloaded: its messages go to the route of that name now
+    const std::string name = route.upstream.config->name;
+    std::deque<std::string> waiting = std::move(route.ready);
+    route.ready.clear();
+    for (const std::string& id : waiting) enqueue(id, name);
+    if (auto live = routes.find(name); live != routes.end()) pump(live->second);
+    return;
+  }
   while (!route.ready.empty() && !route.idle.empty()) {  // lingering sessions first
     Idle* idle = route.idle.back();
     route.idle.pop_back();
@@ -189,7 +220,9 @@ void Scheduler::Impl::pump(RouteQueue& route) {
   }
   const std::size_t limit = route.upstream.config->connections;
   // A Graph request carries one message (nothing to share): one per waiting message.
-  while (!route.ready.empty() && route.sessions < limit &&
+  // After a reload the replaced queue's sessions still count: same mailbox.
+  const std::size_t finishing = retired_sessions(route.upstream.config->name);
+  while (!route.ready.empty() && route.sessions + finishing < limit &&
          (route.sessions == 0 || route.graph ||
           route.ready.size() > route.sessions * kMessagesPerSession)) {
     std::string first = std::move(route.ready.front());
@@ -276,7 +309,7 @@ asio::awaitable<void> Scheduler::Impl::worker(RouteQueue* route, std::string fir
       route->ready.pop_front();
       continue;
     }
-    if (!session) break;
+    if (!session || route->retired) break;
     Idle idle{&timer, {}};
     route->idle.push_back(&idle);
     timer.expires_after(kLinger);
@@ -357,6 +390,7 @@ asio::awaitable<AttemptLog> Scheduler::Impl::deliver_batch(RouteQueue* route,
     std::string id;
     Loaded loaded;
     std::vector<std::size_t> pending;
+    std::optional<AttemptLog> unreadable;  // its content could not be prepared
   };
   std::vector<Item> items;
   std::vector<smtp::Transaction> transactions;
@@ -366,10 +400,16 @@ asio::awaitable<AttemptLog> Scheduler::Impl::deliver_batch(RouteQueue* route,
     Item& item = items.emplace_back(Item{std::move(id), std::move(*loaded), {}});
     item.pending = pending_recipients(item.loaded.message.state);
     if (item.pending.empty()) continue;
-    transactions.push_back(smtp::Transaction{
-        outgoing_envelope(item.loaded.message.envelope, item.pending),
-        smtp::MessageSource::from_reader(
-            std::make_unique<SpoolMessageReader>(std::move(item.loaded.content)))});
+    auto content = co_await delivery_content(&route->upstream, &item.loaded);
+    if (!content) {
+      AttemptLog& failed = item.unreadable.emplace();
+      failed.reply = content.error().describe();
+      record_failure(item.loaded.message.state, item.pending, failed.reply, false);
+      continue;
+    }
+    smtp::Envelope outgoing = outgoing_envelope(item.loaded.message.envelope, item.pending);
+    outgoing.from = std::move(content->envelope_from);
+    transactions.push_back(smtp::Transaction{std::move(outgoing), std::move(content->source)});
   }
   std::vector<core::Result<smtp::SendReport>> reports;
   if (!transactions.empty()) reports = co_await (*session)->send_batch(std::move(transactions));
@@ -378,7 +418,9 @@ asio::awaitable<AttemptLog> Scheduler::Impl::deliver_batch(RouteQueue* route,
   std::size_t next_report = 0;
   for (Item& item : items) {
     AttemptLog result;
-    if (!item.pending.empty()) {
+    if (item.unreadable) {
+      result = *item.unreadable;
+    } else if (!item.pending.empty()) {
       core::Result<smtp::SendReport> sent =
           next_report < reports.size()
               ? std::move(reports[next_report])
@@ -412,6 +454,14 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
     result = co_await attempt_graph(route, loaded, pending);
     co_return result;
   }
+  // The content (rewritten as the route says, read on the pool) before any
+  // connection: a message that cannot be read costs the upstream nothing.
+  auto content = co_await delivery_content(&upstream, loaded);
+  if (!content) {
+    result.reply = content.error().describe();
+    record_failure(state, *pending, result.reply, false);
+    co_return result;
+  }
   if (!*session || (*session)->broken()) {
     bool token_fault = false;
     bool renewed = false;
@@ -435,10 +485,9 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
     // renew in the background when the token has less than 10 minutes left.
     services.tokens->prefetch(upstream.account, std::chrono::minutes(10));
   }
-  smtp::MessageSource source = smtp::MessageSource::from_reader(
-      std::make_unique<SpoolMessageReader>(std::move(loaded->content)));
-  auto sent = co_await (*session)->send(outgoing_envelope(loaded->message.envelope, *pending),
-                                        std::move(source));
+  smtp::Envelope outgoing = outgoing_envelope(loaded->message.envelope, *pending);
+  outgoing.from = std::move(content->envelope_from);
+  auto sent = co_await (*session)->send(std::move(outgoing), std::move(content->source));
   result = record_sent(sent, !(*session)->broken(), state, *pending);
   co_return result;
 }
@@ -460,6 +509,30 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt_graph(
   result.connect_failed = verdict.outcome == GraphOutcome::Unreachable;
   if (verdict.pause) result.pause = *verdict.pause;
   co_return result;
+}
+
+// The envelope sender and the content as the route sends them: its sender
+// rewrite applied (relay/sender_rewrite; an address that cannot be written is
+// the configuration's fault, deferred), the spool read on the pool.
+asio::awaitable<core::Result<DeliveryContent>> Scheduler::Impl::delivery_content(
+    const UpstreamRoute* upstream, Loaded* loaded) {
+  const SenderRewriteConfig& rewrite = upstream->config->rewrite;
+  auto envelope_from = envelope_from_for(rewrite, upstream->user, loaded->message.envelope.from);
+  if (!envelope_from) {
+    co_return core::fail(std::move(envelope_from.error().context("configuration")));
+  }
+  auto header = header_rewrite_for(rewrite, upstream->user);
+  if (!header) co_return core::fail(std::move(header.error().context("configuration")));
+  auto content = co_await prepare_delivery_source(&loaded->content, &*header, services.pool);
+  if (!content) co_return core::fail(std::move(content.error()));
+  if (!content->rewrite.skipped.empty()) {
+    services.logger->warn("the sender was not rewritten: delivered as it is",
+                          {{"queue_id", loaded->message.envelope.id},
+                           {"route", upstream->config->name},
+                           {"reason", content->rewrite.skipped}});
+  }
+  DeliveryContent prepared{std::move(*envelope_from), std::move(content->source)};
+  co_return prepared;
 }
 
 // Writes the state durably, then removes the message (all sent), moves it to
@@ -515,31 +588,104 @@ void Scheduler::Impl::log_attempt(const RouteQueue& route, const std::string& id
                         {"status", status}});
 }
 
+// The Graph pool, once some route has transport = "graph" (at start, or at
+// the first reload that adds one): a thread per concurrent Graph request,
+// libcurl blocks. Its size stays as first made (GraphDelivery caps it).
+void Scheduler::Impl::start_graph(const RelayConfig& config) {
+  if (graph) return;
+  std::size_t requests = 0;
+  for (const RouteConfig& route : config.routes) {
+    if (route.transport == delivery::Transport::Graph) requests += route.connections;
+  }
+  if (requests > 0) graph = std::make_unique<GraphDelivery>(requests, services.tokens, services.logger);
+}
+
+RouteQueue Scheduler::Impl::make_queue(const RouteConfig& route, const std::string& hostname) {
+  RouteQueue queue;
+  if (route.transport == delivery::Transport::Graph) {
+    queue.graph = resolve_graph_route(route, services.accounts);
+    queue.upstream.config = &route;
+    queue.upstream.account = queue.graph->account;
+    queue.upstream.fault = queue.graph->fault;
+  } else {
+    queue.upstream = resolve_upstream(route, services.accounts, hostname);
+  }
+  queue.rate = RateWindow(route.messages_per_minute);
+  if (queue.upstream.fault) {
+    services.logger->error("route cannot deliver: its mail is deferred until the config is fixed",
+                           {{"route", route.name}, {"error", queue.upstream.fault->describe()}});
+  }
+  return queue;
+}
+
+std::size_t Scheduler::Impl::retired_sessions(const std::string& route_name) const {
+  std::size_t count = 0;
+  for (const auto& node : retired) {
+    if (node.key() == route_name) count += node.mapped().sessions;
+  }
+  return count;
+}
+
+// Every queue is replaced by one resolved from the new routes and accounts:
+// waiting messages, the rate window and a cool-down carry over to the route
+// of the same name; sessions carrying a message finish it with the old
+// settings (the queue is retired, not freed), idle ones close.
+void Scheduler::Impl::reload(std::shared_ptr<const RelayConfig> config) {
+  std::erase_if(retired, [](const auto& node) {
+    return node.mapped().sessions == 0 && !node.mapped().wake_pending;
+  });
+  std::map<std::string, RouteQueue> fresh;
+  for (const RouteConfig& route : config->routes) {
+    RouteQueue queue = make_queue(route, services.config->hostname);
+    queue.config_owner = config;
+    if (auto old = routes.find(route.name); old != routes.end()) {
+      queue.ready = std::move(old->second.ready);
+      old->second.ready.clear();
+      queue.cool_until = old->second.cool_until;
+      if (old->second.upstream.config->messages_per_minute == route.messages_per_minute) {
+        queue.rate = old->second.rate;
+      }
+    }
+    fresh.emplace(route.name, std::move(queue));
+  }
+  while (!routes.empty()) {
+    auto node = routes.extract(routes.begin());
+    RouteQueue& old = node.mapped();
+    old.retired = true;
+    for (std::string& id : old.ready) orphans[node.key()].push_back(std::move(id));
+    old.ready.clear();
+    for (Idle* idle : old.idle) idle->timer->cancel();  // lingering sessions QUIT now
+    if (old.sessions > 0 || old.wake_pending) retired.push_back(std::move(node));
+  }
+  routes = std::move(fresh);
+  start_graph(*config);
+  for (auto orphan = orphans.begin(); orphan != orphans.end();) {
+    if (!routes.contains(orphan->first)) {
+      ++orphan;
+      continue;
+    }
+    const std::vector<std::string> ids = std::move(orphan->second);
+    const std::string name = orphan->first;
+    orphan = orphans.erase(orphan);
+    for (const std::string& id : ids) enqueue(id, name);
+  }
+  for (auto& [name, queue] : routes) pump(queue);
+}
+
 Scheduler::Scheduler(asio::any_io_executor executor, SchedulerServices services)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(services))) {
-  const SchedulerServices& s = impl_->services;
-  std::size_t graph_requests = 0;
-  for (const RouteConfig& route : s.config->routes) {
-    RouteQueue queue;
-    if (route.transport == delivery::Transport::Graph) {
-      queue.graph = resolve_graph_route(route, s.accounts);
-      queue.upstream.config = &route;
-      queue.upstream.account = queue.graph->account;
-      queue.upstream.fault = queue.graph->fault;
-      graph_requests += route.connections;
-    } else {
-      queue.upstream = resolve_upstream(route, s.accounts, s.config->hostname);
-    }
-    queue.rate = RateWindow(route.messages_per_minute);
-    if (queue.upstream.fault) {
-      s.logger->error("route cannot deliver: its mail is deferred until the config is fixed",
-                      {{"route", route.name}, {"error", queue.upstream.fault->describe()}});
-    }
-    impl_->routes.emplace(route.name, std::move(queue));
+  for (const RouteConfig& route : impl_->services.config->routes) {
+    impl_->routes.emplace(route.name, impl_->make_queue(route, impl_->services.config->hostname));
   }
-  if (graph_requests > 0) {  // a thread per concurrent Graph request (libcurl blocks)
-    impl_->graph = std::make_unique<GraphDelivery>(graph_requests, s.tokens, s.logger);
-  }
+  impl_->start_graph(*impl_->services.config);
+}
+
+void Scheduler::reload(std::shared_ptr<const RelayConfig> config,
+                       std::shared_ptr<const oauth2::AccountsConfig> accounts,
+                       oauth2::TokenSource* tokens) {
+  impl_->services.accounts = std::move(accounts);
+  impl_->services.tokens = tokens;
+  impl_->reload(std::move(config));
 }
 
 Scheduler::~Scheduler() {

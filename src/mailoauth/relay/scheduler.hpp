@@ -23,10 +23,12 @@
 // sends the ready messages the rate allows (up to 10) as one pipelined
 // smtp::Session::send_batch, each message still recorded and settled on its
 // own, in order. Nothing here blocks the event loop: the spool on the pool,
-// tokens from the TokenSource. Graph routes (transport = "graph") go through
-// GraphDelivery (graph_delivery.hpp): one sendMail per attempt on a pool of
-// its own, counted as a session against `connections`, a Retry-After
-// pausing the route. Asio-facing: part of mailoauth_net.
+// tokens from the TokenSource, the content read on the pool too
+// (relay/spool_message_reader, with the route's sender rewrite). Graph routes
+// (transport = "graph") go through GraphDelivery (graph_delivery.hpp): one
+// sendMail per attempt on a pool of its own, counted as a session against
+// `connections`, a Retry-After pausing the route. Asio-facing: part of
+// mailoauth_net.
 #pragma once
 
 #include <memory>
@@ -68,6 +70,14 @@ class Scheduler {
   void start(const std::vector<queue::SpooledMessage>& recovered);
   // A message the listener just committed to queue/.
   void queued(const std::string& id, const std::string& route);
+  // SIGHUP: the routes of `config` (the rest of it is not used) with these
+  // accounts and token source from now on, for every new attempt. A session
+  // carrying a message finishes it with the settings it had; idle sessions
+  // QUIT; waiting messages, the rate window and a cool-down stay with the
+  // route of the same name. Mail of a route that is gone stays in the queue
+  // until a route of that name is configured again.
+  void reload(std::shared_ptr<const RelayConfig> config,
+              std::shared_ptr<const oauth2::AccountsConfig> accounts, oauth2::TokenSource* tokens);
   // No new attempts; sessions finish the message they carry, then QUIT.
   void stop();
   // Upstream sessions open now.

@@ -77,7 +77,8 @@ struct SmtpServer::Impl : std::enable_shared_from_this<SmtpServer::Impl> {
   asio::any_io_executor executor;
   ServerServices services;
   std::vector<std::unique_ptr<ListenerEntry>> listeners;
-  std::vector<RouteMatch> route_matches;  // the config's, for choose_route at each MAIL FROM
+  std::vector<RouteMatch> route_matches;      // the config's, for choose_route at each MAIL FROM
+  std::shared_ptr<const RelayConfig> routes;  // SIGHUP's (set_routes); empty: services.config's
   std::map<std::uint64_t, net::Stream*> open_sessions;
   // Counted when accepted, before the session's coroutine first runs, so a
   // burst of connections cannot slip past the limits.
@@ -157,9 +158,11 @@ smtp::ServerSession Session::make_session() {
   limits.max_recipients = config_.limits.max_recipients;
   limits.max_message_size = config_.limits.max_message_size;
   limits.max_errors = config_.limits.max_errors;
-  auto lookup = [config = &config_, matches = &server_->route_matches, users = users_,
-                 name = listener.name](std::string_view user, std::string_view sender) {
-    return lookup_route(*config, *matches, *users, name, user, sender);
+  // The routes at the time of each MAIL FROM: a reload applies to open sessions too.
+  auto lookup = [server = server_.get(), users = users_, name = listener.name](
+                    std::string_view user, std::string_view sender) {
+    const RelayConfig& routes = server->routes ? *server->routes : *server->services.config;
+    return lookup_route(routes, server->route_matches, *users, name, user, sender);
   };
   return smtp::ServerSession(std::move(facts), limits, std::move(lookup));
 }
@@ -597,6 +600,11 @@ std::size_t SmtpServer::sessions() const {
 
 void SmtpServer::set_users(std::shared_ptr<const std::vector<RelayUser>> users) {
   impl_->services.users = std::move(users);
+}
+
+void SmtpServer::set_routes(std::shared_ptr<const RelayConfig> config) {
+  impl_->route_matches = config->route_matches();
+  impl_->routes = std::move(config);
 }
 
 std::vector<core::Error> SmtpServer::reload_certificates() {

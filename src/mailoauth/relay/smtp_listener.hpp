@@ -74,6 +74,9 @@ class SmtpServer {
   std::size_t sessions() const;
   // SIGHUP: new sessions use these users; open ones keep theirs.
   void set_users(std::shared_ptr<const std::vector<RelayUser>> users);
+  // SIGHUP: the routes of `config` (nothing else of it) for every MAIL FROM
+  // from now on, in open sessions too.
+  void set_routes(std::shared_ptr<const RelayConfig> config);
   // SIGHUP: every TLS listener reads its certificate and key again (renewed
   // certificates); a listener whose files fail keeps its old context. The
   // errors, one per failing listener.

@@ -6,6 +6,15 @@
 // (a minimum plus a second per 16 KiB, ClientSettings::timeouts). A source
 // that fails to read half-way closes the connection without the terminator,
 // so the server discards the partial message instead of delivering it.
+// A source that reads ahead on a thread pool (the relay's spool) is waited
+// for as a coroutine before each chunk: the event loop never reads a disk.
+#include <memory>
+
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
 #include "mailoauth/smtp/client_state.hpp"
@@ -28,6 +37,22 @@ Deadline content_deadline(const Session::State& state, std::uint64_t size) {
                          milliseconds(1000 * static_cast<std::int64_t>(size / per_second)));
 }
 
+// Until the source's next chunk can be read without blocking (at once for a
+// source that does not read ahead). The call-back may come from any thread;
+// the coroutine resumes on its own executor.
+asio::awaitable<void> chunk_ready(MessageSource& source) {
+  if (!source.reads_ahead()) co_return;
+  auto executor = co_await asio::this_coro::executor;
+  co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+      [&source, executor](auto handler) {
+        auto waiting = std::make_shared<decltype(handler)>(std::move(handler));
+        auto work = asio::prefer(executor, asio::execution::outstanding_work.tracked);
+        source.prepare_chunk(
+            [waiting, work]() { asio::post(work, [waiting]() { std::move (*waiting)(); }); });
+      },
+      asio::use_awaitable);
+}
+
 core::Error source_failed(Session::State& state, core::Error error) {
   error.context(
       "the message could not be read while sending it; the connection was closed "
@@ -48,6 +73,7 @@ asio::awaitable<Result<ContentOutcome>> send_data_content(Session::State& state,
   std::string out;
   ContentOutcome outcome;
   for (;;) {
+    co_await chunk_ready(source);
     auto chunk = source.next_chunk();
     if (!chunk) co_return core::fail(source_failed(state, chunk.error()));
     const bool last = chunk->empty();
@@ -94,6 +120,7 @@ asio::awaitable<Result<ContentOutcome>> send_bdat_content(Session::State& state,
   ContentOutcome outcome;
   bool last = false;
   while (!last && !refusal) {
+    co_await chunk_ready(source);
     auto chunk = source.next_chunk();
     if (!chunk) co_return core::fail(source_failed(state, chunk.error()));
     last = chunk->empty();

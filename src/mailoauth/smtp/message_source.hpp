@@ -7,12 +7,16 @@
 // whether it has 8-bit bytes, for BODY=8BITMIME), unless the caller already
 // knows them, and once to send it. Other sources (a spool file with its own
 // header) plug in as a MessageReader. Reading a file is blocking I/O of 64 KiB
-// at a time, bounded and local; no network here.
+// at a time, bounded and local; no network here. A reader that must not
+// block its caller's event loop (the relay's spool, read on a thread pool)
+// reads ahead: the client awaits prepare_chunk()'s call-back before each
+// next_chunk().
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +47,14 @@ class MessageReader {
   virtual core::Result<void> rewind() = 0;
   // Octets as stored.
   virtual std::uint64_t stored_size() const = 0;
+  // True for a reader whose read() is answered from bytes read elsewhere
+  // (on a thread pool): before each read(max) the caller calls prepare(max,
+  // ready) and waits for `ready`, which is called once, from any thread.
+  virtual bool reads_ahead() const { return false; }
+  virtual void prepare(std::size_t max, std::function<void()> ready) {
+    (void)max;
+    ready();
+  }
 };
 
 class MessageSource {
@@ -63,6 +75,12 @@ class MessageSource {
   // The next chunk (at most the chunk size), valid until the next call;
   // empty at the end. Errors: reading failed (Temporary).
   core::Result<std::string_view> next_chunk();
+  // See MessageReader::reads_ahead: when true, call prepare_chunk() and wait
+  // for `ready` before each next_chunk().
+  bool reads_ahead() const { return reader_->reads_ahead(); }
+  void prepare_chunk(std::function<void()> ready) {
+    reader_->prepare(chunk_size_, std::move(ready));
+  }
   core::Result<void> rewind();
   std::uint64_t stored_size() const;
 

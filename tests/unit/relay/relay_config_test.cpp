@@ -175,5 +175,87 @@ TEST(RelayConfigTest, RefusesBadValues) {
             std::string::npos);
 }
 
+TEST(RelayConfigTest, ReadsTheSenderRewriteKeys) {
+  auto config = parse(R"([listeners.a]
+[routes.mailbox]
+senders = ["scanner@contoso.com"]
+account = "a"
+rewrite_envelope_from = true
+rewrite_from = "relay@contoso.com"
+keep_original_in_reply_to = true
+[routes.plain]
+senders = ["contoso.com"]
+account = "a"
+)");
+  ASSERT_TRUE(config.has_value()) << config.error().describe();
+  const SenderRewriteConfig& rewrite = config->routes[0].rewrite;
+  EXPECT_TRUE(rewrite.envelope_from.enabled);
+  EXPECT_EQ(rewrite.envelope_from.address, "") << "true: the account's mailbox";
+  EXPECT_TRUE(rewrite.header_from.enabled);
+  EXPECT_EQ(rewrite.header_from.address, "relay@contoso.com");
+  EXPECT_TRUE(rewrite.keep_original_in_reply_to);
+  EXPECT_EQ(config->routes[1].rewrite, SenderRewriteConfig{}) << "off unless asked";
+}
+
+TEST(RelayConfigTest, RefusesRewriteKeysThatCannotWork) {
+  const std::string route = "[listeners.a]\n[routes.r]\nsenders = [\"x.com\"]\naccount = \"a\"\n";
+  std::string error = error_of(route + "rewrite_from = \"Relay <relay@x.com>\"\n");
+  EXPECT_NE(error.find("not an address the relay can write"), std::string::npos) << error;
+  EXPECT_NE(error.find("relay.toml:"), std::string::npos) << error;
+  error = error_of(route + "rewrite_envelope_from = \"a@x.com\\r\\nRCPT TO:<b@y>\"\n");
+  EXPECT_NE(error.find("not an address"), std::string::npos) << error;
+  error = error_of(route + "rewrite_from = 3\n");
+  EXPECT_NE(error.find("true, false or an address"), std::string::npos) << error;
+  error = error_of(route + "keep_original_in_reply_to = true\n");
+  EXPECT_NE(error.find("does nothing without rewrite_from"), std::string::npos) << error;
+}
+
+TEST(RelayConfigTest, ReloadTakesRoutesAndAccountsAndNamesWhatNeedsARestart) {
+  auto running = parse(R"(accounts = "/a.toml"
+[listeners.lan]
+port = 2525
+[routes.old]
+senders = ["old.test"]
+account = "a"
+)");
+  auto loaded = parse(R"(accounts = "/b.toml"
+max_sessions = 7
+[listeners.lan]
+port = 2526
+[listeners.extra]
+[routes.new]
+senders = ["new.test"]
+account = "b"
+rewrite_from = true
+)");
+  ASSERT_TRUE(running && loaded);
+  const std::vector<std::string> ignored = changes_needing_restart(*running, *loaded);
+  EXPECT_EQ(ignored, (std::vector<std::string>{"limits", "listeners.lan", "listeners.extra"}));
+  auto merged = with_reloaded_routes(*running, *loaded);
+  ASSERT_TRUE(merged.has_value()) << merged.error().describe();
+  EXPECT_EQ(merged->accounts, "/b.toml");
+  ASSERT_EQ(merged->routes.size(), 1u);
+  EXPECT_EQ(merged->routes[0].name, "new");
+  EXPECT_TRUE(merged->routes[0].rewrite.header_from.enabled);
+  EXPECT_EQ(merged->listeners[0].port, 2525) << "the running listener stays";
+  EXPECT_EQ(merged->limits.max_sessions, running->limits.max_sessions);
+  EXPECT_TRUE(changes_needing_restart(*running, *running).empty());
+}
+
+TEST(RelayConfigTest, ReloadRefusesRoutesNamingAListenerOnlyTheNewFileHas) {
+  auto running = parse("[listeners.lan]\n");
+  auto loaded = parse(R"([listeners.lan]
+[listeners.dmz]
+[routes.r]
+listeners = ["dmz"]
+account = "a"
+)");
+  ASSERT_TRUE(running && loaded);
+  auto merged = with_reloaded_routes(*running, *loaded);
+  ASSERT_FALSE(merged.has_value());
+  EXPECT_NE(merged.error().describe().find("\"dmz\", which is not defined"), std::string::npos)
+      << merged.error().describe();
+}
+
 }  // namespace
 }  // namespace mailoauth::relay
