@@ -335,7 +335,8 @@ core::Result<RouteConfig> read_route(const std::string& name, const ConfigSectio
   if (route.transport == delivery::Transport::Graph &&
       (route.rewrite.header_from.enabled || route.rewrite.envelope_from.enabled)) {
     return core::fail(config_error(
-        section.location(route.rewrite.header_from.enabled ? "rewrite_from" : "rewrite_envelope_from"),
+        section.location(route.rewrite.header_from.enabled ? "rewrite_from"
+                                                           : "rewrite_envelope_from"),
         fmt::format("route \"{}\" rewrites the sender, which Graph routes do not do yet", name),
         "remove the rewrite keys (Graph sends as the account's mailbox; a From: it may not "
         "send as is refused with ErrorSendAsDenied), or use transport = \"smtp\""));

@@ -397,7 +397,7 @@ asio::awaitable<AttemptLog> Scheduler::Impl::deliver_batch(RouteQueue* route,
   for (std::string& id : ids) {
     std::optional<Loaded> loaded = co_await load(&id);
     if (!loaded || loaded->message.state.hold) continue;
-    Item& item = items.emplace_back(Item{std::move(id), std::move(*loaded), {}});
+    Item& item = items.emplace_back(Item{std::move(id), std::move(*loaded), {}, std::nullopt});
     item.pending = pending_recipients(item.loaded.message.state);
     if (item.pending.empty()) continue;
     auto content = co_await delivery_content(&route->upstream, &item.loaded);
@@ -597,7 +597,8 @@ void Scheduler::Impl::start_graph(const RelayConfig& config) {
   for (const RouteConfig& route : config.routes) {
     if (route.transport == delivery::Transport::Graph) requests += route.connections;
   }
-  if (requests > 0) graph = std::make_unique<GraphDelivery>(requests, services.tokens, services.logger);
+  if (requests > 0)
+    graph = std::make_unique<GraphDelivery>(requests, services.tokens, services.logger);
 }
 
 RouteQueue Scheduler::Impl::make_queue(const RouteConfig& route, const std::string& hostname) {
