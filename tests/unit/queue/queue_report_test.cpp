@@ -77,6 +77,25 @@ TEST(QueueReport, JsonSchemaVersionOne) {
   EXPECT_EQ(format_queue_json({}), "{\"version\":1,\"messages\":[]}\n");
 }
 
+TEST(QueueReport, JsonSurvivesAnyBytes) {
+  ListedMessage message = deferred_message();
+  // Latin-1 from an 8-bit client, a cut UTF-8 sequence, a quote, CR/LF, NUL, valid UTF-8.
+  message.envelope.from = std::string("j\xF6rg\xC3@b\"c\r\n") + std::string(1, '\0') + "d\xC3\xA9";
+  const std::string json = format_queue_json({message});
+  EXPECT_NE(json.find("\"sender\":\"j\xEF\xBF\xBDrg\xEF\xBF\xBD@b\\\"c\\r\\n\\u0000d\xC3\xA9\""),
+            std::string::npos)
+      << json;
+  EXPECT_EQ(format_message_json(deferred_message()),
+            R"({"version":1,"message":{"id":"18f3a2b4c5d6e7-3fa2c1","state":"deferred",)"
+            R"("size":1234,"received":"2023-11-14T22:13:20Z","route":"contoso",)"
+            R"("sender":"scanner@contoso.com","attempts":2,"next_attempt":"2023-11-14T22:23:20Z",)"
+            R"("recipients":[{"address":"a@example.com","status":"sent","attempts":1,)"
+            R"("last_reply":"250 2.0.0 OK"},{"address":"b@example.com","status":"deferred",)"
+            R"("attempts":2,"last_reply":"421 4.7.0 try later"}],"client":"192.0.2.7:51234",)"
+            R"("helo":"EPSON_1234","listener":"lan","user":"","body":"7bit","smtputf8":false}})"
+            "\n");
+}
+
 TEST(QueueReport, ShowGivesEnvelopeStatesAndNextAttempt) {
   const std::string text =
       format_message_details(deferred_message(), WallTime(seconds(1'700'000'000 + 420)));
