@@ -13,8 +13,10 @@
 // message; when no relay runs the tool takes the lock itself (a relay started
 // meanwhile waits for it) and changes the files (queue/spool_commands.hpp).
 // This file is the command line and that choice; it links no Asio.
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <iostream>
 #include <optional>
@@ -23,9 +25,12 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <grp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mailoauth/core/error.hpp"
+#include "mailoauth/core/file_write.hpp"
 #include "mailoauth/core/log.hpp"
 #include "mailoauth/core/process_hardening.hpp"
 #include "mailoauth/queue/control_client.hpp"
@@ -72,6 +77,22 @@ int usage(std::string_view message) {
   return core::kExitUsage;
 }
 
+// Run as root, the tool becomes the spool's owner before it touches a file:
+// a state file root wrote (0600) would be unreadable to a relay running as
+// its own user, and the message would be stuck. Nothing to do for that user.
+Result<void> become_spool_owner(const fs::path& root) {
+  struct stat info {};
+  if (::stat(root.c_str(), &info) != 0) return core::fail(core::file_error("stat", root, errno));
+  if (::geteuid() != 0 || info.st_uid == 0) return {};
+  if (::setgroups(0, nullptr) != 0 || ::setgid(info.st_gid) != 0 || ::setuid(info.st_uid) != 0) {
+    return core::fail(ErrorClass::Config, "queue.owner",
+                      fmt::format("cannot become the spool's owner (uid {}): {}", info.st_uid,
+                                  std::strerror(errno)),
+                      "run mailoauth queue as the relay's user");
+  }
+  return {};
+}
+
 // The spool directory: --spool, else the relay config's spool_directory.
 Result<fs::path> spool_root(const Options& options) {
   fs::path root = options.spool;
@@ -87,6 +108,7 @@ Result<fs::path> spool_root(const Options& options) {
         fmt::format("{} is not a relay spool (it has no queue/ directory)", root.string()),
         "pass --spool DIR or --config with the relay's config; run as its user");
   }
+  if (auto owner = become_spool_owner(root); !owner) return core::fail(std::move(owner.error()));
   return root;
 }
 
