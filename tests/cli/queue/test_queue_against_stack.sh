@@ -6,7 +6,9 @@
 # for an hour: `retry ID` delivers the first message as soon as the upstream
 # is up (the route's pause after the failed connect ends too); a second
 # message held meanwhile is not delivered by a `flush` (hold stops delivery),
-# and `release` delivers it at once (release resumes it).
+# and `release` delivers it at once (release resumes it). A message being
+# delivered (to a deliberately slow upstream) is not touched: delete and hold
+# answer 75, retry says it is under way, and the delivery completes.
 set -u
 source "${BASH_SOURCE%/*}/../common.sh"
 source "$MAILOAUTH_STACK_ENV"
@@ -23,6 +25,12 @@ chmod 600 "$work/cc.secret"
   echo "ca_file = \"$CA_FILE\""
 } >"$work/accounts.toml"
 chmod 600 "$work/accounts.toml"
+# An upstream that takes 6 s to accept a message: a delivery to act on.
+python3 "${BASH_SOURCE%/*}/slow_upstream.py" 6 "$work/slow.state" >"$work/slow.out" 2>&1 &
+echo $! >>"$work/helpers.pids"
+for _ in $(seq 50); do grep -q '^listening' "$work/slow.out" && break; sleep 0.1; done
+slow_port=$(sed -n 's/^listening \([0-9]*\)/\1/p' "$work/slow.out")
+[ -n "$slow_port" ] || { echo "the slow upstream did not start"; exit 1; }
 late_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$work/relay.toml" <<TOML
 hostname = "relay.test"
@@ -40,6 +48,12 @@ account = "app"
 server = "$SMTP_HOST"
 port = $late_port
 tls = "starttls"
+[routes.slow]
+senders = ["slow.test"]
+account = "app"
+server = "127.0.0.1"
+port = $slow_port
+tls = "none"
 TOML
 start_relay "$work/relay.toml" "$work/relay.log" || exit 1
 port=$(port_of "$work/relay.log" lan)
@@ -106,6 +120,24 @@ output=$(queue release "$second")
 check "release answers 'released'" test "$output" = "$second: released"
 check "release delivers it now" wait_found "$k2" 20
 check "the queue is empty" test "$(queue list)" = "queue is empty"
+
+# --- a message being delivered is not touched ---------------------------------------
+send printer@slow.test "queuetool$$z$RANDOM"
+slow=$(id_of printer@slow.test)
+for _ in $(seq 150); do grep -q receiving "$work/slow.state" && break; sleep 0.1; done
+check "the slow upstream is receiving the message (its 250 comes in 6 s)" \
+  grep -q receiving "$work/slow.state"
+queue delete --yes "$slow" 2>"$work/busy.err"
+status=$?
+check "delete while it is being delivered is refused: 75" test "$status" -eq 75
+check "... saying why" grep -q "is being delivered right now" "$work/busy.err"
+queue hold "$slow" 2>/dev/null
+status=$?
+check "hold too: 75" test "$status" -eq 75
+check "retry says it is under way" test "$(queue retry "$slow")" = "$slow: being delivered right now"
+for _ in $(seq 150); do grep -q "accepted 1" "$work/slow.state" && break; sleep 0.1; done
+check "the delivery finished undisturbed" wait_log "queue_id=$slow route=slow .*status=sent" 10
+check "... and the message left the queue" test ! -e "$work/spool/queue/$slow"
 check "the relay stops (exit 0)" stop_relay
 [ "$checks_failed" -eq 0 ] || show "$work/relay.log"
 finish
