@@ -140,7 +140,7 @@ int list(const Options& options) {
   queue::ListingFilter filter;
   filter.state = state;
   if (!options.route.empty()) filter.route = options.route;
-  auto messages = queue::list_messages(*root, filter);
+  auto messages = queue::list_messages(*root, filter, queue::ListingCache::Use);
   if (!messages) return report(messages.error());
   const std::string text =
       options.json ? queue::format_queue_json(*messages) : queue::format_queue_table(*messages);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <iterator>
 #include <thread>
 #include <utility>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "mailoauth/queue/file_descriptor.hpp"
+#include "mailoauth/queue/listing_cache.hpp"
 
 namespace mailoauth::queue {
 
@@ -25,6 +27,9 @@ namespace {
 
 constexpr std::string_view kStateSuffix = ".state";
 constexpr std::size_t kFirstRead = 4096;
+// The cache is rewritten when a listing read this many files it did not know
+// (or found this many entries gone): not for every new message.
+constexpr std::size_t kCacheWorthIt = 100;
 // From this many messages in a directory on, two threads read it.
 constexpr std::size_t kParallelFrom = 2000;
 
@@ -88,10 +93,32 @@ core::Result<DirectoryNames> read_names(const fs::path& directory) {
 
 enum class Outcome { Listed, Vanished };
 
+// What the listing knows about a message's file, for the next listing's cache:
+// a view into the old cache (a hit) or into `owned` (read from the file).
+struct Known {
+  CachedEnvelope entry;
+  bool from_file = false;
+};
+
+// The envelope from the cache: no system call. False when the cached block
+// does not parse (then the file is read, as for an unknown id).
+bool from_cache(const CachedEnvelope& cached, ListedMessage& message) {
+  std::size_t header_size = 0;
+  auto envelope = parse_envelope(cached.header, header_size);
+  if (!envelope || envelope->id != message.id ||
+      header_size + kSpoolTrailerSize > cached.file_size) {
+    return false;
+  }
+  message.size = cached.file_size - header_size - kSpoolTrailerSize;
+  message.envelope = std::move(*envelope);
+  return true;
+}
+
 // The envelope and size of one message file (relative to `directory_fd`).
 // A file that cannot be parsed is listed as corrupt, with the reason.
 core::Result<Outcome> read_message(int directory_fd, const fs::path& directory, std::string& buffer,
-                                   ListedMessage& message) {
+                                   ListedMessage& message, std::string& header,
+                                   std::uint64_t& file_size_out) {
   const fs::path path = directory / message.id;
   FileDescriptor fd(::openat(directory_fd, message.id.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0) {
@@ -125,6 +152,8 @@ core::Result<Outcome> read_message(int directory_fd, const fs::path& directory, 
   }
   message.size = file_size - header_size - kSpoolTrailerSize;
   message.envelope = std::move(*envelope);
+  header.assign(head->substr(0, header_size));
+  file_size_out = file_size;
   return Outcome::Listed;
 }
 
@@ -166,11 +195,21 @@ struct Range {
   std::size_t begin = 0;
   std::size_t end = 0;
   std::vector<ListedMessage> listed;
+  std::vector<Known> known;       // every readable message, listed or filtered out
+  std::deque<std::string> owned;  // ids and envelopes read from files (stable addresses)
   std::optional<core::Error> error;
 };
 
+const CachedEnvelope* find_cached(const std::vector<CachedEnvelope>& cache, std::string_view id) {
+  const auto found = std::lower_bound(
+      cache.begin(), cache.end(), id,
+      [](const CachedEnvelope& entry, std::string_view wanted) { return entry.id < wanted; });
+  return found != cache.end() && found->id == id ? &*found : nullptr;
+}
+
 void read_range(int directory_fd, const fs::path& directory, Place place,
-                const ListingFilter& filter, DirectoryNames& names, Range& range) {
+                const ListingFilter& filter, const std::vector<CachedEnvelope>& cache,
+                DirectoryNames& names, Range& range) {
   std::string buffer;
   for (std::size_t i = range.begin; i < range.end; ++i) {
     ListedMessage message;
@@ -184,12 +223,24 @@ void read_range(int directory_fd, const fs::path& directory, Place place,
       if (wanted(filter, message)) range.listed.push_back(std::move(message));
       continue;
     }
-    auto read = read_message(directory_fd, directory, buffer, message);
-    if (!read) {
-      range.error = read.error();
-      return;
+    const CachedEnvelope* cached = find_cached(cache, message.id);
+    if (cached != nullptr && from_cache(*cached, message)) {
+      range.known.push_back({*cached, false});
+    } else {
+      std::string header;
+      std::uint64_t file_size = 0;
+      auto read = read_message(directory_fd, directory, buffer, message, header, file_size);
+      if (!read) {
+        range.error = read.error();
+        return;
+      }
+      if (*read == Outcome::Vanished) continue;
+      if (message.problem.empty()) {
+        const std::string& id = range.owned.emplace_back(message.id);
+        const std::string& text = range.owned.emplace_back(std::move(header));
+        range.known.push_back({{id, file_size, text}, true});
+      }
     }
-    if (*read == Outcome::Vanished) continue;
     if (message.problem.empty()) {
       message.delivery = DeliveryState::fresh(message.envelope.recipients.size());
       if (names.has_state[i]) {
@@ -208,7 +259,8 @@ void read_range(int directory_fd, const fs::path& directory, Place place,
 // big directory is read by two threads, each a contiguous half, so the order
 // stays and the machine's second core shares the system calls.
 core::Result<void> list_place(const fs::path& spool, Place place, const ListingFilter& filter,
-                              std::vector<ListedMessage>& out) {
+                              const std::vector<CachedEnvelope>& cache,
+                              std::vector<ListedMessage>& out, std::deque<Range>& done) {
   const fs::path directory = spool / to_string(place);
   auto names = read_names(directory);
   if (!names) return std::unexpected(names.error());
@@ -227,15 +279,18 @@ core::Result<void> list_place(const fs::path& spool, Place place, const ListingF
   {
     std::vector<std::jthread> helpers;
     for (std::size_t t = 1; t < threads; ++t) {
-      helpers.emplace_back(
-          [&, t] { read_range(directory_fd.get(), directory, place, filter, *names, ranges[t]); });
+      helpers.emplace_back([&, t] {
+        read_range(directory_fd.get(), directory, place, filter, cache, *names, ranges[t]);
+      });
     }
-    read_range(directory_fd.get(), directory, place, filter, *names, ranges[0]);
+    read_range(directory_fd.get(), directory, place, filter, cache, *names, ranges[0]);
   }  // the helpers joined
   const auto middle = static_cast<std::ptrdiff_t>(out.size());
   for (Range& range : ranges) {
     if (range.error) return std::unexpected(std::move(*range.error));
     std::move(range.listed.begin(), range.listed.end(), std::back_inserter(out));
+    range.listed.clear();
+    done.push_back(std::move(range));  // `owned` moves with its strings in place
   }
   // Each place is in id order; merged with the places before, oldest first overall.
   std::inplace_merge(out.begin(), out.begin() + middle, out.end(),
@@ -304,12 +359,45 @@ MessageState classify(Place place, const DeliveryState& delivery) {
 }
 
 core::Result<std::vector<ListedMessage>> list_messages(const fs::path& spool,
-                                                       const ListingFilter& filter) {
+                                                       const ListingFilter& filter,
+                                                       ListingCache use_cache) {
+  const std::string cache_text =
+      use_cache == ListingCache::Use ? read_listing_cache(spool) : std::string();
+  const std::vector<CachedEnvelope> cache = parse_listing_cache(cache_text);
   std::vector<ListedMessage> messages;
+  // A deque: a Range is never moved again once in it (a vector's growth
+  // would copy them, std::deque's move not being noexcept, and the cache
+  // entries point into each Range's `owned` strings).
+  std::deque<Range> ranges;
   for (Place place : {Place::Queue, Place::Hold, Place::Failed, Place::Corrupt}) {
     if (filter.state && !may_hold(place, *filter.state)) continue;
-    if (auto listed = list_place(spool, place, filter, messages); !listed) {
+    if (auto listed = list_place(spool, place, filter, cache, messages, ranges); !listed) {
       return std::unexpected(listed.error());
+    }
+  }
+  // Kept up to date when it missed (or kept) enough to matter, and only
+  // after a listing that read every place: it holds the whole spool's ids.
+  if (use_cache == ListingCache::Use && !filter.state) {
+    std::vector<CachedEnvelope> known;
+    std::size_t missed = 0;
+    for (const Range& range : ranges) {
+      for (const Known& entry : range.known) {
+        known.push_back(entry.entry);
+        missed += entry.from_file ? 1 : 0;
+      }
+    }
+    const std::size_t hits = known.size() - missed;  // entries of the old cache still there
+    const std::size_t stale = cache.size() > hits ? cache.size() - hits : 0;
+    if (missed >= kCacheWorthIt || stale >= kCacheWorthIt) {
+      std::sort(known.begin(), known.end(),
+                [](const CachedEnvelope& a, const CachedEnvelope& b) { return a.id < b.id; });
+      // A message moved between places during the listing may be seen twice.
+      known.erase(std::unique(known.begin(), known.end(),
+                              [](const CachedEnvelope& a, const CachedEnvelope& b) {
+                                return a.id == b.id;
+                              }),
+                  known.end());
+      write_listing_cache(spool, encode_listing_cache(known));
     }
   }
   return messages;

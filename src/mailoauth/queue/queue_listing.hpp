@@ -7,12 +7,13 @@
 // removes or moves while the listing runs is skipped (ENOENT) or, at worst,
 // shown in its old place: a listing is a snapshot, like postqueue -p's.
 //
-// Fast on a big queue (100,000 messages in well under a second, measured in
-// bench/results/queue_list.md): one directory read per place, then per
-// message one open and one 4 KiB read of the envelope at the file's head
-// (the content after it is never read; its size comes from the file size
-// minus the envelope and the fixed-size trailer), and a state file is opened
-// only when the directory listing has one. `show` reads one message through
+// Fast on a big queue (measured in bench/results/queue_list.md): one
+// directory read per place; per message its envelope from the listing cache
+// (queue/listing_cache.hpp: no system call), or else one open and one 4 KiB
+// read at the file's head (the content after it is never read; its size
+// comes from the file size minus the envelope and the fixed-size trailer);
+// a state file is opened only when the directory listing has one; two
+// threads for a big directory. `show` reads one message through
 // Spool::read, which also checks the trailer.
 #pragma once
 
@@ -47,9 +48,14 @@ struct ListingFilter {
   std::optional<MessageState> state;
 };
 
+// Use: take envelopes from <spool>/listing.cache and keep it up to date
+// (queue/listing_cache.hpp); Off: read every message file.
+enum class ListingCache { Off, Use };
+
 // Oldest first (queue ids are time-ordered).
 core::Result<std::vector<ListedMessage>> list_messages(const std::filesystem::path& spool,
-                                                       const ListingFilter& filter = {});
+                                                       const ListingFilter& filter = {},
+                                                       ListingCache cache = ListingCache::Off);
 
 // The state a message in `place` with `delivery` is in.
 MessageState classify(Place place, const DeliveryState& delivery);
