@@ -1,13 +1,14 @@
 // The listing's envelope cache; see listing_cache.hpp for why it is safe.
 #include "mailoauth/queue/listing_cache.hpp"
 
+#include <cerrno>
 #include <charconv>
-#include <fstream>
 #include <iterator>
 
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mailoauth/queue/file_descriptor.hpp"
@@ -84,9 +85,18 @@ std::filesystem::path listing_cache_path(const std::filesystem::path& spool) {
 }
 
 std::string read_listing_cache(const std::filesystem::path& spool) {
-  std::ifstream file(listing_cache_path(spool), std::ios::binary);
-  if (!file) return {};
-  return std::string(std::istreambuf_iterator<char>(file), {});
+  FileDescriptor fd(::open(listing_cache_path(spool).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  struct stat info {};
+  if (fd.get() < 0 || ::fstat(fd.get(), &info) != 0) return {};
+  std::string text(static_cast<std::size_t>(info.st_size), '\0');
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t got = ::read(fd.get(), text.data() + done, text.size() - done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return {};  // changed under us: the next listing writes a new one
+    done += static_cast<std::size_t>(got);
+  }
+  return text;
 }
 
 void write_listing_cache(const std::filesystem::path& spool, const std::string& text) {
