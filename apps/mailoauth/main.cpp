@@ -48,6 +48,7 @@ Mailboxes (mailoauth-imap; see `mailoauth imap --help`):
   imap caps|check|list ACCOUNT   capabilities, a Nagios check, folder counts
 Relay (mailoauth-relay; see `mailoauth relay --help`, docs/relay.md):
   relay run|check-config|user    plain SMTP in from the LAN, kept in a durable spool
+  queue list|show|retry|hold|release|delete|flush   the relay's queue (docs/queue.md)
 
 Exit codes: 0 ok, 64 usage, 69 refused for good, 70 internal error,
 75 temporary failure (try again), 78 configuration (fix and retry).)";
@@ -299,6 +300,7 @@ int main(int argc, char** argv) {
   if (word == "send" || word == "sendmail") return exec_program(argv, "mailoauth-send");
   if (word == "imap") return exec_program(argv, "mailoauth-imap");
   if (word == "relay") return exec_program(argv, "mailoauth-relay");
+  if (word == "queue") return exec_program(argv, "mailoauth-queue");
   CLI::App cli{std::string(kDescription), "mailoauth"};
   cli.require_subcommand(1);
   CommandLine line;
@@ -307,7 +309,7 @@ int main(int argc, char** argv) {
   add_token_commands(cli, line);
   // The commands of the other programs, in the tree (so usage errors list
   // them) but not in the help, whose description presents them.
-  for (const char* other : {"send", "sendmail", "imap", "relay"})
+  for (const char* other : {"send", "sendmail", "imap", "relay", "queue"})
     cli.add_subcommand(other, "")->group("");
   if (const auto finished = app::parse_command_line(cli, argc, argv)) return *finished;
   return line.run ? line.run() : core::kExitUsage;

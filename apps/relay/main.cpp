@@ -5,6 +5,8 @@
 //   relay check-config [--config F] load and check the config; say what it would do
 //   relay user add NAME [--sender S]...   password from stdin, stored as Argon2id
 //   relay user remove NAME / relay user list
+// While `run` runs it holds <spool>/relay.lock and serves the queue tool on
+// <spool>/control.sock (relay::ControlListener; `mailoauth queue`, docs/queue.md).
 // This file is the command line, start-up and shutdown; sessions are
 // relay::SmtpServer's, the spool queue::Spool's, delivery relay::Scheduler's.
 #include <algorithm>
@@ -39,6 +41,8 @@
 #include "mailoauth/oauth2/token_cache.hpp"
 #include "mailoauth/oauth2/token_source.hpp"
 #include "mailoauth/queue/spool.hpp"
+#include "mailoauth/queue/spool_lock.hpp"
+#include "mailoauth/relay/control_listener.hpp"
 #include "mailoauth/relay/graph_delivery.hpp"
 #include "mailoauth/relay/relay_config.hpp"
 #include "mailoauth/relay/relay_users.hpp"
@@ -240,6 +244,10 @@ int run(const app::GlobalOptions& global, const Options& options) {
   core::Logger logger(*level, core::LogFormat::Logfmt, &sink);
   auto spool = queue::Spool::open(config->spool_directory);
   if (!spool) return report(spool.error());
+  // The spool is ours while we run: a second relay is refused, and the queue
+  // tool sends its changes through the control socket (docs/queue.md).
+  auto spool_lock = queue::SpoolLock::acquire(config->spool_directory, std::chrono::seconds(10));
+  if (!spool_lock) return report(spool_lock.error());
   auto recovered = (*spool)->recover();
   if (!recovered) return report(recovered.error());
   log_recovery(logger, *recovered);
@@ -283,6 +291,15 @@ int run(const app::GlobalOptions& global, const Options& options) {
   if (!server) return report(server.error());
   (*server)->start();
   scheduler.start(recovered->messages);
+  // `mailoauth queue` while we run; without it the relay still delivers.
+  auto control = relay::ControlListener::open(
+      io.get_executor(), queue::control_socket_path(config->spool_directory), &scheduler, &logger);
+  if (control) {
+    (*control)->start();
+  } else {
+    logger.error("no control socket: mailoauth queue can only read the queue while the relay runs",
+                 {{"error", control.error().describe()}});
+  }
   // SIGHUP: the users file and the listeners' certificates are read again
   // (new sessions get them; open ones go on), and the routes and accounts
   // (reload_routes). Listeners need a restart.
@@ -313,6 +330,7 @@ int run(const app::GlobalOptions& global, const Options& options) {
     logger.info("stopping: no new sessions; open ones may finish",
                 {{"signal", signal}, {"grace_seconds", config->limits.shutdown_grace.count()}});
     (*server)->stop_accepting();
+    if (control) (*control)->stop();
     scheduler.stop();
     hangup.cancel();
     asio::co_spawn(io,

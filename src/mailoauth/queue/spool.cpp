@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "mailoauth/core/file_write.hpp"
+#include "mailoauth/queue/file_descriptor.hpp"
 
 namespace mailoauth::queue {
 
@@ -24,7 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kTrailerMagic = "MAILOAUTH-END ";
-constexpr std::size_t kTrailerSize = 14 + 20 + 1;  // magic, 20 digits, LF
+constexpr std::size_t kTrailerSize = kSpoolTrailerSize;  // magic, 20 digits, LF
 constexpr std::size_t kWriteBuffer = 64 * 1024;
 constexpr std::string_view kStateSuffix = ".state";
 
@@ -66,21 +67,6 @@ core::Result<std::string> read_at(int fd, std::uint64_t offset, std::size_t size
   data.resize(done);
   return data;
 }
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 struct HeaderAndSize {
   SpooledEnvelope envelope;

@@ -51,6 +51,10 @@ inline constexpr std::string_view kIoError = "queue.io";
 std::string new_queue_id(const core::Clock& clock);
 bool is_queue_id(std::string_view text);
 
+// The trailer's size ("MAILOAUTH-END ", 20 digits, LF): a message's content
+// is its file's size minus the envelope and this (queue_listing reads no more).
+inline constexpr std::size_t kSpoolTrailerSize = 14 + 20 + 1;
+
 class Spool;
 
 // A message being received. Unless commit() succeeds, the destructor removes

@@ -118,18 +118,6 @@ class Lines {
   bool ended_by_blank_ = false;
 };
 
-std::string_view body_name(Body body) {
-  switch (body) {
-    case Body::SevenBit:
-      return "7bit";
-    case Body::EightBitMime:
-      return "8bitmime";
-    case Body::BinaryMime:
-      return "binarymime";
-  }
-  return "7bit";
-}
-
 core::Result<void> apply_envelope_field(std::string_view key, const std::string& value,
                                         SpooledEnvelope& envelope, std::string& seen) {
   const auto once = [&](char tag) -> bool {
@@ -191,6 +179,18 @@ core::Result<void> apply_envelope_field(std::string_view key, const std::string&
 
 }  // namespace
 
+std::string_view to_string(Body body) {
+  switch (body) {
+    case Body::SevenBit:
+      return "7bit";
+    case Body::EightBitMime:
+      return "8bitmime";
+    case Body::BinaryMime:
+      return "binarymime";
+  }
+  return "7bit";
+}
+
 std::string_view to_string(RecipientStatus status) {
   switch (status) {
     case RecipientStatus::Pending:
@@ -249,7 +249,7 @@ std::string encode_envelope(const SpooledEnvelope& envelope) {
   field("route", envelope.route);
   field("from", envelope.from);
   for (const std::string& recipient : envelope.recipients) field("rcpt", recipient);
-  field("body", body_name(envelope.body));
+  field("body", to_string(envelope.body));
   field("smtputf8", envelope.smtputf8 ? "1" : "0");
   out += '\n';
   return out;

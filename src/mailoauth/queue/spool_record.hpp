@@ -27,6 +27,7 @@ namespace mailoauth::queue {
 using WallTime = std::chrono::system_clock::time_point;
 
 enum class Body { SevenBit, EightBitMime, BinaryMime };
+std::string_view to_string(Body body);  // "7bit", "8bitmime", "binarymime"
 
 struct SpooledEnvelope {
   std::string id;

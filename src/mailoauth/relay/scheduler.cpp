@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -13,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
+#include "mailoauth/queue/spool_commands.hpp"
 #include "mailoauth/relay/delivery_attempt.hpp"
 #include "mailoauth/relay/graph_delivery.hpp"
 #include "mailoauth/relay/on_pool.hpp"
@@ -64,6 +66,21 @@ struct Loaded {
 struct DeliveryContent {
   std::string envelope_from;
   smtp::MessageSource source;
+};
+
+// The ids a delivery works on, in the scheduler's `busy` set while it does
+// (the queue tool's hold and delete refuse them; deliver() skips them).
+struct BusyMarks {
+  std::set<std::string>* busy;
+  std::vector<std::string> ids;
+  bool mark(const std::string& id) {
+    if (!busy->insert(id).second) return false;
+    ids.push_back(id);
+    return true;
+  }
+  ~BusyMarks() {
+    for (const std::string& id : ids) busy->erase(id);
+  }
 };
 
 // What one attempt did, for the log line and the worker.
@@ -180,6 +197,31 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
                                const queue::DeliveryState* state);
   void log_attempt(const RouteQueue& route, const std::string& id, const Loaded& loaded,
                    const std::vector<std::size_t>& tried, const AttemptLog& result);
+
+  // --- control (the queue tool); defined in the section at the end ---
+  // Messages a worker is delivering, or a control command is changing: no
+  // one else may start on them (deliver() skips a busy id).
+  std::set<std::string> busy;
+  // Messages waiting for their next attempt (later()); a timer whose ticket
+  // no longer matches was overtaken by a control command and does nothing.
+  struct Armed {
+    std::uint64_t ticket = 0;
+    std::string route;
+    queue::WallTime when;
+  };
+  std::map<std::string, Armed> armed;
+  std::uint64_t last_ticket = 0;
+  struct Withdrawn {
+    bool scheduled = false;
+    std::string route;
+    std::optional<queue::WallTime> when;  // nullopt: it was ready
+  };
+  Withdrawn withdraw(const std::string& id);
+  void restore(const std::string& id, const Withdrawn& withdrawn);
+  std::size_t retry_armed(const std::string* route_only);
+  asio::awaitable<core::Result<queue::ControlOutcome>> control(queue::ControlRequest request);
+  asio::awaitable<core::Result<queue::ControlOutcome>> retry_one(std::string id);
+  asio::awaitable<core::Result<queue::ControlOutcome>> change_one(queue::ControlRequest request);
 };
 
 void Scheduler::Impl::enqueue(const std::string& id, const std::string& route_name) {
@@ -248,8 +290,13 @@ void Scheduler::Impl::later(std::string id, std::string route_name, queue::WallT
   auto timer = std::make_shared<asio::steady_timer>(executor);
   timer->expires_after(std::chrono::duration_cast<Steady::duration>(
       std::max(delay, std::chrono::system_clock::duration::zero())));
+  const std::uint64_t ticket = ++last_ticket;  // control: see `armed`
+  armed[id] = Armed{ticket, route_name, when};
   timer->async_wait([self = shared_from_this(), id = std::move(id),
-                     route_name = std::move(route_name), timer](boost::system::error_code) {
+                     route_name = std::move(route_name), timer, ticket](boost::system::error_code) {
+    const auto found = self->armed.find(id);
+    if (found == self->armed.end() || found->second.ticket != ticket) return;  // overtaken
+    self->armed.erase(found);
     if (!self->stopping) self->enqueue(id, route_name);
   });
 }
@@ -368,6 +415,9 @@ asio::awaitable<void> Scheduler::Impl::conclude(RouteQueue* route, const std::st
 asio::awaitable<AttemptLog> Scheduler::Impl::deliver(RouteQueue* route,
                                                      std::unique_ptr<smtp::Session>* session,
                                                      std::string id) {
+  // control: a message held, deleted or delivered meanwhile is not started.
+  BusyMarks marks{&busy, {}};
+  if (!marks.mark(id)) co_return AttemptLog{};
   std::optional<Loaded> loaded = co_await load(&id);
   AttemptLog result;
   if (!loaded || loaded->message.state.hold) co_return result;
@@ -394,7 +444,9 @@ asio::awaitable<AttemptLog> Scheduler::Impl::deliver_batch(RouteQueue* route,
   };
   std::vector<Item> items;
   std::vector<smtp::Transaction> transactions;
+  BusyMarks marks{&busy, {}};
   for (std::string& id : ids) {
+    if (!marks.mark(id)) continue;  // control: held, deleted or delivered meanwhile
     std::optional<Loaded> loaded = co_await load(&id);
     if (!loaded || loaded->message.state.hold) continue;
     Item& item = items.emplace_back(Item{std::move(id), std::move(*loaded), {}, std::nullopt});
@@ -720,6 +772,198 @@ void Scheduler::stop() {
 
 std::size_t Scheduler::sessions() const {
   return impl_->open_sessions;
+}
+
+}  // namespace mailoauth::relay
+
+// --- Control: the queue tool's commands (mailoauth queue) ------------------------
+// Kept in this section so the delivery code above stays as it was: the only
+// hooks there are `busy` (deliver() skips a message someone is working on)
+// and `armed` (a later() timer a command overtook does nothing).
+
+namespace mailoauth::relay {
+
+namespace {
+
+core::Error busy_error(const std::string& id) {
+  return core::Error(core::ErrorClass::Temporary, "queue.busy",
+                     fmt::format("message {} is being delivered right now", id),
+                     "try again when this attempt ends (mailoauth queue show ID says how it went)");
+}
+
+core::Result<queue::ControlOutcome> outcome(std::size_t count, std::string text) {
+  return queue::ControlOutcome{count, std::move(text)};
+}
+
+}  // namespace
+
+Scheduler::Impl::Withdrawn Scheduler::Impl::withdraw(const std::string& id) {
+  Withdrawn withdrawn;
+  if (const auto found = armed.find(id); found != armed.end()) {
+    withdrawn = {true, found->second.route, found->second.when};
+    armed.erase(found);
+    return withdrawn;
+  }
+  for (auto& [name, route] : routes) {
+    if (std::erase(route.ready, id) > 0) withdrawn = {true, name, std::nullopt};
+  }
+  return withdrawn;
+}
+
+void Scheduler::Impl::restore(const std::string& id, const Withdrawn& withdrawn) {
+  if (!withdrawn.scheduled) return;
+  if (withdrawn.when) {
+    later(id, withdrawn.route, *withdrawn.when);
+  } else {
+    enqueue(id, withdrawn.route);
+  }
+}
+
+// Every armed message (of one route, or all) is ready now; the pauses end.
+std::size_t Scheduler::Impl::retry_armed(const std::string* route_only) {
+  std::vector<std::pair<std::string, std::string>> due;
+  for (auto found = armed.begin(); found != armed.end();) {
+    if (route_only == nullptr || found->second.route == *route_only) {
+      due.emplace_back(found->first, found->second.route);
+      found = armed.erase(found);
+    } else {
+      ++found;
+    }
+  }
+  for (auto& [name, route] : routes) {
+    if (route_only == nullptr || name == *route_only) route.cool_until = {};
+  }
+  for (const auto& [id, route] : due) enqueue(id, route);
+  for (auto& [name, route] : routes) {
+    if (route_only == nullptr || name == *route_only) pump(route);
+  }
+  return due.size();
+}
+
+asio::awaitable<core::Result<queue::ControlOutcome>> Scheduler::Impl::retry_one(std::string id) {
+  if (busy.contains(id)) co_return outcome(0, "being delivered right now");
+  if (const auto found = armed.find(id); found != armed.end()) {
+    const std::string route = found->second.route;
+    armed.erase(found);
+    if (auto queue = routes.find(route); queue != routes.end()) queue->second.cool_until = {};
+    enqueue(id, route);
+    co_return outcome(1, "due now");
+  }
+  for (auto& [name, route] : routes) {
+    if (std::find(route.ready.begin(), route.ready.end(), id) != route.ready.end()) {
+      route.cool_until = {};
+      pump(route);
+      co_return outcome(0, "due already, waiting for a session of its route");
+    }
+  }
+  // Not scheduled (a route that no longer exists, a state write that failed):
+  // check it is in queue/ and not held, then schedule it.
+  queue::Spool* spool = services.spool;
+  const std::string* id_pointer = &id;
+  auto message = co_await on_pool(
+      *services.pool, [spool, id_pointer]() -> core::Result<queue::SpooledMessage> {
+        auto place = queue::locate_message(*spool, *id_pointer);
+        if (!place) return core::fail(std::move(place.error()));
+        if (*place != queue::Place::Queue) {
+          return core::fail(
+              core::ErrorClass::Permanent, "queue.wrong_state",
+              fmt::format("message {} is in {}/: only a queued message can be retried", *id_pointer,
+                          queue::to_string(*place)));
+        }
+        return spool->read(*place, *id_pointer);
+      });
+  if (!message) co_return core::fail(std::move(message.error()));
+  if (message->state.hold) {
+    co_return core::fail(core::ErrorClass::Permanent, "queue.wrong_state",
+                         fmt::format("message {} is held: release it instead", id));
+  }
+  if (busy.contains(id) || armed.contains(id)) co_return outcome(0, "scheduled meanwhile");
+  enqueue(id, message->envelope.route);
+  co_return outcome(1, "due now");
+}
+
+// hold, release, delete: withdrawn from the schedule and marked busy while
+// the spool changes on the pool; put back as it was if the change failed.
+asio::awaitable<core::Result<queue::ControlOutcome>> Scheduler::Impl::change_one(
+    queue::ControlRequest request) {
+  const std::string id = request.argument;
+  if (busy.contains(id)) co_return core::fail(busy_error(id));
+  const Withdrawn withdrawn = withdraw(id);
+  busy.insert(id);
+  queue::Spool* spool = services.spool;
+  const queue::ControlRequest* request_pointer = &request;
+  std::string route;
+  std::string* route_pointer = &route;
+  auto done = co_await on_pool(*services.pool, [spool, request_pointer, route_pointer]() {
+    const std::string& target = request_pointer->argument;
+    switch (request_pointer->verb) {
+      case queue::ControlVerb::Hold:
+        return queue::hold_message(*spool, target);
+      case queue::ControlVerb::Delete:
+        return queue::delete_message(*spool, target);
+      default:
+        break;
+    }
+    auto released = queue::release_message(*spool, target);
+    if (!released) return released;
+    auto message = spool->read(queue::Place::Queue, target);
+    if (!message) return core::Result<std::string>(core::fail(std::move(message.error())));
+    *route_pointer = message->envelope.route;
+    return released;
+  });
+  busy.erase(id);
+  if (!done) {
+    restore(id, withdrawn);
+    co_return core::fail(std::move(done.error()));
+  }
+  if (request.verb == queue::ControlVerb::Release) enqueue(id, route);
+  services.logger->info(
+      "queue command",
+      {{"queue_id", id}, {"command", queue::to_string(request.verb)}, {"result", *done}});
+  co_return outcome(1, std::move(*done));
+}
+
+asio::awaitable<core::Result<queue::ControlOutcome>> Scheduler::Impl::control(
+    queue::ControlRequest request) {
+  auto self = shared_from_this();
+  if (stopping) {
+    co_return core::fail(core::ErrorClass::Temporary, "queue.stopping", "the relay is stopping",
+                         "run the command again once it has stopped");
+  }
+  switch (request.verb) {
+    case queue::ControlVerb::Retry: {
+      auto done = co_await retry_one(std::move(request.argument));
+      co_return done;
+    }
+    case queue::ControlVerb::RetryAll:
+    case queue::ControlVerb::Flush: {
+      const std::size_t count = retry_armed(nullptr);
+      services.logger->info("queue command",
+                            {{"command", queue::to_string(request.verb)}, {"messages", count}});
+      co_return outcome(count,
+                        fmt::format("{} deferred message{} due now", count, count == 1 ? "" : "s"));
+    }
+    case queue::ControlVerb::RetryRoute: {
+      if (!routes.contains(request.argument)) {
+        co_return core::fail(core::ErrorClass::Config, "queue.no_such_route",
+                             fmt::format("the relay has no route \"{}\"", request.argument));
+      }
+      const std::size_t count = retry_armed(&request.argument);
+      co_return outcome(count, fmt::format("{} deferred message{} of route {} due now", count,
+                                           count == 1 ? "" : "s", request.argument));
+    }
+    case queue::ControlVerb::Hold:
+    case queue::ControlVerb::Release:
+    case queue::ControlVerb::Delete:
+      break;
+  }
+  auto done = co_await change_one(std::move(request));
+  co_return done;
+}
+
+asio::awaitable<core::Result<queue::ControlOutcome>> Scheduler::control(
+    queue::ControlRequest request) {
+  return impl_->control(std::move(request));
 }
 
 }  // namespace mailoauth::relay

@@ -36,12 +36,14 @@
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "mailoauth/core/clock.hpp"
 #include "mailoauth/core/log.hpp"
 #include "mailoauth/oauth2/account.hpp"
 #include "mailoauth/oauth2/token_source.hpp"
+#include "mailoauth/queue/control_protocol.hpp"
 #include "mailoauth/queue/spool.hpp"
 #include "mailoauth/relay/relay_config.hpp"
 
@@ -82,6 +84,16 @@ class Scheduler {
   void stop();
   // Upstream sessions open now.
   std::size_t sessions() const;
+
+  // --- The queue tool's commands (mailoauth queue, via relay/control_listener) ---
+  // retry ID|all|route and flush: the messages waiting for their next attempt
+  // go to their route's ready list now, and the route's pause (cool-down) ends.
+  // hold, release, delete: the spool change (queue/spool_commands) on the pool,
+  // while the message is marked busy so no worker starts it. A message being
+  // delivered right now is never touched: hold and delete answer queue.busy
+  // (Temporary: try again when the attempt ends), retry says it is under way.
+  boost::asio::awaitable<core::Result<queue::ControlOutcome>> control(
+      queue::ControlRequest request);
 
   struct Impl;
 
