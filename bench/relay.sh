@@ -428,6 +428,18 @@ row() {  # row WHO ROUTE
     "$(rate "$count" "$del")" "$( [ "$box" -gt 0 ] && rate "$count" "$box" || echo –)" \
     "$(ratio "$peer_del" "$del")" "$(ratio "$direct_us" "$del")" "$(cpu_ms_per "$cpu" "$count")"
 }
+# The spool's file system, and for ext4 whether it has a journal: without one,
+# fsync costs differ and every file created scans recently deleted inodes.
+spool_filesystem() {
+  local type device journal
+  type=$(df -T "$tmp" | awk 'NR==2 {print $2}')
+  device=$(df --output=source "$tmp" | awk 'NR==2 {print $1}')
+  journal=/sys/fs/ext4/${device##*/}/journal_task
+  if [ "$type" = ext4 ] && [ -r "$journal" ]; then
+    [ "$(cat "$journal")" = "<none>" ] && type="ext4 without a journal" || type="ext4 with a journal"
+  fi
+  echo "$type"
+}
 target() {  # target TEXT VALUE LIMIT ge|le UNIT
   local verdict
   verdict=$(awk -v v="$2" -v l="$3" -v op="$4" 'BEGIN { print ((op == "ge" ? v >= l : v <= l) ? "yes" : "no") }')
@@ -455,7 +467,7 @@ shm_cpu=$(awk '{ print $5 }' "$tmp/shm" | median)
   echo "- load generator: Postfix $(postconf -d -h mail_version 2>/dev/null) smtp-source -s $sessions -m $count -l $size"
   echo "- peer: a second, private Postfix $(postconf -d -h mail_version 2>/dev/null) (master -c), relayhost = the stack's Dovecot submission (STARTTLS, SASL PLAIN), ${upstream_sessions} upstream sessions (smtp_destination_concurrency_limit), smtp_tls_connection_reuse = $peer_tls_reuse, other settings Postfix's defaults"
   [ -n "$variant_bin" ] && echo "- variant: a second mailoauth relay build ($variant_bin), same configuration, own spool, in the same runs"
-  echo "- mailoauth relay: route connections = $upstream_sessions, messages_per_minute unlimited, greeting_pause_ms = 0, spool on $(df -T "$tmp" | awk 'NR==2 {print $2}')"
+  echo "- mailoauth relay: route connections = $upstream_sessions, messages_per_minute unlimited, greeting_pause_ms = 0, spool on $(spool_filesystem)"
   echo
   if grep -q '^mailoauth-dovecot ' "$tmp/runs" && grep -q '^mailoauth-sink ' "$tmp/runs"; then
     echo "## Targets of issue 12 (from the tables below)"
