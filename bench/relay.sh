@@ -27,7 +27,7 @@
 #   (COUNT=10000 SESSIONS=20 SIZE=4096 REPS=3 UPSTREAM_SESSIONS=10 IDLE=1000
 #    LATENCY_MESSAGES=2000 PROFILE=1 PEER_TLS_REUSE=yes; RELAY_BIN=another
 #    mailoauth-relay; RELAY_BIN_B=a second build, measured beside the first;
-#    ROUTES="sink" for a quick look at the relay alone)
+#    ROUTES="sink" for a quick look at the relay alone; PROFILE_ROUTE=dovecot)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -41,6 +41,7 @@ latency_messages=${LATENCY_MESSAGES:-2000}
 profile=${PROFILE:-1}
 peer_tls_reuse=${PEER_TLS_REUSE:-yes}
 routes=${ROUTES:-sink dovecot}
+profile_route=${PROFILE_ROUTE:-sink}
 relay_bin=${RELAY_BIN:-$build/apps/mailoauth-relay}
 tool=$build/bench/relay_bench_tool
 for f in "$relay_bin" "$tool"; do
@@ -392,18 +393,18 @@ kill -TERM "$relay_pid"
 wait "$relay_pid" 2>/dev/null || true
 rm -rf "$shm_spool"
 start_relay relay-perf "$tmp/spool-perf"
-run_relay mailoauth sink >/dev/null  # warm
+run_relay mailoauth "$profile_route" >/dev/null  # warm
 if [ "$profile" = 1 ]; then
   perf record -F 999 -g -p "$relay_pid" -o "$tmp/perf.data" >/dev/null 2>&1 &
   perf_pid=$!
   sleep 1
-  run_relay mailoauth sink >/dev/null
+  run_relay mailoauth "$profile_route" >/dev/null
   kill -INT "$perf_pid"
   wait "$perf_pid" || true
   perf report -i "$tmp/perf.data" --stdio --no-children --sort dso 2>/dev/null |
     grep -E '^ +[0-9.]+%' | sed -E 's/ +$//' | head -8 >"$tmp/perf-dso.txt" || true
   perf report -i "$tmp/perf.data" --stdio --no-children -g none --sort dso,symbol 2>/dev/null |
-    grep -E '^ +[0-9.]+%' | sed -E 's/[ -]+$//' | head -25 >"$tmp/perf-sym.txt" || true
+    grep -E '^ +[0-9.]+%' | sed -E 's/[ -]+$//' | cut -c1-150 | head -25 >"$tmp/perf-sym.txt" || true
   # The C library's system call wrappers with the kernel work under them (the
   # kernel's own stacks unwind reliably; deeper user frames do not: no frame pointers).
   perf report -i "$tmp/perf.data" --stdio --children -g none --sort dso,symbol 2>/dev/null |
@@ -544,7 +545,7 @@ shm_cpu=$(awk '{ print $5 }' "$tmp/shm" | median)
   echo '```'
   echo
   if [ "$profile" = 1 ]; then
-    echo "## Profile (perf record -F 999 -g on the relay, one run of $count messages, sink route)"
+    echo "## Profile (perf record -F 999 -g on the relay, one run of $count messages, $profile_route route)"
     echo
     echo "By shared object (self time):"
     echo
