@@ -412,7 +412,9 @@ core::Result<void> Spool::remove(Place place, std::string_view id) {
   if (calls_.unlink(state_file.c_str()) != 0 && errno != ENOENT) {
     return std::unexpected(spool_error("unlink", state_file, errno));
   }
-  return {};
+  // Durable: once this returns the message is never delivered again, which
+  // is what lets the scheduler skip writing an all-sent state first.
+  return core::sync_directory(directory(place), calls_);
 }
 
 core::Result<void> Spool::move(std::string_view id, Place from, Place to) {

@@ -145,7 +145,8 @@ class Spool {
   // Replaces the delivery state durably.
   core::Result<void> write_state(Place place, std::string_view id, const DeliveryState& state);
 
-  // Delivered to every recipient: the message leaves the spool.
+  // Delivered to every recipient: the message leaves the spool, durably (the
+  // directory is fsynced), so the removal itself records "all sent".
   core::Result<void> remove(Place place, std::string_view id);
   // To hold/, failed/ or corrupt/ (and back from hold/), content and state.
   core::Result<void> move(std::string_view id, Place from, Place to);

@@ -587,17 +587,19 @@ asio::awaitable<core::Result<DeliveryContent>> Scheduler::Impl::delivery_content
   co_return prepared;
 }
 
-// Writes the state durably, then removes the message (all sent), moves it to
-// failed/ (some failed) or arms its next attempt. False: the state could not
-// be written (the message stays as it was and is tried again at the next start).
+// Removes the message durably (all sent), or writes the state durably, then
+// moves it to failed/ (some failed) or arms its next attempt. False: that
+// could not be done (the message stays as it was and is tried again at the
+// next start).
 asio::awaitable<bool> Scheduler::Impl::settle(RouteQueue* route, const std::string* id,
                                               const queue::DeliveryState* state) {
   queue::Spool* spool = services.spool;
   auto written = co_await on_pool(*services.pool, [spool, id, state]() {
+    // All sent: the durable removal records it (one fsync, not a state file's two).
+    if (state->finished() && !state->any_failed()) return spool->remove(queue::Place::Queue, *id);
     core::Result<void> done = spool->write_state(queue::Place::Queue, *id, *state);
     if (!done || !state->finished()) return done;
-    if (state->any_failed()) return spool->move(*id, queue::Place::Queue, queue::Place::Failed);
-    return spool->remove(queue::Place::Queue, *id);
+    return spool->move(*id, queue::Place::Queue, queue::Place::Failed);
   });
   if (!written) {
     services.logger->error("the delivery state could not be written; tried again after a restart",

@@ -4,7 +4,8 @@
 // included) leaves nothing in queue/ and reports kNoSpace for a full disk;
 // per-recipient state survives; start-up recovery removes what was never
 // acknowledged, moves what cannot be read whole (a truncated file, a broken
-// state) to corrupt/ and returns the rest; hold and release move both files.
+// state) to corrupt/ and returns the rest; hold and release move both files;
+// removing a delivered message fsyncs queue/ (the removal is the record).
 #include "mailoauth/queue/spool.hpp"
 
 #include <cerrno>
@@ -193,6 +194,34 @@ TEST(SpoolTest, StateSurvivesAndIsReadBack) {
   EXPECT_FALSE(read->state.finished());
   ASSERT_TRUE((*spool)->remove(Place::Queue, id));
   EXPECT_EQ(count(directory.path() / "queue"), 0u);
+}
+
+// Counts fsyncs of directories (fstat tells them from files).
+class DirectorySyncCounter : public core::SystemCalls {
+ public:
+  int fsync(int fd) override {
+    struct stat info {};
+    if (::fstat(fd, &info) == 0 && S_ISDIR(info.st_mode)) ++directory_syncs;
+    return SystemCalls::fsync(fd);
+  }
+  int directory_syncs = 0;
+};
+
+// The scheduler records "every recipient sent" by the removal alone (no
+// state file first), so the removal must be on disk when remove() returns.
+TEST(SpoolTest, RemovalIsDurable) {
+  TemporaryDirectory directory;
+  DirectorySyncCounter calls;
+  auto spool = Spool::open(directory.path(), calls);
+  ASSERT_TRUE(spool);
+  auto message = (*spool)->begin(envelope());
+  ASSERT_TRUE(message);
+  ASSERT_TRUE(message->append("Subject: x\r\n\r\nbody\r\n"));
+  ASSERT_TRUE(message->commit());
+  const int before = calls.directory_syncs;
+  ASSERT_TRUE((*spool)->remove(Place::Queue, message->id()));
+  EXPECT_EQ(count(directory.path() / "queue"), 0u);
+  EXPECT_EQ(calls.directory_syncs, before + 1) << "queue/ not fsynced after the unlink";
 }
 
 TEST(SpoolTest, StateWriteOnAFullDiskIsNoSpace) {
