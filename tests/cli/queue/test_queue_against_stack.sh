@@ -26,22 +26,12 @@ chmod 600 "$work/cc.secret"
 } >"$work/accounts.toml"
 chmod 600 "$work/accounts.toml"
 # An upstream that takes 6 s to accept a message: a delivery to act on.
-python3 "${BASH_SOURCE%/*}/slow_upstream.py" 6 "$work/slow.state" >"$work/slow.out" 2>&1 &
-echo $! >>"$work/helpers.pids"
-for _ in $(seq 50); do grep -q '^listening' "$work/slow.out" && break; sleep 0.1; done
-slow_port=$(sed -n 's/^listening \([0-9]*\)/\1/p' "$work/slow.out")
+slow_port=$(start_python slow "${BASH_SOURCE%/*}/slow_upstream.py" 6 "$work/slow.state")
 [ -n "$slow_port" ] || { echo "the slow upstream did not start"; exit 1; }
-late_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$work/relay.toml" <<TOML
-hostname = "relay.test"
-spool_directory = "$work/spool"
-users_file = "$work/users"
-accounts = "$work/accounts.toml"
-greeting_pause_ms = 0
-first_retry = 3600
-[listeners.lan]
-port = 0
-clients = ["127.0.0.1"]
+late_port=$(free_port)
+{
+  relay_toml_head "first_retry = 3600"
+  cat <<TOML
 [routes.late]
 senders = ["late.test"]
 account = "app"
@@ -55,6 +45,7 @@ server = "127.0.0.1"
 port = $slow_port
 tls = "none"
 TOML
+} >"$work/relay.toml"
 start_relay "$work/relay.toml" "$work/relay.log" || exit 1
 port=$(port_of "$work/relay.log" lan)
 

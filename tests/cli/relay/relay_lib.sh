@@ -77,7 +77,15 @@ spooled_content() {
 start_peer() {
   local name=$1
   shift
-  python3 "$here/upstream_peers.py" "$@" >"$work/$name.out" 2>&1 &
+  start_python "$name" "$here/upstream_peers.py" "$@"
+}
+
+# start_python NAME SCRIPT ARG...: the same for any Python helper that prints
+# "listening PORT" once it listens.
+start_python() {
+  local name=$1
+  shift
+  python3 "$@" >"$work/$name.out" 2>&1 &
   echo $! >>"$work/helpers.pids"
   for _ in $(seq 50); do
     grep -q '^listening' "$work/$name.out" && break
@@ -85,6 +93,9 @@ start_peer() {
   done
   sed -n 's/^listening \([0-9]*\)/\1/p' "$work/$name.out"
 }
+
+# free_port: a port nothing listens on now (for an upstream that is down).
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # --- for the tests against the stack (after sourcing stack.env) -----------------
 

@@ -34,7 +34,6 @@ chmod 600 "$work/cc.secret" "$work/wrong.secret"
 } >"$work/accounts.toml"
 chmod 600 "$work/accounts.toml"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # start_counter LISTEN_PORT NAME: a counting forwarder to Dovecot submission; its port.
 start_counter() { start_peer "$2" forward "$1" "$SMTP_HOST" "$SUBMISSION_PORT" "$work/$2.count"; }
 counted_port=$(start_counter 0 counted)
@@ -47,16 +46,9 @@ wrong_port=$(start_counter 0 wrong)
 upstream="server = \"$SMTP_HOST\"
 tls = \"starttls\"
 messages_per_minute = 1000"
-cat >"$work/relay.toml" <<TOML
-hostname = "relay.test"
-spool_directory = "$work/spool"
-users_file = "$work/users"
-accounts = "$work/accounts.toml"
-greeting_pause_ms = 0
-first_retry = 1
-[listeners.lan]
-port = 0
-clients = ["127.0.0.1"]
+{
+  relay_toml_head "first_retry = 1"
+  cat <<TOML
 [routes.direct]
 senders = ["direct.test"]
 account = "app"
@@ -87,6 +79,7 @@ account = "wrong"
 port = $wrong_port
 $upstream
 TOML
+} >"$work/relay.toml"
 start_relay "$work/relay.toml" "$work/relay.log" || exit 1
 port=$(port_of "$work/relay.log" lan)
 

@@ -43,16 +43,9 @@ chmod 600 "$work/cc.secret"
   echo "graph_url = \"$graph\""
 } >"$work/accounts.toml"
 chmod 600 "$work/accounts.toml"
-cat >"$work/relay.toml" <<TOML
-hostname = "relay.test"
-spool_directory = "$work/spool"
-users_file = "$work/users"
-accounts = "$work/accounts.toml"
-greeting_pause_ms = 0
-first_retry = 1
-[listeners.lan]
-port = 0
-clients = ["127.0.0.1"]
+{
+  relay_toml_head "first_retry = 1"
+  cat <<TOML
 [routes.graph]
 senders = ["graph.test"]
 account = "app"
@@ -60,6 +53,7 @@ transport = "graph"
 connections = 2
 messages_per_minute = 1000
 TOML
+} >"$work/relay.toml"
 
 "$relay_bin" relay --config "$work/relay.toml" check-config >"$work/check.out" 2>&1
 check "check-config says the Graph route sends with sendMail as the account's mailbox" \

@@ -26,15 +26,9 @@ upstream="account = \"app\"
 server = \"$SMTP_HOST\"
 port = $SUBMISSION_PORT
 tls = \"starttls\""
-cat >"$work/relay.toml" <<TOML
-hostname = "relay.test"
-spool_directory = "$work/spool"
-users_file = "$work/users"
-accounts = "$work/accounts.toml"
-greeting_pause_ms = 0
-[listeners.lan]
-port = 0
-clients = ["127.0.0.1"]
+{
+  relay_toml_head
+  cat <<TOML
 [routes.rewritten]
 senders = ["rewrite.test"]
 $upstream
@@ -45,6 +39,7 @@ keep_original_in_reply_to = true
 senders = ["kept.test"]
 $upstream
 TOML
+} >"$work/relay.toml"
 output=$("$relay_bin" relay --config "$work/relay.toml" check-config 2>&1)
 check "check-config says what the route rewrites" matches "$output" \
   'route rewritten: account app via smtp; rewrites From \(to the account mailbox\), MAIL FROM \(to the account mailbox\); Reply-To keeps the original'
