@@ -5,8 +5,10 @@
 # server in the same run, alternating: `mailoauth send --raw` (token from its
 # store), `mailoauth-send` directly (as the sendmail link runs it), msmtp 1.8
 # (Debian package; `passwordeval "mailoauth token get bench"`, auth xoauth2),
-# and curl (`--oauth2-bearer "$(mailoauth token get bench)"` in a shell).
-# All three fetch the cached token; none makes a grant. Writes
+# msmtp alone (the token written into its msmtprc: msmtp's own cost, which
+# no change to mailoauth moves), and curl (`--oauth2-bearer "$(mailoauth
+# token get bench)"` in a shell).
+# All but msmtp alone fetch the cached token; none makes a grant. Writes
 # bench/results/send.md. Usage: bench/send.sh [BUILD_DIR]   (RUNS=30)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,22 +57,25 @@ Message-ID: <bench-send@example.test>
 A short message, as cron sends.
 MSG
 "$m" token get bench >/dev/null  # one grant fills the store
+sed "s|^passwordeval .*|password $("$m" token get bench)|" "$tmp/msmtprc" >"$tmp/msmtprc-alone"
+chmod 600 "$tmp/msmtprc-alone"
 
 send_mailoauth() { "$m" send --account bench --raw "$tmp/message.eml" >/dev/null; }
 send_direct() { "$m-send" send --account bench --raw "$tmp/message.eml" >/dev/null; }
 send_msmtp() { msmtp -C "$tmp/msmtprc" -a bench "$USER1" <"$tmp/message.eml"; }
+send_msmtp_alone() { msmtp -C "$tmp/msmtprc-alone" -a bench "$USER1" <"$tmp/message.eml"; }
 send_curl() {
   curl -sf --max-time 10 --ssl-reqd --cacert "$CA_FILE" --login-options AUTH=XOAUTH2 \
     --oauth2-bearer "$("$m" token get bench)" -u "$USER1:" --mail-from "$USER1" \
     --mail-rcpt "$USER1" --upload-file "$tmp/message.eml" "smtp://$SMTP_HOST:$SUBMISSION_PORT"
 }
-export -f send_mailoauth send_direct send_msmtp send_curl
+export -f send_mailoauth send_direct send_msmtp send_msmtp_alone send_curl
 export m tmp USER1 CA_FILE SMTP_HOST SUBMISSION_PORT
 # Each run: wall time from fork to exit, and CPU time (user + system) of the
 # process and every process it waited for (wait4's rusage: mailoauth's exec
 # of mailoauth-send, msmtp's passwordeval, curl's $(...)), of `bash -c FUNCTION`
 # minus an empty `bash -c :` measured the same way. Clients alternate.
-python3 - "$runs" send_mailoauth send_direct send_msmtp send_curl >"$tmp/times" <<'PY'
+python3 - "$runs" send_mailoauth send_direct send_msmtp send_msmtp_alone send_curl >"$tmp/times" <<'PY'
 import os, statistics, subprocess, sys, time
 runs, names = int(sys.argv[1]), sys.argv[2:] + [":"]
 def once(name):
@@ -122,6 +127,7 @@ row() {
   row "mailoauth send --raw" send_mailoauth
   row "mailoauth-send send --raw (what a sendmail link runs)" send_direct
   row "msmtp (passwordeval mailoauth token get)" send_msmtp
+  row "msmtp alone (token in its msmtprc)" send_msmtp_alone
   row "curl --oauth2-bearer" send_curl
 } >"$here/bench/results/send.md"
 cat "$here/bench/results/send.md"

@@ -173,17 +173,6 @@ bool take_global_option(const std::vector<std::string>& args, std::size_t& i,
   return false;
 }
 
-std::string_view command_word(int argc, char** argv) {
-  const std::vector<std::string> args(argv + 1, argv + argc);
-  GlobalOptions ignored;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (take_global_option(args, i, ignored)) continue;
-    if (args[i].starts_with("-")) continue;
-    return argv[i + 1];
-  }
-  return {};
-}
-
 int report_usage_error(const CLI::App& command, const std::string& message) {
   fmt::print(stderr, "{}\nRun `{} --help`.\n", message, command_path(command));
   return core::kExitUsage;

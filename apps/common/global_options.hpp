@@ -37,9 +37,6 @@ void add_global_options(CLI::App& cli, GlobalOptions& global, std::string_view v
 bool take_global_option(const std::vector<std::string>& args, std::size_t& i,
                         GlobalOptions& global);
 
-// The first word of argv that is neither a global option nor its value.
-std::string_view command_word(int argc, char** argv);
-
 // Says what was wrong with the command line. `command` is the deepest command
 // that was recognised ("mailoauth token get"); `message` a sentence naming the
 // word or option. Returns the exit code.

@@ -15,7 +15,9 @@
 // "token cache not used: <why>". Monitoring daemons run plugins without HOME
 // (Debian's nagios4 and icinga2 units); that case is the one issue 11 found.
 #include <exception>
+#include <functional>
 #include <optional>
+#include <string>
 #include <variant>
 
 #include <fmt/format.h>
@@ -105,116 +107,85 @@ core::Result<core::Secret> flags_token(FlagsToken& source, bool renew) {
   return std::move(fetched->access_token);
 }
 
-}  // namespace
+using TokenSource = std::function<core::Result<core::Secret>(bool renew)>;
 
-// Long on purpose (~120 lines): the flags, the two token sources (native
-// account or the flags' grant) and the check request read in the order
-// check-mail documents them; each step is a call, split further in a later step.
-int main(int argc, char** argv) {
-  mailoauth::core::harden_process(mailoauth::core::ProgramKind::Plugin);
-  compat::CheckMailApp app("check_imap_mailbox_oauth2", argv[0]);
-  app.report_as_plugin();
+// check-mail's flags and mailoauth's additions.
+struct PluginFlags {
   compat::MailboxCheckFlags common;
-  common.add_to(app.flags());
-  auto& flags = app.flags();
   compat::ClientCredentialsFlags credentials;
-  credentials.add_to(flags);
   std::string shared_mailbox, mechanism_name = "xoauth2", account_name;
-  flags.add_string("shared-mailbox", &shared_mailbox, "",
-                   "Email account that is to be accessed using client ID & secret values. Usually "
-                   "a shared mailbox among a team.");
-  flags.add_string("auth-mechanism", &mechanism_name, "xoauth2",
-                   "SASL mechanism: xoauth2 or oauthbearer. mailoauth only.");
-  flags.add_string("account", &account_name, "",
-                   "Use this native mailoauth account (server, mailbox, token from the store) "
-                   "instead of the client and server flags. mailoauth only.");
-  if (auto exit_code = app.parse(argc, argv)) return *exit_code;
 
-  const bool native = !account_name.empty();
-  auto request = common.request(flags, !native);
-  if (!request) return app.configuration_error(request.error().message());
-  const auto mechanism = sasl::parse_mechanism(mechanism_name);
-  if (!mechanism ||
-      (*mechanism != sasl::Mechanism::XOAuth2 && *mechanism != sasl::Mechanism::OAuthBearer)) {
-    return app.configuration_error(
-        fmt::format("invalid auth mechanism {}: give xoauth2 or oauthbearer", mechanism_name));
+  void add_to(cli::GoFlagSet& flags) {
+    common.add_to(flags);
+    credentials.add_to(flags);
+    flags.add_string("shared-mailbox", &shared_mailbox, "",
+                     "Email account that is to be accessed using client ID & secret values. "
+                     "Usually a shared mailbox among a team.");
+    flags.add_string("auth-mechanism", &mechanism_name, "xoauth2",
+                     "SASL mechanism: xoauth2 or oauthbearer. mailoauth only.");
+    flags.add_string("account", &account_name, "",
+                     "Use this native mailoauth account (server, mailbox, token from the store) "
+                     "instead of the client and server flags. mailoauth only.");
   }
+};
 
-  // Where the token comes from: the native account's engine, or the flags' grant.
-  app::GlobalOptions global;
-  app::AppContext context(global);
-  std::function<core::Result<core::Secret>(bool renew)> token;
-  oauth2::ClientCredentialsGrant grant;
-  oauth2::HttpSettings http_settings;
-  http_settings.ca_file = common.ca_file();
-  http_settings.total_timeout = common.timeout();
-  http_settings.connect_timeout = common.timeout();
-  std::optional<FlagsToken> flags_source;
-  if (native) {
-    auto account = context.account(account_name);
-    if (!account) return app.configuration_error(account.error().describe());
-    const oauth2::Account& chosen = **account;
-    // The one server rule (delivery::server_settings): flags given, else the
-    // account's imap_* keys, else the provider's IMAP server.
-    delivery::ServerOverrides given{request->settings.host,
-                                    flags.was_set("port") ? request->settings.port : 0,
-                                    {},
-                                    request->settings.tls.ca_file};
-    if (flags.was_set("starttls")) {
-      given.tls = request->settings.tls_mode == imap::TlsMode::StartTls
-                      ? delivery::TlsMode::StartTls
-                      : delivery::TlsMode::Implicit;
-    }
-    auto server = delivery::server_settings(delivery::MailProtocol::Imap, &chosen, given);
-    if (!server) {
-      return app.configuration_error(
-          server.error().code() == "delivery.no_server"
-              ? fmt::format("account {} has no IMAP server; set imap_server or give -server",
-                            account_name)
-              : server.error().describe());
-    }
-    request->settings.host = server->host;
-    request->settings.port = server->port;
-    request->settings.tls_mode = server->tls == delivery::TlsMode::StartTls
-                                     ? imap::TlsMode::StartTls
-                                     : imap::TlsMode::Implicit;
-    request->settings.tls.ca_file = server->ca_file;
-    shared_mailbox = shared_mailbox.empty() ? chosen.user() : shared_mailbox;
-    if (shared_mailbox.empty()) {
-      return app.configuration_error(
-          fmt::format("account {} has no mailbox; set it or give -shared-mailbox", account_name));
-    }
-    token = [&context, &chosen](bool renew) -> core::Result<core::Secret> {
-      try {
-        auto engine = context.engine(chosen);
-        if (!engine) return core::fail(engine.error());
-        auto tokens = renew ? (*engine)->access_token(chosen, oauth2::kRenewNowMargin)
-                            : (*engine)->access_token(chosen);
-        if (!tokens) return core::fail(tokens.error());
-        return std::move(tokens->access_token);
-      } catch (const std::exception& thrown) {  // an edge: a check reports, never aborts
-        return core::fail(core::ErrorClass::Bug, "store.exception",
-                          fmt::format("the token store failed: {}", thrown.what()));
-      }
-    };
-  } else {
-    if (shared_mailbox.empty()) return app.configuration_error("shared mailbox not provided");
-    auto made = credentials.grant();
-    if (!made) return app.configuration_error(made.error().describe());
-    grant = std::move(*made);
-    flags_source.emplace(FlagsToken{grant, credentials, http_settings, app.logger(), {}});
-    token = [&flags_source](bool renew) { return flags_token(*flags_source, renew); };
+// -account NAME: the server by the one server rule (delivery::server_settings:
+// flags given, else the account's imap_* keys, else the provider's IMAP
+// server), and the account's mailbox unless -shared-mailbox was given. Returns
+// what is wrong with the account, if anything.
+std::optional<std::string> use_account(const oauth2::Account& chosen, PluginFlags& plugin,
+                                       const cli::GoFlagSet& flags,
+                                       compat::MailboxCheckRequest& request) {
+  delivery::ServerOverrides given{request.settings.host,
+                                  flags.was_set("port") ? request.settings.port : 0,
+                                  {},
+                                  request.settings.tls.ca_file};
+  if (flags.was_set("starttls")) {
+    given.tls = request.settings.tls_mode == imap::TlsMode::StartTls ? delivery::TlsMode::StartTls
+                                                                     : delivery::TlsMode::Implicit;
   }
+  auto server = delivery::server_settings(delivery::MailProtocol::Imap, &chosen, given);
+  if (!server) {
+    return server.error().code() == "delivery.no_server"
+               ? fmt::format("account {} has no IMAP server; set imap_server or give -server",
+                             plugin.account_name)
+               : server.error().describe();
+  }
+  request.settings.host = server->host;
+  request.settings.port = server->port;
+  request.settings.tls_mode = server->tls == delivery::TlsMode::StartTls ? imap::TlsMode::StartTls
+                                                                         : imap::TlsMode::Implicit;
+  request.settings.tls.ca_file = server->ca_file;
+  if (plugin.shared_mailbox.empty()) plugin.shared_mailbox = chosen.user();
+  if (plugin.shared_mailbox.empty()) {
+    return fmt::format("account {} has no mailbox; set it or give -shared-mailbox",
+                       plugin.account_name);
+  }
+  return std::nullopt;
+}
 
-  request->mailbox = shared_mailbox;
-  request->logger = &app.logger();
-  request->notes = [&flags_source]() {
-    std::vector<std::string> notes;
-    if (flags_source && flags_source->cache_note) notes.push_back(*flags_source->cache_note);
-    return notes;
+// The native account's token, from its engine (the store, renewal).
+TokenSource account_token(app::AppContext& context, const oauth2::Account& chosen) {
+  return [&context, &chosen](bool renew) -> core::Result<core::Secret> {
+    try {
+      auto engine = context.engine(chosen);
+      if (!engine) return core::fail(engine.error());
+      auto tokens = renew ? (*engine)->access_token(chosen, oauth2::kRenewNowMargin)
+                          : (*engine)->access_token(chosen);
+      if (!tokens) return core::fail(tokens.error());
+      return std::move(tokens->access_token);
+    } catch (const std::exception& thrown) {  // an edge: a check reports, never aborts
+      return core::fail(core::ErrorClass::Bug, "store.exception",
+                        fmt::format("the token store failed: {}", thrown.what()));
+    }
   };
-  // A refused token is renewed once (oauth2::renew_once), as for SMTP and Graph.
-  request->authenticate = [&](imap::SyncClient& client) -> core::Result<void> {
+}
+
+// AUTHENTICATE with the token; a refused token is renewed once
+// (oauth2::renew_once), as for SMTP and Graph.
+void authenticate_with(compat::MailboxCheckRequest& request, const TokenSource& token,
+                       sasl::Mechanism mechanism) {
+  request.authenticate = [&request, &token, mechanism](imap::SyncClient& client) {
     return oauth2::renew_once<void>(
         [&](bool renew) -> core::Result<core::Secret> {
           auto access_token = token(renew);
@@ -223,16 +194,73 @@ int main(int argc, char** argv) {
         },
         [&](core::Secret access_token) {
           sasl::ClientCredentials sasl_credentials;
-          sasl_credentials.user = shared_mailbox;
+          sasl_credentials.user = request.mailbox;
           sasl_credentials.secret = std::move(access_token);
-          sasl_credentials.host = request->settings.host;
-          sasl_credentials.port = request->settings.port;
-          return client.authenticate(*mechanism, std::move(sasl_credentials));
+          sasl_credentials.host = request.settings.host;
+          sasl_credentials.port = request.settings.port;
+          return client.authenticate(mechanism, std::move(sasl_credentials));
         },
         [&](const core::Error& error) {
           return client.connected() && imap::refused_credentials(error);
         });
   };
-  return compat::check_and_print(*request, common.branding() ? app.version_line() : "",
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  mailoauth::core::harden_process(mailoauth::core::ProgramKind::Plugin);
+  compat::CheckMailApp app("check_imap_mailbox_oauth2", argv[0]);
+  app.report_as_plugin();
+  auto& flags = app.flags();
+  PluginFlags plugin;
+  plugin.add_to(flags);
+  if (auto exit_code = app.parse(argc, argv)) return *exit_code;
+
+  const bool native = !plugin.account_name.empty();
+  auto request = plugin.common.request(flags, !native);
+  if (!request) return app.configuration_error(request.error().message());
+  const auto mechanism = sasl::parse_mechanism(plugin.mechanism_name);
+  if (!mechanism ||
+      (*mechanism != sasl::Mechanism::XOAuth2 && *mechanism != sasl::Mechanism::OAuthBearer)) {
+    return app.configuration_error(fmt::format(
+        "invalid auth mechanism {}: give xoauth2 or oauthbearer", plugin.mechanism_name));
+  }
+
+  // Where the token comes from: the native account's engine, or the flags' grant.
+  app::GlobalOptions global;
+  app::AppContext context(global);
+  TokenSource token;
+  oauth2::ClientCredentialsGrant grant;
+  std::optional<FlagsToken> flags_source;
+  if (native) {
+    auto account = context.account(plugin.account_name);
+    if (!account) return app.configuration_error(account.error().describe());
+    if (auto wrong = use_account(**account, plugin, flags, *request))
+      return app.configuration_error(*wrong);
+    token = account_token(context, **account);
+  } else {
+    if (plugin.shared_mailbox.empty())
+      return app.configuration_error("shared mailbox not provided");
+    auto made = plugin.credentials.grant();
+    if (!made) return app.configuration_error(made.error().describe());
+    grant = std::move(*made);
+    oauth2::HttpSettings http_settings;
+    http_settings.ca_file = plugin.common.ca_file();
+    http_settings.total_timeout = plugin.common.timeout();
+    http_settings.connect_timeout = plugin.common.timeout();
+    flags_source.emplace(FlagsToken{grant, plugin.credentials, http_settings, app.logger(), {}});
+    token = [&flags_source](bool renew) { return flags_token(*flags_source, renew); };
+  }
+
+  request->mailbox = plugin.shared_mailbox;
+  request->logger = &app.logger();
+  request->notes = [&flags_source]() {
+    std::vector<std::string> notes;
+    if (flags_source && flags_source->cache_note) notes.push_back(*flags_source->cache_note);
+    return notes;
+  };
+  authenticate_with(*request, token, *mechanism);
+  return compat::check_and_print(*request, plugin.common.branding() ? app.version_line() : "",
                                  app.started());
 }

@@ -1,5 +1,6 @@
-// The `mailoauth` command: one binary with subcommands (account, token; send,
-// imap and relay arrive with their parts). This file is the command line and
+// mailoauth-cli, which the `mailoauth` launcher (launcher.cpp) runs for the
+// account and token commands: one binary with subcommands (send, imap and
+// relay are programs of their own). This file is the command line and
 // nothing else: CLI11 parses, the functions of commands.hpp work. A callback
 // only chooses the command; main runs it after the parse and returns its exit
 // code. Usage errors exit 64 (EX_USAGE), explained by parse_command_line
@@ -21,6 +22,7 @@
 
 #include "../common/global_options.hpp"
 #include "commands.hpp"
+#include "launch.hpp"
 
 namespace {
 
@@ -62,28 +64,6 @@ Client secrets never go on the command line: use --client-secret-file,
 
 Presets (provider flow use -> scopes):
 )";
-
-// `send` and `sendmail` run mailoauth-send, `imap` mailoauth-imap, `relay` mailoauth-relay (next
-// to this program, else on PATH) with the same arguments; this program never
-// links libssl or GMime. Returns only when neither could be run.
-int exec_program(char** argv, const char* program) {
-  std::string self(4096, '\0');
-  const ssize_t length = ::readlink("/proc/self/exe", self.data(), self.size() - 1);
-  std::string sibling = program;
-  if (length > 0) {
-    self.resize(static_cast<std::size_t>(length));
-    sibling = self.substr(0, self.rfind('/') + 1) + program;
-  }
-  std::vector<char*> args(argv, argv + 1);
-  for (char** arg = argv + 1; *arg != nullptr; ++arg) args.push_back(*arg);
-  args.push_back(nullptr);
-  args[0] = const_cast<char*>(program);
-  ::execv(sibling.c_str(), args.data());
-  ::execvp(program, args.data());
-  fmt::print(stderr, "mailoauth: cannot run {} ({}): it is installed next to mailoauth\n", program,
-             std::strerror(errno));
-  return core::kExitConfig;
-}
 
 // Everything the command line fills in; it outlives the parse, since the
 // chosen command runs after it.
@@ -296,11 +276,10 @@ void add_token_commands(CLI::App& cli, CommandLine& line) {
 
 int main(int argc, char** argv) {
   mailoauth::core::harden_process(mailoauth::core::ProgramKind::Tool);
-  const std::string_view word = app::command_word(argc, argv);
-  if (word == "send" || word == "sendmail") return exec_program(argv, "mailoauth-send");
-  if (word == "imap") return exec_program(argv, "mailoauth-imap");
-  if (word == "relay") return exec_program(argv, "mailoauth-relay");
-  if (word == "queue") return exec_program(argv, "mailoauth-queue");
+  // Run directly (not through the `mailoauth` launcher), it still hands
+  // send, imap, relay and queue to their programs.
+  if (const char* program = app::program_for_command(argc, argv))
+    return app::exec_program(argv, program);
   CLI::App cli{std::string(kDescription), "mailoauth"};
   cli.require_subcommand(1);
   CommandLine line;

@@ -11,26 +11,20 @@
 #include <string>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+
+#include "../support/loopback_listener.hpp"
 
 namespace mailoauth::testing {
 
 class LocalPeer {
  public:
   explicit LocalPeer(std::function<void(int)> behave) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    ::listen(listener_, 4);
-    socklen_t length = sizeof address;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
+    const LoopbackListener listener = open_loopback_listener();
+    listener_ = listener.fd;
+    port_ = listener.port;
     thread_ = std::thread([this, behave = std::move(behave)] {
       const int connection = ::accept(listener_, nullptr, nullptr);
       if (connection >= 0) {

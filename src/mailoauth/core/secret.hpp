@@ -43,7 +43,7 @@ class Secret {
  private:
   void wipe() noexcept;
 
-  std::unique_ptr<char[]> data_;
+  std::unique_ptr<char[]> data_;  // secret.cpp's MADV_DONTDUMP pool; freed by wipe()
   std::size_t size_ = 0;
 };
 

@@ -148,10 +148,16 @@ bool valid_quoted_string(std::string_view text, bool& ascii) {
 
 bool valid_domain(std::string_view domain, const GrammarLimits& limits, bool& ascii) {
   if (domain.empty() || domain.size() > limits.max_domain_length) return false;
-  if (domain.front() == '[') {  // address-literal: dcontent is %d33-90 / %d94-126
+  // address-literal: dcontent is %d33-90 / %d94-126, but without < and >
+  // (found by fuzzing): RFC 5321 allows them only after a General-address-
+  // literal's tag, which nothing uses, and an accepted address must be
+  // writable between angle brackets again (the spool, the upstream MAIL FROM).
+  if (domain.front() == '[') {
     if (domain.size() < 3 || domain.back() != ']') return false;
     for (char c : domain.substr(1, domain.size() - 2)) {
-      if (c < 33 || c > 126 || c == '[' || c == '\\' || c == ']') return false;
+      if (c < 33 || c > 126 || c == '[' || c == '\\' || c == ']' || c == '<' || c == '>') {
+        return false;
+      }
     }
     return true;
   }

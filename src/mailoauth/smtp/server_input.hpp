@@ -103,7 +103,6 @@ class ServerInput {
   Mode mode_ = Mode::Command;
   // command mode: dropping the rest of an overlong line
   bool discarding_ = false;
-  bool discarded_nul_ = false;
   // data mode
   DataState data_state_ = DataState::LineStart;
   bool last_was_cr_ = false;      // the last content byte handed out was CR

@@ -12,6 +12,9 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "../../support/failing_calls.hpp"
+#include "../../support/temporary_directory.hpp"
+
 namespace mailoauth::core {
 namespace {
 
@@ -24,70 +27,12 @@ std::string read_file(const fs::path& path) {
   return contents.str();
 }
 
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    std::string pattern = (fs::temp_directory_path() / "mailoauth-test-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-  std::size_t entry_count() const {
-    return static_cast<std::size_t>(std::distance(fs::directory_iterator(path_), {}));
-  }
+using testing::FailingCalls;
+using testing::TemporaryDirectory;
 
- private:
-  fs::path path_;
-};
-
-// Fails the n-th call (1-based) of one kind of system call with a chosen errno.
-class FailingCalls : public SystemCalls {
- public:
-  enum class Step { Open, Write, Fsync, Fchmod, Close, Rename, DirectoryFsync };
-  FailingCalls(Step step, int error_number) : step_(step), errno_(error_number) {}
-
-  int open(const char* path, int flags, mode_t mode) override {
-    if (step_ == Step::Open) return failure();
-    return SystemCalls::open(path, flags, mode);
-  }
-  ssize_t write(int fd, const void* data, std::size_t size) override {
-    if (step_ == Step::Write) return failure();
-    // Short writes: one byte at a time, to prove the loop completes the file.
-    return SystemCalls::write(fd, data, size > 0 ? 1 : 0);
-  }
-  int fsync(int fd) override {
-    ++fsync_count_;
-    if (step_ == Step::Fsync && fsync_count_ == 1) return failure();
-    if (step_ == Step::DirectoryFsync && fsync_count_ == 2) return failure();
-    return SystemCalls::fsync(fd);
-  }
-  int fchmod(int fd, mode_t mode) override {
-    if (step_ == Step::Fchmod) return failure();
-    return SystemCalls::fchmod(fd, mode);
-  }
-  int close(int fd) override {
-    const int result = SystemCalls::close(fd);
-    if (step_ == Step::Close && close_count_++ == 0) return failure();
-    return result;
-  }
-  int rename(const char* from, const char* to) override {
-    if (step_ == Step::Rename) return failure();
-    return SystemCalls::rename(from, to);
-  }
-
- private:
-  int failure() {
-    errno = errno_;
-    return -1;
-  }
-  Step step_;
-  int errno_;
-  int fsync_count_ = 0;
-  int close_count_ = 0;
-};
+std::size_t entry_count(const TemporaryDirectory& directory) {
+  return testing::entry_count(directory.path());
+}
 
 TEST(AtomicWriteFileTest, CreatesFileWithContentsAndMode) {
   TemporaryDirectory directory;
@@ -97,7 +42,7 @@ TEST(AtomicWriteFileTest, CreatesFileWithContentsAndMode) {
   struct stat info {};
   ASSERT_EQ(stat(target.c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0600u);
-  EXPECT_EQ(directory.entry_count(), 1u);
+  EXPECT_EQ(entry_count(directory), 1u);
 }
 
 TEST(AtomicWriteFileTest, ReplacesExistingFile) {
@@ -147,6 +92,7 @@ TEST_P(AtomicWriteFailureTest, OldFileSurvivesAndNoTemporaryIsLeft) {
   ASSERT_TRUE(atomic_write_file(target, "the old, precious contents", 0600).has_value());
 
   FailingCalls calls(failure.step, failure.error_number);
+  calls.write_at_most(1);  // short writes before the failure too
   auto result = atomic_write_file(target, "new", 0600, calls);
 
   ASSERT_FALSE(result.has_value());
@@ -156,7 +102,7 @@ TEST_P(AtomicWriteFailureTest, OldFileSurvivesAndNoTemporaryIsLeft) {
       << result.error().message();
   EXPECT_EQ(read_file(target),
             failure.new_contents_in_place ? "new" : "the old, precious contents");
-  EXPECT_EQ(directory.entry_count(), 1u) << "a temporary file was left behind";
+  EXPECT_EQ(entry_count(directory), 1u) << "a temporary file was left behind";
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -14,11 +14,11 @@
 #include <thread>
 #include <vector>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "../../support/loopback_listener.hpp"
 
 namespace mailoauth::testing {
 
@@ -32,15 +32,9 @@ class LocalHttpPeer {
   // Answers one connection per response, in order (each with Connection: close).
   LocalHttpPeer(Mode mode, std::vector<std::string> responses)
       : mode_(mode), responses_(std::move(responses)) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    ::listen(listener_, 4);
-    socklen_t length = sizeof address;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
+    const LoopbackListener listener = open_loopback_listener();
+    listener_ = listener.fd;
+    port_ = listener.port;
     thread_ = std::thread([this] {
       const std::size_t rounds = mode_ == Mode::Answer ? responses_.size() : 1;
       for (std::size_t i = 0; i < rounds && !stop_; ++i) serve(i);

@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "../../support/failing_calls.hpp"
 #include "../../support/temporary_directory.hpp"
 
 namespace mailoauth::queue {
@@ -25,6 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using testing::FailingCalls;
 using testing::TemporaryDirectory;
 
 std::size_t count(const fs::path& directory) {
@@ -54,40 +56,6 @@ std::string read_content(Spool& spool, Place place, const std::string& id) {
   }
   return content;
 }
-
-// Fails one kind of call (from the n-th on) with a chosen errno.
-class FailingCalls : public core::SystemCalls {
- public:
-  enum class Step { None, Write, Fsync, Rename, DirectoryFsync };
-  FailingCalls(Step step, int error_number, int from_call = 1)
-      : step_(step), errno_(error_number), from_(from_call) {}
-
-  ssize_t write(int fd, const void* data, std::size_t size) override {
-    if (step_ == Step::Write && ++writes_ >= from_) return failure();
-    return SystemCalls::write(fd, data, size);
-  }
-  int fsync(int fd) override {
-    ++fsyncs_;
-    if (step_ == Step::Fsync && fsyncs_ == 1) return failure();
-    if (step_ == Step::DirectoryFsync && fsyncs_ == 2) return failure();
-    return SystemCalls::fsync(fd);
-  }
-  int rename(const char* from, const char* to) override {
-    if (step_ == Step::Rename) return failure();
-    return SystemCalls::rename(from, to);
-  }
-
- private:
-  int failure() {
-    errno = errno_;
-    return -1;
-  }
-  Step step_;
-  int errno_;
-  int from_;
-  int writes_ = 0;
-  int fsyncs_ = 0;
-};
 
 TEST(SpoolTest, CommittedMessageReadsBackWhole) {
   TemporaryDirectory directory;

@@ -68,6 +68,17 @@ TEST(ServerCommandTest, BadPathsAreRefusedWithoutEchoingControls) {
   EXPECT_EQ(refused(std::string("MAIL FROM:<a@b>\0", 16)).code, 501);
 }
 
+// Found by fuzzing (tests/fuzz/corpus/smtp_server_command/regression-*): an
+// address-literal took angle brackets, so an accepted address could not be
+// written between < and > again.
+TEST(ServerCommandTest, AddressLiteralsHoldNoAngleBrackets) {
+  EXPECT_EQ(accepted("RCPT TO:<a@[192.0.2.1]>").address, "a@[192.0.2.1]");
+  EXPECT_EQ(accepted("RCPT TO:<a@[IPv6:2001:db8::1]>").address, "a@[IPv6:2001:db8::1]");
+  EXPECT_EQ(refused("RCPT TO:<\"x y\"@[<Po4.0.2.1]>").code, 501);
+  EXPECT_EQ(refused("MAIL FROM:<a@[<192.0.2.1]>").code, 501);
+  EXPECT_EQ(refused("RCPT TO:a@[192.0.2.1>]").code, 501);
+}
+
 TEST(ServerCommandTest, PathLengthLimits) {
   const std::string local64(64, 'l');
   EXPECT_EQ(accepted("RCPT TO:<" + local64 + "@example.com>").verb, Verb::Rcpt);
