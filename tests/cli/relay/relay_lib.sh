@@ -107,6 +107,23 @@ use_stack_app_secret() {
   chmod 600 "$work/cc.secret"
 }
 
+# use_app_and_wrong_accounts: use_stack_app_secret, and $work/accounts.toml
+# with two accounts trusting the stack's CA: `app` (cc-alice's real secret)
+# and `wrong` (a secret the identity server refuses).
+use_app_and_wrong_accounts() {
+  use_stack_app_secret
+  printf 'not-the-secret\n' >"$work/wrong.secret"
+  chmod 600 "$work/wrong.secret"
+  {
+    stack_app_account app "$work/cc.secret"
+    echo "ca_file = \"$CA_FILE\""
+    echo
+    stack_app_account wrong "$work/wrong.secret"
+    echo "ca_file = \"$CA_FILE\""
+  } >"$work/accounts.toml"
+  chmod 600 "$work/accounts.toml"
+}
+
 # relay_toml_head [LINE...]: the top of a relay.toml: the private spool, users
 # file and accounts config ($work/accounts.toml), no greeting pause, the LINEs
 # given, and the listener `lan` on a free port for 127.0.0.1.

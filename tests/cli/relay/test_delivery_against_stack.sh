@@ -21,18 +21,7 @@ source "$MAILOAUTH_SOURCE_DIR/tests/stack/app_account.sh"
 # The upstream helpers (their PIDs in helpers.pids) end with the test, then relay_lib's cleanup.
 trap 'kill $(cat "$work/helpers.pids" 2>/dev/null) 2>/dev/null; cleanup' EXIT
 
-export MAILOAUTH_STATE_DIR="$work/state"
-printf '%s\n' "$CC_CLIENT_SECRET" >"$work/cc.secret"
-printf 'not-the-secret\n' >"$work/wrong.secret"
-chmod 600 "$work/cc.secret" "$work/wrong.secret"
-{
-  stack_app_account app "$work/cc.secret"
-  echo "ca_file = \"$CA_FILE\""
-  echo
-  stack_app_account wrong "$work/wrong.secret"
-  echo "ca_file = \"$CA_FILE\""
-} >"$work/accounts.toml"
-chmod 600 "$work/accounts.toml"
+use_app_and_wrong_accounts
 
 # start_counter LISTEN_PORT NAME: a counting forwarder to Dovecot submission; its port.
 start_counter() { start_peer "$2" forward "$1" "$SMTP_HOST" "$SUBMISSION_PORT" "$work/$2.count"; }

@@ -14,18 +14,7 @@ source "$MAILOAUTH_STACK_ENV"
 source "${BASH_SOURCE%/*}/relay_lib.sh"
 source "$MAILOAUTH_SOURCE_DIR/tests/stack/app_account.sh"
 
-export MAILOAUTH_STATE_DIR="$work/state"
-printf '%s\n' "$CC_CLIENT_SECRET" >"$work/cc.secret"
-printf 'not-the-secret\n' >"$work/wrong.secret"
-chmod 600 "$work/cc.secret" "$work/wrong.secret"
-{
-  stack_app_account app "$work/cc.secret"
-  echo "ca_file = \"$CA_FILE\""
-  echo
-  stack_app_account wrong "$work/wrong.secret"
-  echo "ca_file = \"$CA_FILE\""
-} >"$work/accounts.toml"
-chmod 600 "$work/accounts.toml"
+use_app_and_wrong_accounts
 
 # config FILE CLIENTS LISTENER_EXTRA MOVING_ACCOUNT [ROUTES...]: a relay config.
 config() {
@@ -64,25 +53,7 @@ config "$work/relay.toml" '["127.0.0.1"]' "" wrong
 start_relay "$work/relay.toml" "$work/relay.log" || exit 1
 port=$(port_of "$work/relay.log" lan)
 
-found() {
-  curl -s --max-time 5 --cacert "$CA_FILE" -u "$USER1:$USER1_PASSWORD" \
-    "imaps://$IMAP_HOST:$IMAPS_PORT/INBOX" -X "SEARCH SUBJECT \"$1\"" |
-    sed -n 's/^\* SEARCH *//p' | wc -w
-}
-wait_found() {
-  for _ in $(seq $(($3 * 5))); do
-    [ "$(found "$1")" -ge "$2" ] && return 0
-    sleep 0.2
-  done
-  return 1
-}
-wait_log() {
-  for _ in $(seq $(($2 * 10))); do
-    grep -Eq "$1" "$work/relay.log" && return 0
-    sleep 0.1
-  done
-  return 1
-}
+# found, wait_found, wait_log: relay_lib.sh.
 mark() { echo "relayreload$$x$RANDOM$RANDOM"; }
 
 # --- mail for a route whose account has no token: deferred ----------------------
