@@ -49,7 +49,7 @@ Sending (a program of its own, mailoauth-send; see `mailoauth send --help`):
 Mailboxes (mailoauth-imap; see `mailoauth imap --help`):
   imap caps|check|list ACCOUNT   capabilities, a Nagios check, folder counts
 Relay (mailoauth-relay; see `mailoauth relay --help`, docs/relay.md):
-  relay run|check-config|user    plain SMTP in from the LAN, kept in a durable spool
+  relay run|check-config|user    plain SMTP in, spooled durably, delivered with OAuth2
   queue list|show|retry|hold|release|delete|flush   the relay's queue (docs/queue.md)
 
 Exit codes: 0 ok, 64 usage, 69 refused for good, 70 internal error,
