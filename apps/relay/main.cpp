@@ -42,6 +42,7 @@
 #include "mailoauth/oauth2/token_source.hpp"
 #include "mailoauth/queue/spool.hpp"
 #include "mailoauth/queue/spool_lock.hpp"
+#include "mailoauth/relay/bounce_generator.hpp"
 #include "mailoauth/relay/control_listener.hpp"
 #include "mailoauth/relay/graph_delivery.hpp"
 #include "mailoauth/relay/relay_config.hpp"
@@ -387,8 +388,9 @@ int check_config(const app::GlobalOptions& global, const Options& options) {
   }
   std::optional<Result<std::shared_ptr<const oauth2::AccountsConfig>>> accounts;
   for (const relay::RouteConfig& route : config->routes) {
-    fmt::print("route {}: account {} via {}{}", route.name, route.account,
-               delivery::to_string(route.transport), rewrite_summary(route.rewrite));
+    fmt::print("route {}: account {} via {}{}{}", route.name, route.account,
+               delivery::to_string(route.transport), rewrite_summary(route.rewrite),
+               relay::describe_bounces(route, config->limits));
     if (route.transport == delivery::Transport::Graph) {  // what it will do, from the account
       if (!accounts) accounts = load_accounts(global, *config);
       fmt::print(": {}", *accounts ? relay::describe_graph_route(
@@ -511,7 +513,8 @@ int main(int argc, char** argv) {
                        "accept mail and deliver it upstream, in the foreground (for systemd); "
                        "SIGTERM stops accepting and lets sessions and deliveries finish; SIGHUP "
                        "reloads users, certificates, routes and accounts (listeners need a "
-                       "restart)")
+                       "restart); a sender whose mail fails for good gets a delivery status "
+                       "notification (bounces, delay_warning_time: docs/relay.md)")
       ->callback([&] { action = [&] { return run(global, options); }; });
   relay_command->add_subcommand("check-config", "load the config and say what it would do")
       ->callback([&] { action = [&] { return check_config(global, options); }; });

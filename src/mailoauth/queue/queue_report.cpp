@@ -45,6 +45,12 @@ void append_text(std::string& out, std::string_view text) {
 void append_sender(std::string& out, const ListedMessage& message) {
   if (message.envelope.from.empty()) {
     out += "<>";
+    // A delivery status notification the relay made, and about which message.
+    if (!message.envelope.bounce_of.empty()) {
+      out += " (bounce of ";
+      append_text(out, message.envelope.bounce_of);
+      out += ')';
+    }
   } else {
     append_text(out, message.envelope.from);
   }
@@ -174,6 +180,11 @@ void append_message_json(std::string& out, const ListedMessage& message, bool de
   out += ',';
   key(out, "sender");
   append_json_string(out, envelope.from);
+  if (!envelope.bounce_of.empty()) {  // a notification the relay made (an added field)
+    out += ',';
+    key(out, "bounce_of");
+    append_json_string(out, envelope.bounce_of);
+  }
   fmt::format_to(std::back_inserter(out),
                  ",\"attempts\":{},\"next_attempt\":", message.delivery.attempts);
   if (message.delivery.next_attempt) {

@@ -170,6 +170,10 @@ core::Result<void> apply_envelope_field(std::string_view key, const std::string&
     fresh = once('s');
     if (value != "0" && value != "1") return std::unexpected(corrupt("a bad smtputf8 flag"));
     envelope.smtputf8 = value == "1";
+  } else if (key == "bounce_of") {
+    fresh = once('n');
+    if (value.empty()) return std::unexpected(corrupt("an empty bounce_of"));
+    envelope.bounce_of = value;
   } else {
     return std::unexpected(corrupt(fmt::format("an unknown key \"{}\"", encode_value(key))));
   }
@@ -251,6 +255,7 @@ std::string encode_envelope(const SpooledEnvelope& envelope) {
   for (const std::string& recipient : envelope.recipients) field("rcpt", recipient);
   field("body", to_string(envelope.body));
   field("smtputf8", envelope.smtputf8 ? "1" : "0");
+  if (!envelope.bounce_of.empty()) field("bounce_of", envelope.bounce_of);
   out += '\n';
   return out;
 }
@@ -292,6 +297,7 @@ std::string encode_state(const DeliveryState& state) {
   if (state.next_attempt) {
     out += fmt::format("next {}\n", to_micros(*state.next_attempt));
   }
+  if (state.delay_warned) out += "warned 1\n";
   for (std::size_t i = 0; i < state.recipients.size(); ++i) {
     const RecipientState& recipient = state.recipients[i];
     out += fmt::format("rcpt {} {} {}", i, to_string(recipient.status), recipient.attempts);
@@ -331,6 +337,9 @@ core::Result<DeliveryState> parse_state(std::string_view text, std::size_t recip
       const auto attempts = number<std::uint32_t>(rest);
       if (!attempts) return std::unexpected(corrupt("a bad attempt count"));
       state.attempts = *attempts;
+    } else if (key == "warned") {
+      if (rest != "0" && rest != "1") return std::unexpected(corrupt("a bad warned flag"));
+      state.delay_warned = rest == "1";
     } else if (key == "next") {
       state.next_attempt = from_micros(rest);
       if (!state.next_attempt) return std::unexpected(corrupt("a bad next attempt time"));

@@ -41,6 +41,9 @@ struct SpooledEnvelope {
   std::vector<std::string> recipients;
   Body body = Body::SevenBit;
   bool smtputf8 = false;
+  // Set: a delivery status notification the relay made about message
+  // <bounce_of> (its `from` is then the null sender: it is never bounced).
+  std::string bounce_of;
 };
 
 enum class RecipientStatus { Pending, Sent, Failed, Deferred };
@@ -59,6 +62,8 @@ struct DeliveryState {
   std::uint32_t attempts = 0;              // delivery attempts of the message
   std::optional<WallTime> next_attempt;    // nullopt: as soon as possible
   std::vector<RecipientState> recipients;  // one per envelope recipient, same order
+  // The sender was sent its one delay warning (delay_warning_time): never again.
+  bool delay_warned = false;
 
   // A state for an envelope that has not been tried yet.
   static DeliveryState fresh(std::size_t recipient_count);

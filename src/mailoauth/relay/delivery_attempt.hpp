@@ -3,8 +3,8 @@
 //
 // Split in two on purpose. The rules are pure functions over plain data
 // (queue::DeliveryState, smtp::SendReport): accepted → Sent; 5xx → Failed
-// with the reply kept (bounces are a later step); 4xx, a broken connection, a
-// token that could not be had → Deferred with the next attempt from the
+// with the reply kept (relay/bounce_generator tells the sender); 4xx, a
+// broken connection, a token that could not be had → Deferred with the next attempt from the
 // backoff schedule; past the queue lifetime a deferred recipient fails. The
 // I/O — opening and authenticating an smtp::Session with a token from the
 // relay's oauth2::TokenSource (a refused token renewed once,

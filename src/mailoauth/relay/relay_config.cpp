@@ -83,6 +83,43 @@ core::Result<void> read_seconds(const ConfigSection& section, std::string_view k
   return {};
 }
 
+// A duration: an integer of seconds, or a string with a unit ("90s", "30m",
+// "4h", "2d"), as Postfix writes delay_warning_time.
+core::Result<std::optional<std::chrono::seconds>> read_duration(const ConfigSection& section,
+                                                                std::string_view key,
+                                                                std::int64_t maximum) {
+  if (auto number = section.optional_integer(key, 0, maximum)) {
+    if (!*number) return std::optional<std::chrono::seconds>{};
+    return std::optional<std::chrono::seconds>{std::chrono::seconds(**number)};
+  }
+  auto text = section.optional_string(key);
+  const auto refused = [&] {
+    return core::fail(config_error(section.location(key),
+                                   fmt::format("{} is a number of seconds or a duration", key),
+                                   "write e.g. 14400, \"4h\", \"30m\" or \"1d\" (0: off)"));
+  };
+  if (!text || !*text || (*text)->empty()) return refused();
+  const std::string& value = **text;
+  std::int64_t unit = 1;
+  std::string_view digits = value;
+  if (value.back() < '0' || value.back() > '9') {
+    static constexpr std::array<std::pair<char, std::int64_t>, 5> kUnits{
+        {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 7 * 86400}}};
+    const auto found = std::find_if(kUnits.begin(), kUnits.end(),
+                                    [&](const auto& entry) { return entry.first == value.back(); });
+    if (found == kUnits.end()) return refused();
+    unit = found->second;
+    digits.remove_suffix(1);
+  }
+  if (digits.empty() || digits.size() > 9 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return refused();
+  }
+  const std::int64_t seconds = std::stoll(std::string(digits)) * unit;
+  if (seconds > maximum) return refused();
+  return std::optional<std::chrono::seconds>{std::chrono::seconds(seconds)};
+}
+
 core::Result<RelayLimits> read_limits(const ConfigSection& root) {
   RelayLimits limits;
   // RFC 5321 4.5.3.1.7 asks for at least 64 KiB of message; 4.5.3.1.8: 100 recipients.
@@ -119,6 +156,9 @@ core::Result<RelayLimits> read_limits(const ConfigSection& root) {
   if (auto r = read_integer(root, "queue_lifetime", 60, 30 * 86400, lifetime); !r)
     return core::fail(r.error());
   limits.queue_lifetime = std::chrono::seconds(lifetime);
+  auto warning = read_duration(root, "delay_warning_time", 30 * 86400);
+  if (!warning) return core::fail(warning.error());
+  if (*warning) limits.delay_warning_time = **warning;
   std::int64_t pause = limits.greeting_pause.count();
   if (auto r = read_integer(root, "greeting_pause_ms", 0, 60000, pause); !r)
     return core::fail(r.error());
@@ -223,7 +263,7 @@ core::Result<ListenerConfig> read_listener(const std::string& name, const Config
   return listener;
 }
 
-constexpr std::array<std::string_view, 17> kRouteKeys{"senders",
+constexpr std::array<std::string_view, 21> kRouteKeys{"senders",
                                                       "users",
                                                       "listeners",
                                                       "account",
@@ -238,6 +278,10 @@ constexpr std::array<std::string_view, 17> kRouteKeys{"senders",
                                                       "rewrite_envelope_from",
                                                       "rewrite_from",
                                                       "keep_original_in_reply_to",
+                                                      "bounces",
+                                                      "bounce_from",
+                                                      "bounce_envelope_from",
+                                                      "delay_warning_time",
                                                       "description",
                                                       "comment"};
 
@@ -312,6 +356,34 @@ core::Result<void> read_route_transport(const ConfigSection& section, RouteConfi
   return read_integer(section, "messages_per_minute", 1, 100000, route.messages_per_minute);
 }
 
+// bounces, bounce_from, bounce_envelope_from, delay_warning_time.
+core::Result<void> read_route_bounces(const ConfigSection& section, RouteConfig& route) {
+  auto bounces = section.optional_bool("bounces");
+  if (!bounces) return core::fail(bounces.error());
+  route.bounces = bounces->value_or(true);
+  if (auto r = read_string(section, "bounce_from", route.bounce_from); !r) return r;
+  if (!route.bounce_from.empty() && !is_rewrite_address(route.bounce_from)) {
+    return core::fail(config_error(section.location("bounce_from"),
+                                   fmt::format("\"{}\" is not an address the relay can write",
+                                               core::escape_control_characters(route.bounce_from)),
+                                   "write a plain address such as \"postmaster@contoso.com\""));
+  }
+  std::string envelope;
+  if (auto r = read_string(section, "bounce_envelope_from", envelope); !r) return r;
+  if (envelope == "null") {
+    route.bounce_envelope_from = BounceEnvelopeFrom::Null;
+  } else if (!envelope.empty() && envelope != "mailbox") {
+    return core::fail(config_error(section.location("bounce_envelope_from"),
+                                   "bounce_envelope_from is \"mailbox\" or \"null\"",
+                                   "\"mailbox\": the route's mailbox (or bounce_from); \"null\": "
+                                   "<>, for an upstream that takes it"));
+  }
+  auto warning = read_duration(section, "delay_warning_time", 30 * 86400);
+  if (!warning) return core::fail(warning.error());
+  route.delay_warning_time = *warning;
+  return {};
+}
+
 core::Result<RouteConfig> read_route(const std::string& name, const ConfigSection& section) {
   if (auto unknown = section.reject_unknown_keys(kRouteKeys); !unknown) {
     return core::fail(unknown.error());
@@ -332,6 +404,7 @@ core::Result<RouteConfig> read_route(const std::string& name, const ConfigSectio
   auto rewrite = read_route_rewrite(section);
   if (!rewrite) return core::fail(rewrite.error());
   route.rewrite = std::move(*rewrite);
+  if (auto r = read_route_bounces(section, route); !r) return core::fail(r.error());
   if (route.transport == delivery::Transport::Graph &&
       (route.rewrite.header_from.enabled || route.rewrite.envelope_from.enabled)) {
     return core::fail(config_error(
@@ -431,12 +504,26 @@ core::Result<RelayConfig> parse_relay_config(std::string_view text, std::string 
   auto document = core::ConfigDocument::parse(text, source_name);
   if (!document) return core::fail(document.error());
   const ConfigSection root = document->root();
-  if (auto unknown = root.reject_unknown_keys(
-          {"hostname", "spool_directory", "users_file", "accounts", "max_message_size",
-           "max_recipients", "max_sessions", "max_sessions_per_client", "max_errors",
-           "command_timeout", "data_timeout", "shutdown_grace", "greeting_pause_ms", "first_retry",
-           "queue_lifetime", "auth_failures_per_client", "auth_failure_window", "listeners",
-           "routes"});
+  if (auto unknown = root.reject_unknown_keys({"hostname",
+                                               "spool_directory",
+                                               "users_file",
+                                               "accounts",
+                                               "max_message_size",
+                                               "max_recipients",
+                                               "max_sessions",
+                                               "max_sessions_per_client",
+                                               "max_errors",
+                                               "command_timeout",
+                                               "data_timeout",
+                                               "shutdown_grace",
+                                               "greeting_pause_ms",
+                                               "first_retry",
+                                               "queue_lifetime",
+                                               "delay_warning_time",
+                                               "auth_failures_per_client",
+                                               "auth_failure_window",
+                                               "listeners",
+                                               "routes"});
       !unknown) {
     return core::fail(unknown.error());
   }

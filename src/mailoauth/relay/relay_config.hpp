@@ -49,6 +49,10 @@ struct ListenerConfig {
   bool allow_plaintext_auth = false;  // AUTH before TLS (old devices; logged loudly)
 };
 
+// MAIL FROM of a notification upstream: the route's mailbox (what an OAuth2
+// provider lets the authenticated mailbox send) or RFC 5321's null sender <>.
+enum class BounceEnvelopeFrom { Mailbox, Null };
+
 struct RouteConfig {
   std::string name;
   RouteMatch match;
@@ -68,6 +72,15 @@ struct RouteConfig {
   // rewrite_envelope_from, rewrite_from, keep_original_in_reply_to: applied
   // at delivery (relay/sender_rewrite), so the spool keeps the original.
   SenderRewriteConfig rewrite;
+  // Delivery status notifications (relay/bounce_generator): whether this
+  // route's senders get them (false: devices whose sender address is not
+  // real; failures are only logged and kept in failed/), their author
+  // (empty: the route's account mailbox) and envelope sender upstream, and
+  // the delay warning (nullopt: the global delay_warning_time; zero: off).
+  bool bounces = true;
+  std::string bounce_from;
+  BounceEnvelopeFrom bounce_envelope_from = BounceEnvelopeFrom::Mailbox;
+  std::optional<std::chrono::seconds> delay_warning_time;
 };
 
 struct RelayLimits {
@@ -95,6 +108,10 @@ struct RelayLimits {
   std::chrono::seconds first_retry{60};
   // A recipient still not delivered this long after the message was received fails.
   std::chrono::seconds queue_lifetime{5 * 24 * 3600};
+  // A sender whose message is still not delivered this long after it was
+  // received gets one "delayed" notification (Postfix's delay_warning_time);
+  // zero: off (the default). A route's own delay_warning_time overrides it.
+  std::chrono::seconds delay_warning_time{0};
   bool operator==(const RelayLimits&) const = default;
 };
 

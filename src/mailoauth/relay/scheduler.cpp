@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "mailoauth/queue/spool_commands.hpp"
+#include "mailoauth/relay/bounce_generator.hpp"
 #include "mailoauth/relay/delivery_attempt.hpp"
 #include "mailoauth/relay/graph_delivery.hpp"
 #include "mailoauth/relay/on_pool.hpp"
@@ -399,6 +400,7 @@ asio::awaitable<void> Scheduler::Impl::conclude(RouteQueue* route, const std::st
                                                 Loaded* loaded,
                                                 const std::vector<std::size_t>* pending,
                                                 const AttemptLog* result) {
+  std::optional<std::string> bounce;
   if (!pending->empty()) {
     std::optional<queue::WallTime> not_before;
     if (result->throttled) {
@@ -407,9 +409,17 @@ asio::awaitable<void> Scheduler::Impl::conclude(RouteQueue* route, const std::st
     }
     finish_attempt(loaded->message.state, std::chrono::system_clock::now(),
                    loaded->message.envelope.received, services.config->limits, not_before);
+    // A failure or a delay the sender should hear of: spooled before the state (bounce_generator).
+    const BounceRoute notified = bounce_route(
+        route->upstream.config, route->graph ? route->graph->mailbox : route->upstream.user,
+        route->graph ? route->graph->base_url : route->upstream.settings.host, !!route->graph);
+    bounce =
+        co_await notify_sender({services.config, services.spool, services.pool, services.logger},
+                               &notified, &loaded->message, pending);
   }
   co_await settle(route, id, &loaded->message.state);
   if (!pending->empty()) log_attempt(*route, *id, *loaded, *pending, *result);
+  if (bounce) enqueue(*bounce, route->upstream.config->name);
 }
 
 asio::awaitable<AttemptLog> Scheduler::Impl::deliver(RouteQueue* route,
@@ -569,7 +579,8 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt_graph(
 asio::awaitable<core::Result<DeliveryContent>> Scheduler::Impl::delivery_content(
     const UpstreamRoute* upstream, Loaded* loaded) {
   const SenderRewriteConfig& rewrite = upstream->config->rewrite;
-  auto envelope_from = envelope_from_for(rewrite, upstream->user, loaded->message.envelope.from);
+  auto envelope_from =
+      upstream_envelope_from(*upstream->config, upstream->user, loaded->message.envelope);
   if (!envelope_from) {
     co_return core::fail(std::move(envelope_from.error().context("configuration")));
   }

@@ -123,5 +123,21 @@ TEST(QueueReport, ShowGivesEnvelopeStatesAndNextAttempt) {
             "  last reply: 421 4.7.0 try later\n");
 }
 
+// A delivery status notification the relay made shows the null sender and
+// the message it is about, in the table and (an added field) in the JSON.
+TEST(QueueReport, NotificationsSayWhichMessageTheyAreAbout) {
+  ListedMessage message = deferred_message();
+  message.envelope.from.clear();
+  message.envelope.bounce_of = "18f3a2b4c5d6e0-0000aa";
+  const std::string table = format_queue_table({message});
+  EXPECT_NE(table.find(" deferred <> (bounce of 18f3a2b4c5d6e0-0000aa)\n"), std::string::npos)
+      << table;
+  const std::string json = format_queue_json({message});
+  EXPECT_NE(json.find(R"("sender":"","bounce_of":"18f3a2b4c5d6e0-0000aa","attempts")"),
+            std::string::npos)
+      << json;
+  EXPECT_EQ(format_queue_json({deferred_message()}).find("bounce_of"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mailoauth::queue

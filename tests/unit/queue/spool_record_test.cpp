@@ -102,5 +102,30 @@ TEST(SpoolRecordTest, StateRoundTripAndDamage) {
   EXPECT_EQ(missing->recipients[1].status, RecipientStatus::Pending);
 }
 
+// A delivery status notification the relay made: bounce_of names the
+// original (written only when set, so other envelopes stay as they were);
+// the delay warning is recorded in the state so a restart sends none again.
+TEST(SpoolRecordTest, NotificationMarkersRoundTrip) {
+  SpooledEnvelope envelope = sample();
+  EXPECT_EQ(encode_envelope(envelope).find("bounce_of"), std::string::npos);
+  envelope.bounce_of = "18f3a2b4c5d6e7-3fa2c1";
+  std::size_t header_size = 0;
+  auto parsed = parse_envelope(encode_envelope(envelope), header_size);
+  ASSERT_TRUE(parsed) << parsed.error().describe();
+  EXPECT_EQ(parsed->bounce_of, "18f3a2b4c5d6e7-3fa2c1");
+  EXPECT_FALSE(parse_envelope(
+      "mailoauth-spool 1\nid a-1\nreceived 5\nfrom\nrcpt x@y\nbounce_of a\nbounce_of b\n\n",
+      header_size))
+      << "given twice";
+
+  DeliveryState state = DeliveryState::fresh(1);
+  EXPECT_EQ(encode_state(state).find("warned"), std::string::npos);
+  state.delay_warned = true;
+  auto warned = parse_state(encode_state(state), 1);
+  ASSERT_TRUE(warned) << warned.error().describe();
+  EXPECT_TRUE(warned->delay_warned);
+  EXPECT_FALSE(parse_state("mailoauth-state 1\nwarned 2\nend\n", 1));
+}
+
 }  // namespace
 }  // namespace mailoauth::queue

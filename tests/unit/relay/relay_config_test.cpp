@@ -257,5 +257,55 @@ account = "a"
       << merged.error().describe();
 }
 
+// Delivery status notifications: on by default, per route off; their
+// author and MAIL FROM; the delay warning off unless given, as seconds or
+// with a unit, globally and per route (0 turns a global one off).
+TEST(RelayConfigTest, ReadsTheBounceKeys) {
+  auto config = parse(R"(delay_warning_time = "4h"
+[listeners.a]
+[routes.devices]
+senders = ["scanner@contoso.com"]
+account = "a"
+bounces = false
+[routes.people]
+senders = ["contoso.com"]
+account = "a"
+bounce_from = "postmaster@contoso.com"
+bounce_envelope_from = "null"
+delay_warning_time = 1800
+[routes.quiet]
+users = ["erp"]
+account = "a"
+delay_warning_time = "0"
+)");
+  ASSERT_TRUE(config.has_value()) << config.error().describe();
+  EXPECT_EQ(config->limits.delay_warning_time, std::chrono::hours(4));
+  EXPECT_FALSE(config->routes[0].bounces);
+  EXPECT_EQ(config->routes[0].bounce_envelope_from, BounceEnvelopeFrom::Mailbox);
+  EXPECT_EQ(config->routes[0].delay_warning_time, std::nullopt) << "the global one";
+  EXPECT_TRUE(config->routes[1].bounces) << "on by default";
+  EXPECT_EQ(config->routes[1].bounce_from, "postmaster@contoso.com");
+  EXPECT_EQ(config->routes[1].bounce_envelope_from, BounceEnvelopeFrom::Null);
+  EXPECT_EQ(config->routes[1].delay_warning_time, std::chrono::minutes(30));
+  EXPECT_EQ(config->routes[2].delay_warning_time, std::chrono::seconds(0));
+  auto plain = parse("[listeners.a]\n");
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->limits.delay_warning_time, std::chrono::seconds(0)) << "off by default";
+}
+
+TEST(RelayConfigTest, RefusesBadBounceKeys) {
+  const std::string route = "[listeners.a]\n[routes.r]\nsenders = [\"x.com\"]\naccount = \"a\"\n";
+  std::string error = error_of(route + "bounce_from = \"a@x.com\\r\\nBcc: b@y\"\n");
+  EXPECT_NE(error.find("not an address the relay can write"), std::string::npos) << error;
+  error = error_of(route + "bounce_envelope_from = \"device\"\n");
+  EXPECT_NE(error.find("\"mailbox\" or \"null\""), std::string::npos) << error;
+  error = error_of(route + "delay_warning_time = \"4 hours\"\n");
+  EXPECT_NE(error.find("a number of seconds or a duration"), std::string::npos) << error;
+  error = error_of("delay_warning_time = \"40d\"\n[listeners.a]\n");
+  EXPECT_NE(error.find("delay_warning_time"), std::string::npos) << error;
+  error = error_of(route + "bounces = \"yes\"\n");
+  EXPECT_NE(error.find("bounces"), std::string::npos) << error;
+}
+
 }  // namespace
 }  // namespace mailoauth::relay
