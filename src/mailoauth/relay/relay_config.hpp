@@ -68,6 +68,9 @@ struct RouteConfig {
   // rewrite_envelope_from, rewrite_from, keep_original_in_reply_to: applied
   // at delivery (relay/sender_rewrite), so the spool keeps the original.
   SenderRewriteConfig rewrite;
+  // transport = "auto": how long the route stays on Graph after SMTP AUTH was
+  // refused, before SMTP is tried again (relay/transport_fallback).
+  std::chrono::seconds graph_fallback_time{3600};
 };
 
 struct RelayLimits {
