@@ -42,6 +42,7 @@
 #include "mailoauth/oauth2/token_source.hpp"
 #include "mailoauth/queue/spool.hpp"
 #include "mailoauth/queue/spool_lock.hpp"
+#include "mailoauth/relay/auto_route.hpp"
 #include "mailoauth/relay/bounce_generator.hpp"
 #include "mailoauth/relay/control_listener.hpp"
 #include "mailoauth/relay/graph_delivery.hpp"
@@ -395,6 +396,10 @@ int check_config(const app::GlobalOptions& global, const Options& options) {
       if (!accounts) accounts = load_accounts(global, *config);
       fmt::print(": {}", *accounts ? relay::describe_graph_route(
                                          relay::resolve_graph_route(route, **accounts))
+                                   : "cannot read the accounts: " + (*accounts).error().describe());
+    } else if (route.transport == delivery::Transport::Auto) {
+      if (!accounts) accounts = load_accounts(global, *config);
+      fmt::print(": {}", *accounts ? relay::describe_auto_route(route, **accounts)
                                    : "cannot read the accounts: " + (*accounts).error().describe());
     }
     fmt::print("\n");

@@ -19,6 +19,9 @@ namespace mailoauth::delivery {
 inline constexpr std::string_view kSmtpAuthDisabledForTenant = "smtp.client_auth_disabled_tenant";
 // 535 5.7.139 "SmtpClientAuthentication is disabled for the Mailbox".
 inline constexpr std::string_view kSmtpAuthDisabledForMailbox = "smtp.client_auth_disabled_mailbox";
+// 5.7.139 "... user is locked by your organization's security defaults policy":
+// security defaults refuse the sign-in to SMTP; Graph takes the app's token.
+inline constexpr std::string_view kSmtpRefusedBySecurityDefaults = "smtp.security_defaults";
 // 5.7.139 with any other text: a tenant policy (Conditional Access, security defaults).
 inline constexpr std::string_view kSmtpRefusedByTenantPolicy = "smtp.tenant_policy";
 // 535 5.7.3 "Authentication unsuccessful": Exchange Online refused the token,
@@ -29,9 +32,10 @@ inline constexpr std::string_view kSmtpAuthenticationUnsuccessful =
 inline constexpr std::string_view kSmtpAuthNotOffered = "smtp.auth_not_offered";
 inline constexpr std::string_view kSmtpAuthMechanismUnavailable = "smtp.auth_mechanism_unavailable";
 
-inline constexpr std::array<std::string_view, 6> kGraphFallbackCodes = {
-    kSmtpAuthDisabledForTenant,      kSmtpAuthDisabledForMailbox, kSmtpRefusedByTenantPolicy,
-    kSmtpAuthenticationUnsuccessful, kSmtpAuthNotOffered,         kSmtpAuthMechanismUnavailable};
+inline constexpr std::array<std::string_view, 7> kGraphFallbackCodes = {
+    kSmtpAuthDisabledForTenant,   kSmtpAuthDisabledForMailbox,     kSmtpRefusedBySecurityDefaults,
+    kSmtpRefusedByTenantPolicy,   kSmtpAuthenticationUnsuccessful, kSmtpAuthNotOffered,
+    kSmtpAuthMechanismUnavailable};
 
 // True when `transport = "auto"` should try Graph after this SMTP error.
 bool graph_may_help(const core::Error& smtp_error);

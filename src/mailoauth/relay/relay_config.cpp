@@ -263,7 +263,7 @@ core::Result<ListenerConfig> read_listener(const std::string& name, const Config
   return listener;
 }
 
-constexpr std::array<std::string_view, 21> kRouteKeys{"senders",
+constexpr std::array<std::string_view, 22> kRouteKeys{"senders",
                                                       "users",
                                                       "listeners",
                                                       "account",
@@ -282,6 +282,7 @@ constexpr std::array<std::string_view, 21> kRouteKeys{"senders",
                                                       "bounce_from",
                                                       "bounce_envelope_from",
                                                       "delay_warning_time",
+                                                      "graph_fallback_time",
                                                       "description",
                                                       "comment"};
 
@@ -405,14 +406,26 @@ core::Result<RouteConfig> read_route(const std::string& name, const ConfigSectio
   if (!rewrite) return core::fail(rewrite.error());
   route.rewrite = std::move(*rewrite);
   if (auto r = read_route_bounces(section, route); !r) return core::fail(r.error());
-  if (route.transport == delivery::Transport::Graph &&
+  // auto: the Graph leg cannot rewrite either, and a message rewritten by
+  // one leg and not the other would leave with two different senders.
+  if (route.transport != delivery::Transport::Smtp &&
       (route.rewrite.header_from.enabled || route.rewrite.envelope_from.enabled)) {
     return core::fail(config_error(
         section.location(route.rewrite.header_from.enabled ? "rewrite_from"
                                                            : "rewrite_envelope_from"),
-        fmt::format("route \"{}\" rewrites the sender, which Graph routes do not do yet", name),
+        fmt::format("route \"{}\" rewrites the sender, which Graph routes (and the Graph leg of "
+                    "transport = \"auto\") do not do yet",
+                    name),
         "remove the rewrite keys (Graph sends as the account's mailbox; a From: it may not "
         "send as is refused with ErrorSendAsDenied), or use transport = \"smtp\""));
+  }
+  if (auto r = read_seconds(section, "graph_fallback_time", 1, route.graph_fallback_time); !r) {
+    return core::fail(r.error());
+  }
+  if (section.contains("graph_fallback_time") && route.transport != delivery::Transport::Auto) {
+    return core::fail(config_error(section.location("graph_fallback_time"),
+                                   "graph_fallback_time does nothing without transport = \"auto\"",
+                                   "set transport = \"auto\", or remove the key"));
   }
   if (route.match.senders.empty() && route.match.users.empty() && route.match.listeners.empty()) {
     return core::fail(config_error(section.location(),

@@ -81,6 +81,9 @@ struct RouteConfig {
   std::string bounce_from;
   BounceEnvelopeFrom bounce_envelope_from = BounceEnvelopeFrom::Mailbox;
   std::optional<std::chrono::seconds> delay_warning_time;
+  // transport = "auto": how long the route stays on Graph after SMTP AUTH was
+  // refused, before SMTP is tried again (relay/transport_fallback).
+  std::chrono::seconds graph_fallback_time{3600};
 };
 
 struct RelayLimits {

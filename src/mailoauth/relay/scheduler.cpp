@@ -15,11 +15,13 @@
 #include <fmt/format.h>
 
 #include "mailoauth/queue/spool_commands.hpp"
+#include "mailoauth/relay/auto_route.hpp"
 #include "mailoauth/relay/bounce_generator.hpp"
 #include "mailoauth/relay/delivery_attempt.hpp"
 #include "mailoauth/relay/graph_delivery.hpp"
 #include "mailoauth/relay/on_pool.hpp"
 #include "mailoauth/relay/spool_message_reader.hpp"
+#include "mailoauth/relay/transport_fallback.hpp"
 
 namespace mailoauth::relay {
 
@@ -46,7 +48,8 @@ struct Idle {
 
 struct RouteQueue {
   UpstreamRoute upstream;
-  std::optional<GraphRoute> graph;  // transport = "graph": through GraphDelivery
+  std::optional<GraphRoute> graph;           // transport = "graph": through GraphDelivery
+  std::optional<GraphRoute> fallback_graph;  // transport = "auto": Graph after SMTP AUTH is refused
   std::deque<std::string> ready;
   std::size_t sessions = 0;
   std::vector<Idle*> idle;
@@ -93,6 +96,7 @@ struct AttemptLog {
   bool connect_failed = false;
   // The route pauses at least this long (Graph's Retry-After), and the message with it.
   std::chrono::seconds pause{0};
+  const GraphRoute* via_graph = nullptr;  // sent (or tried) through Graph
 };
 
 std::string status_word(const queue::DeliveryState& state, const std::vector<std::size_t>& tried) {
@@ -167,6 +171,10 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
   // addresses stay put: map nodes), and messages whose route is gone, by route name.
   std::vector<std::map<std::string, RouteQueue>::node_type> retired;
   std::map<std::string, std::vector<std::string>> orphans;
+  // transport = "auto": each route's transport now, by route name, so a
+  // reload keeps it (relay/transport_fallback).
+  std::map<std::string, FallbackState> fallbacks;
+  const core::Clock* clock = &core::system_clock();
 
   Impl(asio::any_io_executor executor_in, SchedulerServices services_in)
       : executor(std::move(executor_in)), services(std::move(services_in)) {}
@@ -190,8 +198,10 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
                                  const std::vector<std::size_t>* pending, const AttemptLog* result);
   asio::awaitable<AttemptLog> attempt(RouteQueue* route, std::unique_ptr<smtp::Session>* session,
                                       Loaded* loaded, const std::vector<std::size_t>* pending);
-  asio::awaitable<AttemptLog> attempt_graph(RouteQueue* route, Loaded* loaded,
+  asio::awaitable<AttemptLog> attempt_graph(const GraphRoute* graph_route, Loaded* loaded,
                                             const std::vector<std::size_t>* pending);
+  bool auto_on_graph(const RouteQueue& route);
+  bool auto_switches(const RouteQueue& route, const core::Error& refusal, const std::string& id);
   asio::awaitable<core::Result<DeliveryContent>> delivery_content(const UpstreamRoute* upstream,
                                                                   Loaded* loaded);
   asio::awaitable<bool> settle(RouteQueue* route, const std::string* id,
@@ -512,8 +522,9 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
     record_failure(state, *pending, result.reply, false);
     co_return result;
   }
-  if (route->graph) {
-    result = co_await attempt_graph(route, loaded, pending);
+  if (route->graph || (route->fallback_graph && auto_on_graph(*route))) {
+    result = co_await attempt_graph(route->graph ? &*route->graph : &*route->fallback_graph, loaded,
+                                    pending);
     co_return result;
   }
   // The content (rewritten as the route says, read on the pool) before any
@@ -535,6 +546,11 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
                              {"account", upstream.account->name},
                              {"renewed_token_accepted", static_cast<bool>(opened)}});
     }
+    if (!opened && route->fallback_graph &&
+        auto_switches(*route, opened.error(), loaded->message.envelope.id)) {
+      result = co_await attempt_graph(&*route->fallback_graph, loaded, pending);
+      co_return result;
+    }
     if (!opened) {
       result.reply = (token_fault ? "configuration (account): " : "") + opened.error().describe();
       result.session_usable = false;
@@ -543,6 +559,10 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
       co_return result;
     }
     *session = std::move(*opened);
+    if (route->fallback_graph && smtp_worked(fallbacks[upstream.config->name])) {
+      services.logger->info("SMTP works again: the route is back on SMTP",
+                            {{"route", upstream.config->name}, {"transport", "smtp"}});
+    }
     // The next session of this account should not wait for a renewal:
     // renew in the background when the token has less than 10 minutes left.
     services.tokens->prefetch(upstream.account, std::chrono::minutes(10));
@@ -557,13 +577,14 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
 // A Graph route's attempt: one sendMail for every pending recipient (Graph
 // is all-or-nothing per request); the verdict's rules in graph_delivery.hpp.
 asio::awaitable<AttemptLog> Scheduler::Impl::attempt_graph(
-    RouteQueue* route, Loaded* loaded, const std::vector<std::size_t>* pending) {
+    const GraphRoute* graph_route, Loaded* loaded, const std::vector<std::size_t>* pending) {
   AttemptLog result;
+  result.via_graph = graph_route;
   std::vector<std::string> recipients;
   for (const std::size_t index : *pending)
     recipients.push_back(loaded->message.envelope.recipients[index]);
-  const GraphVerdict verdict = co_await graph->deliver(&*route->graph, &loaded->content,
-                                                       &recipients, loaded->message.envelope.id);
+  const GraphVerdict verdict = co_await graph->deliver(graph_route, &loaded->content, &recipients,
+                                                       loaded->message.envelope.id);
   record_graph_verdict(loaded->message.state, *pending, verdict);
   result.reply = verdict.reason;
   result.upstream_id = verdict.request_id;
@@ -571,6 +592,46 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt_graph(
   result.connect_failed = verdict.outcome == GraphOutcome::Unreachable;
   if (verdict.pause) result.pause = *verdict.pause;
   co_return result;
+}
+
+// transport = "auto", before an attempt: on Graph while graph_fallback_time
+// runs (transport_fallback); once it is over, SMTP again, said in the log.
+bool Scheduler::Impl::auto_on_graph(const RouteQueue& route) {
+  const RouteConfig& config = *route.upstream.config;
+  FallbackState& state = fallbacks[config.name];
+  bool window_over = false;
+  const ActiveTransport now =
+      transport_for_attempt(state, *clock, config.graph_fallback_time, &window_over);
+  if (window_over) {
+    services.logger->info("graph_fallback_time is over: trying SMTP again",
+                          {{"route", config.name},
+                           {"on_graph_since", core::format_rfc3339_utc(state.since_wall, false)},
+                           {"graph_fallback_time", config.graph_fallback_time.count()}});
+  }
+  return now == ActiveTransport::Graph;
+}
+
+// transport = "auto", after connecting and logging in to SMTP failed: true
+// when the refusal means SMTP AUTH is off, and the route is (now) on Graph.
+// One warn line per switch, with the upstream's reply.
+bool Scheduler::Impl::auto_switches(const RouteQueue& route, const core::Error& refusal,
+                                    const std::string& id) {
+  if (!switches_to_graph(refusal)) return false;
+  const RouteConfig& config = *route.upstream.config;
+  if (switch_to_graph(fallbacks[config.name], *clock, refusal.message())) {
+    services.logger->warn(
+        "SMTP AUTH is refused as switched off: the route delivers with Microsoft Graph sendMail "
+        "for graph_fallback_time",
+        {{"queue_id", id},
+         {"route", config.name},
+         {"upstream",
+          fmt::format("{}:{}", route.upstream.settings.host, route.upstream.settings.port)},
+         {"reply", refusal.message()},
+         {"code", refusal.code()},
+         {"graph", route.fallback_graph->base_url},
+         {"graph_fallback_time", config.graph_fallback_time.count()}});
+  }
+  return true;
 }
 
 // The envelope sender and the content as the route sends them: its sender
@@ -635,9 +696,14 @@ void Scheduler::Impl::log_attempt(const RouteQueue& route, const std::string& id
   }
   const auto delay = std::chrono::duration_cast<std::chrono::seconds>(
       std::chrono::system_clock::now() - loaded.message.envelope.received);
-  const std::string upstream = route.graph ? route.graph->base_url
+  // The transport this attempt used (an auto route's SMTP or Graph leg).
+  const GraphRoute* graph_route = result.via_graph ? result.via_graph
+                                  : route.graph    ? &*route.graph
+                                                   : nullptr;
+  const std::string upstream = graph_route ? graph_route->base_url
                                            : fmt::format("{}:{}", route.upstream.settings.host,
                                                          route.upstream.settings.port);
+  const std::string_view transport = graph_route ? "graph" : "smtp";
   const std::string status = status_word(state, tried);
   // One line per attempt: sent at info level, anything else at warn.
   services.logger->log(status == "sent" ? core::LogLevel::Info : core::LogLevel::Warn, "delivery",
@@ -645,7 +711,7 @@ void Scheduler::Impl::log_attempt(const RouteQueue& route, const std::string& id
                         {"route", route.upstream.config->name},
                         {"recipients", recipients},
                         {"upstream", upstream},
-                        {"transport", delivery::to_string(route.upstream.config->transport)},
+                        {"transport", transport},
                         {"delay", delay.count()},
                         {"attempt", state.attempts},
                         {"reply", result.reply},
@@ -660,7 +726,7 @@ void Scheduler::Impl::start_graph(const RelayConfig& config) {
   if (graph) return;
   std::size_t requests = 0;
   for (const RouteConfig& route : config.routes) {
-    if (route.transport == delivery::Transport::Graph) requests += route.connections;
+    if (route.transport != delivery::Transport::Smtp) requests += route.connections;  // graph, auto
   }
   if (requests > 0)
     graph = std::make_unique<GraphDelivery>(requests, services.tokens, services.logger);
@@ -675,6 +741,11 @@ RouteQueue Scheduler::Impl::make_queue(const RouteConfig& route, const std::stri
     queue.upstream.fault = queue.graph->fault;
   } else {
     queue.upstream = resolve_upstream(route, services.accounts, hostname);
+  }
+  if (route.transport == delivery::Transport::Auto) {  // a fallback that cannot work is a fault
+    queue.fallback_graph = resolve_graph_route(route, services.accounts);
+    if (auto usable = check_auto_route(*queue.fallback_graph); !usable && !queue.upstream.fault)
+      queue.upstream.fault = std::move(usable.error());
   }
   queue.rate = RateWindow(route.messages_per_minute);
   if (queue.upstream.fault) {
@@ -724,6 +795,17 @@ void Scheduler::Impl::reload(std::shared_ptr<const RelayConfig> config) {
     if (old.sessions > 0 || old.wake_pending) retired.push_back(std::move(node));
   }
   routes = std::move(fresh);
+  std::erase_if(fallbacks, [&](const auto& entry) {
+    const auto found = routes.find(entry.first);
+    return found == routes.end() || !found->second.fallback_graph;
+  });
+  for (const auto& [name, state] : fallbacks) {  // what the reload kept, said
+    if (state.active != ActiveTransport::Graph) continue;
+    services.logger->info("the route stays on Graph until its graph_fallback_time is over",
+                          {{"route", name},
+                           {"on_graph_since", core::format_rfc3339_utc(state.since_wall, false)},
+                           {"reason", state.reason}});
+  }
   start_graph(*config);
   for (auto orphan = orphans.begin(); orphan != orphans.end();) {
     if (!routes.contains(orphan->first)) {

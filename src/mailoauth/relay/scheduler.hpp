@@ -27,8 +27,10 @@
 // (relay/spool_message_reader, with the route's sender rewrite). Graph routes
 // (transport = "graph") go through GraphDelivery (graph_delivery.hpp): one
 // sendMail per attempt on a pool of its own, counted as a session against
-// `connections`, a Retry-After pausing the route. Asio-facing: part of
-// mailoauth_net.
+// `connections`, a Retry-After pausing the route. Routes with transport =
+// "auto" go there too while relay/transport_fallback says so (SMTP AUTH was
+// refused as switched off; the state kept per route name across a reload).
+// Asio-facing: part of mailoauth_net.
 #pragma once
 
 #include <memory>

@@ -23,6 +23,15 @@ relay did to it, so a test does not have to trust the relay's own word.
     hammered (a refusal per queued message). A recipient starting with "odd"
     is refused with ODD_REPLY, which holds a tab, a backslash and a Latin-1
     byte (how the relay stores and logs such text).
+  upstream_peers.py exchange STATE_FILE MODE_FILE
+    A plain-text stand-in for Exchange Online's submission server (its EHLO,
+    AUTH LOGIN XOAUTH2) that answers each AUTH as MODE_FILE says at that
+    moment: "tenant", "mailbox" or "security-defaults" refuse with Exchange
+    Online's exact 535 5.7.139 texts (SMTP AUTH switched off; security
+    defaults), "bad-credentials" with 535 5.7.8 (a token the server does not
+    take), "accept" takes any token and the mail. STATE_FILE holds
+    "connections C refused R accepted A"; each accepted message's Subject
+    is appended to STATE_FILE.subjects. Exchange itself cannot run here.
 
 Each prints "listening PORT" once it listens and rewrites STATE_FILE
 atomically on every change.
@@ -169,6 +178,85 @@ def throttler(state_file):
     return handle
 
 
+# --- exchange ----------------------------------------------------------------------
+
+# Exchange Online's words (FACTS.md section 3; the bracketed part is its server name).
+EXCHANGE_REFUSALS = {
+    "tenant": "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for "
+              "the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information. "
+              "[AM0PR01CA0001.eurprd01.prod.exchangelabs.com 2026-12-02T00:00:00.000Z "
+              "08DC0000000000]",
+    "mailbox": "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for "
+               "the Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information. "
+               "[SN4PR0201CA0034.namprd02.prod.outlook.com]",
+    "security-defaults": "535 5.7.139 Authentication unsuccessful, user is locked by your "
+                         "organization's security defaults policy. Contact your administrator. "
+                         "[BN9PR03CA0123.namprd03.prod.outlook.com]",
+    "bad-credentials": "535 5.7.8 Authentication failed.",
+}
+EXCHANGE_EHLO = ("250-AM0PR01CA0001.outlook.office365.com Hello\r\n250-SIZE 157286400\r\n"
+                 "250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n"
+                 "250-AUTH LOGIN XOAUTH2\r\n250 SMTPUTF8")
+
+
+def exchange(state_file, mode_file):
+    counts.update(connections=0, refused=0, accepted=0)
+
+    def answer_auth():
+        with open(mode_file) as mode:
+            refusal = EXCHANGE_REFUSALS.get(mode.read().strip())
+        if refusal is None:
+            return "235 2.7.0 Authentication successful"
+        counts["refused"] += 1
+        record(state_file)
+        return refusal
+
+    async def handle(reader, writer):
+        counts["connections"] += 1
+        record(state_file)
+
+        def say(line):
+            writer.write(line.encode() + b"\r\n")
+
+        say("220 AM0PR01CA0001.outlook.office365.com Microsoft ESMTP MAIL Service ready")
+        try:
+            while line := await asyncio.wait_for(reader.readline(), 30):
+                words = line.decode(errors="replace").strip().split(" ")
+                verb = words[0].upper()
+                if verb == "EHLO":
+                    say(EXCHANGE_EHLO)
+                elif verb == "AUTH":
+                    if len(words) < 3:  # the two-step form: the response on the next line
+                        say("334 ")
+                        await writer.drain()
+                        await asyncio.wait_for(reader.readline(), 30)
+                    say(answer_auth())
+                elif verb == "DATA":
+                    say("354 Start mail input; end with <CRLF>.<CRLF>")
+                    await writer.drain()
+                    subject = ""
+                    while (data := await asyncio.wait_for(reader.readline(), 30)) != b".\r\n":
+                        if not subject and data.lower().startswith(b"subject:"):
+                            subject = data[8:].decode(errors="replace").strip()
+                    counts["accepted"] += 1
+                    with open(state_file + ".subjects", "a") as out:
+                        out.write(subject + "\n")
+                    record(state_file)
+                    say(f"250 2.6.0 <{counts['accepted']}@exchange.test> Queued mail for delivery")
+                elif verb == "QUIT":
+                    say("221 2.0.0 Service closing transmission channel")
+                    await writer.drain()
+                    break
+                else:  # MAIL, RCPT, RSET, NOOP
+                    say("250 2.1.0 Sender OK" if verb == "MAIL" else "250 2.0.0 OK")
+                await writer.drain()
+        except (ConnectionError, asyncio.TimeoutError):
+            pass
+        writer.close()
+
+    return handle
+
+
 async def main():
     tls = None
     if sys.argv[1] in ("forward", "tls-forward"):
@@ -177,6 +265,9 @@ async def main():
         if sys.argv[1] == "tls-forward":
             tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             tls.load_cert_chain(sys.argv[6], sys.argv[7])
+    elif sys.argv[1] == "exchange":
+        port, state_file = 0, sys.argv[2]
+        handle = exchange(state_file, sys.argv[3])
     else:
         port, state_file = 0, sys.argv[2]
         handle = throttler(state_file)

@@ -33,6 +33,9 @@ TEST(GraphFallback, ExchangeRefusingSmtpAuthLeadsToGraph) {
       explain("535 5.7.139 Authentication unsuccessful, the request did not meet the criteria "
               "to be authenticated successfully.\r\n")));
   EXPECT_TRUE(graph_may_help(explain("535 5.7.3 Authentication unsuccessful\r\n")));
+  EXPECT_TRUE(graph_may_help(
+      explain("535 5.7.139 Authentication unsuccessful, user is locked by your organization's "
+              "security defaults policy. Contact your administrator.\r\n")));
 }
 
 TEST(GraphFallback, OtherFailuresDoNot) {

@@ -210,6 +210,42 @@ TEST(RelayConfigTest, RefusesRewriteKeysThatCannotWork) {
   EXPECT_NE(error.find("does nothing without rewrite_from"), std::string::npos) << error;
 }
 
+TEST(RelayConfigTest, ReadsTransportAutoAndItsFallbackTime) {
+  const std::string head = "[listeners.a]\n[routes.r]\nsenders = [\"x.com\"]\naccount = \"a\"\n";
+  auto config = parse(head + "transport = \"auto\"\n");
+  ASSERT_TRUE(config.has_value()) << config.error().describe();
+  EXPECT_EQ(config->routes[0].transport, delivery::Transport::Auto);
+  EXPECT_EQ(config->routes[0].graph_fallback_time, std::chrono::hours(1)) << "the default";
+  config = parse(head + "transport = \"auto\"\ngraph_fallback_time = 900\n");
+  ASSERT_TRUE(config.has_value()) << config.error().describe();
+  EXPECT_EQ(config->routes[0].graph_fallback_time, std::chrono::minutes(15));
+
+  std::string error = error_of(head + "transport = \"auto\"\ngraph_fallback_time = 0\n");
+  EXPECT_NE(error.find("graph_fallback_time"), std::string::npos) << error;
+  error = error_of(head + "transport = \"auto\"\ngraph_fallback_time = \"1h\"\n");
+  EXPECT_NE(error.find("graph_fallback_time"), std::string::npos) << error;
+  for (const char* transport : {"smtp", "graph"}) {
+    error = error_of(head + "transport = \"" + transport + "\"\ngraph_fallback_time = 60\n");
+    EXPECT_NE(error.find("does nothing without transport = \"auto\""), std::string::npos) << error;
+    EXPECT_NE(error.find("relay.toml:"), std::string::npos) << error;
+  }
+  error = error_of(head + "graph_fallback_time = 60\n");  // smtp by default
+  EXPECT_NE(error.find("does nothing without transport"), std::string::npos) << error;
+}
+
+TEST(RelayConfigTest, RefusesSenderRewritingOnGraphAndAutoRoutes) {
+  const std::string head = "[listeners.a]\n[routes.r]\nsenders = [\"x.com\"]\naccount = \"a\"\n";
+  for (const char* transport : {"graph", "auto"}) {
+    for (const char* key : {"rewrite_from = true\n", "rewrite_envelope_from = \"m@x.com\"\n"}) {
+      const std::string error =
+          error_of(head + "transport = \"" + transport + "\"\n" + std::string(key));
+      EXPECT_NE(error.find("rewrites the sender"), std::string::npos) << error;
+      EXPECT_NE(error.find("transport = \"smtp\""), std::string::npos) << error;
+    }
+  }
+  EXPECT_TRUE(parse(head + "transport = \"smtp\"\nrewrite_from = true\n"));
+}
+
 TEST(RelayConfigTest, ReloadTakesRoutesAndAccountsAndNamesWhatNeedsARestart) {
   auto running = parse(R"(accounts = "/a.toml"
 [listeners.lan]
