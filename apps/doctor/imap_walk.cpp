@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "mailoauth/delivery/mechanism_choice.hpp"
 #include "mailoauth/delivery/server_settings.hpp"
 #include "mailoauth/imap/command_error.hpp"
 #include "mailoauth/imap/sync_client.hpp"
@@ -21,12 +22,6 @@ namespace {
 
 using doctor::StepName;
 using doctor::Verdict;
-
-struct Wire {
-  std::vector<std::string> received;
-  bool starttls_sent = false;
-  bool verbose = false;
-};
 
 void classify_connect_failure(Walk& walk, const core::Error& error, const Wire& wire,
                               imap::TlsMode mode) {
@@ -66,22 +61,8 @@ void classify_connect_failure(Walk& walk, const core::Error& error, const Wire& 
 }  // namespace
 
 void walk_imap(Walk& walk) {
-  delivery::ServerOverrides overrides{
-      walk.options.server, walk.options.port, {}, walk.options.ca_file};
-  if (!walk.options.tls.empty()) {
-    auto tls = delivery::parse_tls_mode(walk.options.tls);
-    if (tls) overrides.tls = *tls;
-  }
-  auto resolved = delivery::server_settings(delivery::MailProtocol::Imap, walk.account, overrides);
-  if (!resolved) {
-    doctor::fail_step(walk.step(StepName::Configuration), resolved.error());
-    return;
-  }
-  walk.endpoint = {resolved->host, resolved->port, "imap"};
-  walk.ca_file = resolved->ca_file;
-  walk.report.server =
-      fmt::format("{}:{} ({})", resolved->host, resolved->port, delivery::to_string(resolved->tls));
-  if (!check_network(walk)) return;
+  auto resolved = reach_mail_server(walk, delivery::MailProtocol::Imap);
+  if (!resolved) return;
 
   auto wire = std::make_shared<Wire>();
   wire->verbose = walk.options.verbose;
@@ -93,15 +74,7 @@ void walk_imap(Walk& walk) {
   settings.tls.ca_file = resolved->ca_file;
   settings.connect_timeout = settings.command_timeout = walk.timeout();
   settings.trace = [wire](imap::WireDirection direction, std::string_view line) {
-    if (wire->verbose) {
-      fmt::print(stderr, "imap {} {}\n",
-                 direction == imap::WireDirection::Sent ? "C:" : "S:", line);
-    }
-    if (direction == imap::WireDirection::Received) {
-      if (wire->received.size() < 200) wire->received.emplace_back(line);
-    } else if (line.find(" STARTTLS") != std::string_view::npos) {
-      wire->starttls_sent = true;
-    }
+    wire->record("imap", direction == imap::WireDirection::Sent, line);
   };
   const imap::TlsMode mode = settings.tls_mode;
   imap::SyncClient client(std::move(settings));
@@ -125,13 +98,12 @@ void walk_imap(Walk& walk) {
   greeting.found.push_back(
       fmt::format("CAPABILITY: {}", fmt::join(client.capabilities().sorted(), " ")));
   const std::vector<std::string> offered = client.capabilities().auth_mechanisms();
-  std::vector<std::string> wanted = walk.account->auth_mechanisms;
-  if (wanted.empty()) wanted = {"XOAUTH2", "OAUTHBEARER"};
+  // The account's mechanisms (default XOAUTH2, OAUTHBEARER): the first offered.
+  auto wanted = delivery::choose_mechanisms("", walk.account);
   std::optional<sasl::Mechanism> mechanism;
-  for (const std::string& name : wanted) {
-    auto parsed = sasl::parse_mechanism(name);
-    if (parsed && client.capabilities().offers_mechanism(name)) {
-      mechanism = *parsed;
+  for (const sasl::Mechanism candidate : wanted ? *wanted : std::vector<sasl::Mechanism>{}) {
+    if (client.capabilities().offers_mechanism(sasl::wire_name(candidate))) {
+      mechanism = candidate;
       break;
     }
   }
@@ -144,15 +116,7 @@ void walk_imap(Walk& walk) {
   if (!token) return;
   doctor::Step& auth = walk.step(StepName::Authentication);
   doctor::Step& mailbox = walk.step(StepName::Mailbox);
-  auto make_credentials = [&walk, &resolved](core::Secret secret) {
-    sasl::ClientCredentials credentials;
-    credentials.user = walk.account->user();
-    credentials.secret = std::move(secret);
-    credentials.host = resolved->host;
-    credentials.port = resolved->port;
-    return credentials;
-  };
-  auto accepted = client.authenticate(*mechanism, make_credentials(std::move(*token)));
+  auto accepted = client.authenticate(*mechanism, credentials_for(walk, std::move(*token)));
   if (!accepted && client.connected() && imap::refused_credentials(accepted.error())) {
     const core::Error first = accepted.error();
     auto renewed = renew_token(walk);
@@ -161,18 +125,8 @@ void walk_imap(Walk& walk) {
       doctor::fail_step(auth, first);
       return;
     }
-    accepted = client.authenticate(*mechanism, make_credentials(std::move(*renewed)));
-    if (accepted) {
-      auth.verdict = Verdict::Warning;
-      auth.found.push_back("the stored token was refused: " + first.message());
-      auth.cause =
-          "the server refused the stored token (revoked, or ended early); a renewed "
-          "one was accepted";
-      auth.remedy =
-          "nothing, if it keeps passing; otherwise find out who revokes the tokens "
-          "(mailoauth token status " +
-          walk.token_account->name + ")";
-    }
+    accepted = client.authenticate(*mechanism, credentials_for(walk, std::move(*renewed)));
+    if (accepted) note_renewed_token(walk, first);
   }
   if (!accepted) {
     if (accepted.error().code() == "imap.authenticated_not_connected") {

@@ -24,17 +24,6 @@ namespace {
 using doctor::StepName;
 using doctor::Verdict;
 
-// What crossed the wire, as the trace hook saw it (already redacted).
-struct Wire {
-  std::vector<std::string> received;
-  bool starttls_sent = false;
-  bool verbose = false;
-};
-
-std::string last_received(const Wire& wire) {
-  return wire.received.empty() ? std::string() : wire.received.back();
-}
-
 // open() failed: which step it belongs to, and in what words.
 void classify_open_failure(Walk& walk, const core::Error& error, const Wire& wire,
                            smtp::Security security) {
@@ -82,22 +71,8 @@ std::string sender_of(const Walk& walk) {
 }  // namespace
 
 void walk_smtp(Walk& walk) {
-  delivery::ServerOverrides overrides{
-      walk.options.server, walk.options.port, {}, walk.options.ca_file};
-  if (!walk.options.tls.empty()) {
-    auto tls = delivery::parse_tls_mode(walk.options.tls);
-    if (tls) overrides.tls = *tls;
-  }
-  auto resolved = delivery::server_settings(delivery::MailProtocol::Smtp, walk.account, overrides);
-  if (!resolved) {
-    doctor::fail_step(walk.step(StepName::Configuration), resolved.error());
-    return;
-  }
-  walk.endpoint = {resolved->host, resolved->port, "smtp"};
-  walk.ca_file = resolved->ca_file;
-  walk.report.server =
-      fmt::format("{}:{} ({})", resolved->host, resolved->port, delivery::to_string(resolved->tls));
-  if (!check_network(walk)) return;
+  auto resolved = reach_mail_server(walk, delivery::MailProtocol::Smtp);
+  if (!resolved) return;
 
   auto wire = std::make_shared<Wire>();
   wire->verbose = walk.options.verbose;
@@ -110,15 +85,7 @@ void walk_smtp(Walk& walk) {
       walk.timeout();
   settings.timeouts.data_minimum = settings.timeouts.final_reply = walk.timeout() * 6;
   settings.trace = [wire](smtp::TraceDirection direction, std::string_view line) {
-    if (wire->verbose) {
-      fmt::print(stderr, "smtp {} {}\n",
-                 direction == smtp::TraceDirection::Sent ? "C:" : "S:", line);
-    }
-    if (direction == smtp::TraceDirection::Received) {
-      if (wire->received.size() < 200) wire->received.emplace_back(line);
-    } else if (line == "STARTTLS") {
-      wire->starttls_sent = true;
-    }
+    wire->record("smtp", direction == smtp::TraceDirection::Sent, line);
   };
   const smtp::Security security = settings.security;
   boost::asio::io_context io;
@@ -174,16 +141,8 @@ void walk_smtp(Walk& walk) {
     return;
   }
   doctor::Step& auth = walk.step(StepName::Authentication);
-  auto make_credentials = [&walk, &resolved](core::Secret secret) {
-    sasl::ClientCredentials credentials;
-    credentials.user = walk.account->user();
-    credentials.secret = std::move(secret);
-    credentials.host = resolved->host;
-    credentials.port = resolved->port;
-    return credentials;
-  };
-  auto accepted =
-      run_coroutine(io, session.authenticate(make_credentials(std::move(*token)), *mechanisms));
+  auto accepted = run_coroutine(
+      io, session.authenticate(credentials_for(walk, std::move(*token)), *mechanisms));
   if (!accepted && !session.broken() &&
       accepted.error().error_class() == core::ErrorClass::Permanent) {
     const core::Error first = accepted.error();
@@ -194,19 +153,9 @@ void walk_smtp(Walk& walk) {
       run_coroutine(io, session.quit());
       return;
     }
-    accepted =
-        run_coroutine(io, session.authenticate(make_credentials(std::move(*renewed)), *mechanisms));
-    if (accepted) {
-      auth.verdict = Verdict::Warning;
-      auth.found.push_back("the stored token was refused: " + first.message());
-      auth.cause =
-          "the server refused the stored token (revoked, or ended early); a renewed "
-          "one was accepted";
-      auth.remedy =
-          "nothing, if it keeps passing; otherwise find out who revokes the tokens "
-          "(mailoauth token status " +
-          walk.token_account->name + ")";
-    }
+    accepted = run_coroutine(
+        io, session.authenticate(credentials_for(walk, std::move(*renewed)), *mechanisms));
+    if (accepted) note_renewed_token(walk, first);
   }
   if (!accepted) {
     doctor::fail_step(auth, accepted.error());
@@ -215,7 +164,7 @@ void walk_smtp(Walk& walk) {
   }
   if (auth.verdict == Verdict::NotReached) auth.verdict = Verdict::Passed;
   auth.found.push_back(fmt::format("AUTH {} as {}: {}", sasl::wire_name(*accepted),
-                                   walk.account->user(), last_received(*wire)));
+                                   walk.account->user(), wire->last_received()));
 
   doctor::Step& mailbox = walk.step(StepName::Mailbox);
   const std::string recipient = !walk.options.recipient.empty()   ? walk.options.recipient

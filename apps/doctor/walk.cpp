@@ -19,6 +19,62 @@ doctor::Step& Walk::step(doctor::StepName name) {
   throw std::logic_error("the doctor's report lacks a step");  // planned_steps has them all
 }
 
+void Wire::record(std::string_view protocol, bool sent, std::string_view line) {
+  if (verbose) fmt::print(stderr, "{} {} {}\n", protocol, sent ? "C:" : "S:", line);
+  if (!sent) {
+    if (received.size() < 200) received.emplace_back(line);
+  } else if (line.ends_with("STARTTLS")) {
+    starttls_sent = true;
+  }
+}
+
+std::string Wire::last_received() const {
+  return received.empty() ? std::string() : received.back();
+}
+
+std::optional<delivery::ServerSettings> reach_mail_server(Walk& walk,
+                                                          delivery::MailProtocol protocol) {
+  delivery::ServerOverrides overrides{
+      walk.options.server, walk.options.port, {}, walk.options.ca_file};
+  if (!walk.options.tls.empty()) {
+    auto tls = delivery::parse_tls_mode(walk.options.tls);
+    if (tls) overrides.tls = *tls;
+  }
+  auto resolved = delivery::server_settings(protocol, walk.account, overrides);
+  if (!resolved) {
+    doctor::fail_step(walk.step(doctor::StepName::Configuration), resolved.error());
+    return std::nullopt;
+  }
+  walk.endpoint = {resolved->host, resolved->port,
+                   protocol == delivery::MailProtocol::Smtp ? "smtp" : "imap"};
+  walk.ca_file = resolved->ca_file;
+  walk.report.server =
+      fmt::format("{}:{} ({})", resolved->host, resolved->port, delivery::to_string(resolved->tls));
+  if (!check_network(walk)) return std::nullopt;
+  return std::move(*resolved);
+}
+
+sasl::ClientCredentials credentials_for(const Walk& walk, core::Secret token) {
+  sasl::ClientCredentials credentials;
+  credentials.user = walk.account->user();
+  credentials.secret = std::move(token);
+  credentials.host = walk.endpoint.host;
+  credentials.port = walk.endpoint.port;
+  return credentials;
+}
+
+void note_renewed_token(Walk& walk, const core::Error& refusal) {
+  doctor::Step& auth = walk.step(doctor::StepName::Authentication);
+  auth.verdict = doctor::Verdict::Warning;
+  auth.found.push_back("the stored token was refused: " + refusal.message());
+  auth.cause =
+      "the server refused the stored token (revoked, or ended early); a renewed one was accepted";
+  auth.remedy =
+      "nothing, if it keeps passing; otherwise find out who revokes the tokens (mailoauth token "
+      "status " +
+      walk.token_account->name + ")";
+}
+
 void describe_tls(doctor::Step& step, const std::string& protocol, const std::string& cipher,
                   const std::string& subject, const std::string& issuer,
                   const std::optional<core::Clock::WallTime>& not_after, const std::string& host) {

@@ -18,11 +18,13 @@
 
 #include "mailoauth/core/error.hpp"
 #include "mailoauth/core/secret.hpp"
+#include "mailoauth/delivery/server_settings.hpp"
 #include "mailoauth/doctor/connection_advice.hpp"
 #include "mailoauth/doctor/doctor_report.hpp"
 #include "mailoauth/doctor/token_requirements.hpp"
 #include "mailoauth/oauth2/account.hpp"
 #include "mailoauth/oauth2/token_engine.hpp"
+#include "mailoauth/sasl/client_mechanism.hpp"
 
 #include "../mailoauth/app_context.hpp"
 
@@ -60,6 +62,18 @@ struct Walk {
   doctor::Step& step(doctor::StepName name);
 };
 
+// What crossed the wire, as the clients' trace hooks see it (redacted):
+// what the server said (the facts, and "silent" told from "refusing"),
+// whether STARTTLS was sent; -v prints the dialogue to stderr.
+struct Wire {
+  std::vector<std::string> received;  // at most 200 lines
+  bool starttls_sent = false;
+  bool verbose = false;
+
+  void record(std::string_view protocol, bool sent, std::string_view line);
+  std::string last_received() const;
+};
+
 // 1. The account, its files and secrets; false when the walk stops.
 bool check_configuration(Walk& walk);
 
@@ -73,6 +87,19 @@ std::optional<core::Secret> obtain_token(Walk& walk, doctor::MailApi api);
 // A new token after the server refused the one before (renewed once, as
 // every mailoauth client does); the token step is not changed.
 core::Result<core::Secret> renew_token(Walk& walk);
+
+// The SMTP or IMAP server by delivery::server_settings (the flags, the
+// account's keys, the provider's), noted in the walk, then steps 2 and 3;
+// nullopt when the walk stops.
+std::optional<delivery::ServerSettings> reach_mail_server(Walk& walk,
+                                                          delivery::MailProtocol protocol);
+
+// The mailbox's SASL credentials with `token`, for walk.endpoint.
+sasl::ClientCredentials credentials_for(const Walk& walk, core::Secret token);
+
+// The authentication step when the stored token was refused (`refusal`)
+// and a renewed one accepted: a warning that says so.
+void note_renewed_token(Walk& walk, const core::Error& refusal);
 
 // 4, 5, 7, 8 (and the test message) for each protocol.
 void walk_smtp(Walk& walk);
