@@ -42,6 +42,7 @@ const char* program_for_command(int argc, char** argv) {
     if (std::strcmp(word, "imap") == 0) return "mailoauth-imap";
     if (std::strcmp(word, "relay") == 0) return "mailoauth-relay";
     if (std::strcmp(word, "queue") == 0) return "mailoauth-queue";
+    if (std::strcmp(word, "doctor") == 0) return "mailoauth-doctor";
     return nullptr;
   }
   return nullptr;

@@ -12,7 +12,8 @@ namespace mailoauth::app {
 // global option, -v/--verbose, --config/--state-dir/--log-level and their
 // value, nor another option): "mailoauth-send" for send and sendmail,
 // "mailoauth-imap" for imap, "mailoauth-relay" for relay, "mailoauth-queue"
-// for queue; nullptr for the rest (the commands of mailoauth-cli).
+// for queue, "mailoauth-doctor" for doctor; nullptr for the rest (the
+// commands of mailoauth-cli).
 const char* program_for_command(int argc, char** argv);
 
 // Runs `program` with argv's arguments (argv[0] becomes `program`): the one

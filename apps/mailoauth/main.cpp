@@ -51,6 +51,8 @@ Mailboxes (mailoauth-imap; see `mailoauth imap --help`):
 Relay (mailoauth-relay; see `mailoauth relay --help`, docs/relay.md):
   relay run|check-config|user    plain SMTP in, spooled durably, delivered with OAuth2
   queue list|show|retry|hold|release|delete|flush   the relay's queue (docs/queue.md)
+Diagnosis (mailoauth-doctor; see `mailoauth doctor --help`, docs/doctor.md):
+  doctor ACCOUNT [--smtp|--imap|--graph]   walk the path to the mailbox, name the first fault
 
 Exit codes: 0 ok, 64 usage, 69 refused for good, 70 internal error,
 75 temporary failure (try again), 78 configuration (fix and retry).)";
@@ -277,7 +279,7 @@ void add_token_commands(CLI::App& cli, CommandLine& line) {
 int main(int argc, char** argv) {
   mailoauth::core::harden_process(mailoauth::core::ProgramKind::Tool);
   // Run directly (not through the `mailoauth` launcher), it still hands
-  // send, imap, relay and queue to their programs.
+  // send, imap, relay, queue and doctor to their programs.
   if (const char* program = app::program_for_command(argc, argv))
     return app::exec_program(argv, program);
   CLI::App cli{std::string(kDescription), "mailoauth"};
@@ -288,7 +290,7 @@ int main(int argc, char** argv) {
   add_token_commands(cli, line);
   // The commands of the other programs, in the tree (so usage errors list
   // them) but not in the help, whose description presents them.
-  for (const char* other : {"send", "sendmail", "imap", "relay", "queue"})
+  for (const char* other : {"send", "sendmail", "imap", "relay", "queue", "doctor"})
     cli.add_subcommand(other, "")->group("");
   if (const auto finished = app::parse_command_line(cli, argc, argv)) return *finished;
   return line.run ? line.run() : core::kExitUsage;

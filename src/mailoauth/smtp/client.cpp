@@ -45,6 +45,11 @@ asio::awaitable<std::vector<Result<SendReport>>> Session::send_batch(
   co_return results;
 }
 
+asio::awaitable<Result<SendReport>> Session::probe_envelope(Envelope envelope) {
+  auto outcome = co_await run_envelope_probe(*state_, std::move(envelope));
+  co_return outcome;
+}
+
 asio::awaitable<Result<void>> Session::reset() {
   if (state_->broken) co_return core::fail(session_broken_error());
   auto outcome = co_await reset_state(*state_);

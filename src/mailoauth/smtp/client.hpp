@@ -26,6 +26,8 @@
 //                   the next message's MAIL and RCPTs go out in the same
 //                   write as the end of the previous one's content (RFC 2920
 //                   section 3.1);
+//   probe_envelope() MAIL and RCPTs, then RSET: what the server says to a
+//                   sender and recipients, with nothing sent;
 //   reset(), quit() RSET between messages when needed; QUIT.
 // Every read and write has a deadline; DATA's grows with the message size.
 // After a network or protocol failure the session is broken and every call
@@ -137,6 +139,12 @@ class Session {
   // remaining messages carry smtp.session_broken.
   asio::awaitable<std::vector<core::Result<SendReport>>> send_batch(
       std::vector<Transaction> transactions);
+
+  // MAIL and the RCPTs, then RSET: never DATA, so nothing is sent. The
+  // replies are in the report (MAIL's, and each recipient's); for `mailoauth
+  // doctor`, which proves the server would take mail from this sender for
+  // these recipients.
+  asio::awaitable<core::Result<SendReport>> probe_envelope(Envelope envelope);
 
   asio::awaitable<core::Result<void>> reset();
   // QUIT and close; errors are ignored (the work is done).

@@ -85,6 +85,9 @@ asio::awaitable<core::Result<sasl::Mechanism>> run_auth(Session::State& state,
                                                         sasl::ClientCredentials credentials,
                                                         std::vector<sasl::Mechanism> allowed);
 // Transactions (client_transaction.cpp).
+// MAIL and the RCPTs without DATA, then RSET (client_transaction.cpp).
+asio::awaitable<core::Result<SendReport>> run_envelope_probe(Session::State& state,
+                                                             Envelope envelope);
 asio::awaitable<std::vector<core::Result<SendReport>>> run_batch(
     Session::State& state, std::vector<Transaction> transactions);
 

@@ -240,6 +240,40 @@ asio::awaitable<Result<SendReport>> transact(Session::State& state, PreparedMess
 
 }  // namespace
 
+asio::awaitable<Result<SendReport>> run_envelope_probe(Session::State& state, Envelope envelope) {
+  if (state.broken) co_return core::fail(session_broken_error());
+  if (envelope.recipients.empty()) {
+    co_return core::fail(ErrorClass::Config, "smtp.no_recipients", "no recipient to probe",
+                         "give at least one envelope recipient");
+  }
+  if (state.in_transaction) {
+    auto reset = co_await reset_state(state);
+    if (!reset) co_return core::fail(reset.error());
+  }
+  // The envelope checked as for a message, but with no content and no DATA.
+  PreparedMessage probe{MessageSource::from_buffer(std::string()), {}, {}, {}, false};
+  auto mail = mail_command(envelope.from, {});
+  if (!mail) co_return core::fail(mail.error());
+  probe.lines.push_back(std::move(*mail));
+  for (const std::string& recipient : envelope.recipients) {
+    auto line = rcpt_command(recipient, {});
+    if (!line) co_return core::fail(line.error());
+    probe.lines.push_back(std::move(*line));
+  }
+  probe.recipients = std::move(envelope.recipients);
+  SendReport report;
+  std::optional<Reply> start;  // stays empty: there is no DATA among the lines
+  auto sent = co_await envelope_commands(state, probe, false, report, start);
+  if (!sent) co_return core::fail(sent.error());
+  if (report.mail_reply.code / 100 != 2) {
+    state.in_transaction = false;
+    co_return report;
+  }
+  auto reset = co_await reset_state(state);
+  if (!reset) co_return core::fail(reset.error());
+  co_return report;
+}
+
 asio::awaitable<std::vector<Result<SendReport>>> run_batch(Session::State& state,
                                                            std::vector<Transaction> transactions) {
   std::vector<Result<SendReport>> results;

@@ -23,7 +23,7 @@ fi
 # A copy of the launcher among fake programs that print their name and words.
 mkdir "$tmp/bin" "$tmp/path"
 cp "$m" "$tmp/bin/mailoauth"
-for program in mailoauth-send mailoauth-imap mailoauth-relay mailoauth-queue mailoauth-cli; do
+for program in mailoauth-send mailoauth-imap mailoauth-relay mailoauth-queue mailoauth-doctor mailoauth-cli; do
   printf '#!/bin/sh\necho "%s $*"\n' "$program" >"$tmp/bin/$program"
   chmod +x "$tmp/bin/$program"
 done
@@ -39,6 +39,7 @@ check "sendmail runs mailoauth-send" runs mailoauth-send sendmail -t -i
 check "imap runs mailoauth-imap" runs mailoauth-imap imap check work
 check "relay runs mailoauth-relay" runs mailoauth-relay relay run
 check "queue runs mailoauth-queue" runs mailoauth-queue queue list
+check "doctor runs mailoauth-doctor" runs mailoauth-doctor doctor work --imap
 check "token runs mailoauth-cli" runs mailoauth-cli token get work
 check "no word runs mailoauth-cli" runs mailoauth-cli
 check "an option alone runs mailoauth-cli" runs mailoauth-cli --help

@@ -42,7 +42,7 @@ word_named_or_own_help() {
 }
 
 commands=()
-for top in $(subcommands) send imap relay; do
+for top in $(subcommands) send imap relay doctor; do
   nested=$(subcommands "$top")
   if [ -z "$nested" ]; then commands+=("$top"); continue; fi
   for sub in $nested; do commands+=("$top $sub"); done
@@ -93,6 +93,12 @@ for command in "token login" "token get" "token revoke"; do
   run "${words[@]}"
   check "$command without an account: named" usage_error "mailoauth $command: account is required"
 done
+run doctor
+check "doctor without an account: named" usage_error "mailoauth doctor: account is required"
+run doctor work --imap --send-test someone@example.com
+check "doctor --imap --send-test: refused, sending needs SMTP or Graph" usage_error "--send-test"
+run doctor work --imap --graph
+check "doctor --imap --graph: one path at a time" usage_error "mailoauth doctor: "
 run token inspect
 check "token inspect with neither account nor --token: exit 64" usage_error "--token"
 run token login work --timeout soon
