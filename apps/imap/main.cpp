@@ -24,14 +24,13 @@
 #include "mailoauth/core/log.hpp"
 #include "mailoauth/core/process_hardening.hpp"
 #include "mailoauth/delivery/server_settings.hpp"
-#include "mailoauth/imap/command_error.hpp"
 #include "mailoauth/imap/sync_client.hpp"
 #include "mailoauth/monitor/age_duration.hpp"
 #include "mailoauth/monitor/nagios_range.hpp"
 #include "mailoauth/oauth2/provider.hpp"
-#include "mailoauth/oauth2/renew_once.hpp"
 
 #include "../common/global_options.hpp"
+#include "../common/imap_login.hpp"
 #include "../mailoauth/app_context.hpp"
 
 namespace {
@@ -83,44 +82,6 @@ Result<imap::ClientSettings> settings_for(const oauth2::Account& account,
   return settings;
 }
 
-// AUTHENTICATE with the account's token: its first bearer mechanism the
-// server offers (XOAUTH2, else OAUTHBEARER). A refused token is renewed once
-// (oauth2::renew_once), as for SMTP and Graph.
-Result<void> authenticate(app::AppContext& context, const oauth2::Account& account,
-                          imap::SyncClient& client, const imap::ClientSettings& settings) {
-  auto engine = context.engine(account);
-  if (!engine) return core::fail(engine.error());
-  oauth2::TokenEngine* token_engine = *engine;
-  sasl::Mechanism mechanism = sasl::Mechanism::XOAuth2;
-  std::vector<std::string> wanted = account.auth_mechanisms;
-  if (wanted.empty()) wanted = {"XOAUTH2", "OAUTHBEARER"};
-  for (const std::string& name : wanted) {
-    auto parsed = sasl::parse_mechanism(name);
-    if (parsed && client.capabilities().offers_mechanism(name)) {
-      mechanism = *parsed;
-      break;
-    }
-  }
-  return oauth2::renew_once<void>(
-      [&](bool renew) -> Result<core::Secret> {
-        auto tokens = renew ? token_engine->access_token(account, oauth2::kRenewNowMargin)
-                            : token_engine->access_token(account);
-        if (!tokens) return core::fail(tokens.error());
-        return std::move(tokens->access_token);
-      },
-      [&](core::Secret token) {
-        sasl::ClientCredentials credentials;
-        credentials.user = account.user();
-        credentials.secret = std::move(token);
-        credentials.host = settings.host;
-        credentials.port = settings.port;
-        return client.authenticate(mechanism, std::move(credentials));
-      },
-      [&](const core::Error& error) {
-        return client.connected() && imap::refused_credentials(error);
-      });
-}
-
 int report(app::AppContext& context, const core::Error& error) {
   return context.report(error);
 }
@@ -134,7 +95,7 @@ int caps(const app::GlobalOptions& global, const Connection& options, bool json)
   imap::SyncClient client(*settings);
   if (auto connected = client.connect(); !connected) return report(context, connected.error());
   const compat::ServerInspection inspection = compat::inspection_of(client, *settings);
-  if (auto logged_in = authenticate(context, **account, client, *settings); !logged_in) {
+  if (auto logged_in = app::imap_authenticate(context, **account, client, *settings); !logged_in) {
     return report(context, logged_in.error().context("logging in"));
   }
   auto capabilities = client.capability();
@@ -173,7 +134,7 @@ int list(const app::GlobalOptions& global, const Connection& options) {
   if (!settings) return report(context, settings.error());
   imap::SyncClient client(*settings);
   if (auto connected = client.connect(); !connected) return report(context, connected.error());
-  if (auto logged_in = authenticate(context, **account, client, *settings); !logged_in) {
+  if (auto logged_in = app::imap_authenticate(context, **account, client, *settings); !logged_in) {
     return report(context, logged_in.error().context("logging in"));
   }
   auto folders = client.list("", "*");
@@ -238,7 +199,7 @@ int check(const app::GlobalOptions& global, const Connection& options, const Che
   const oauth2::Account& chosen = **account;
   const imap::ClientSettings& connection = request.settings;
   request.authenticate = [&context, &chosen, &connection](imap::SyncClient& client) {
-    return authenticate(context, chosen, client, connection);
+    return app::imap_authenticate(context, chosen, client, connection);
   };
   return compat::check_and_print(request, "", started);
 }

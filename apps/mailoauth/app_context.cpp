@@ -1,6 +1,8 @@
 // Lazy set-up shared by the subcommands.
 #include "app_context.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "mailoauth/oauth2/token_cache.hpp"
@@ -66,6 +68,10 @@ oauth2::HttpClient& AppContext::http(const oauth2::Account& account) {
   if (!client) {
     oauth2::HttpSettings settings;
     settings.ca_file = account.ca_file;
+    if (http_timeout_) {
+      settings.connect_timeout = std::min(settings.connect_timeout, *http_timeout_);
+      settings.total_timeout = std::min(settings.total_timeout, *http_timeout_);
+    }
     client = std::make_unique<oauth2::HttpClient>(settings, &logger_);
   }
   return *client;

@@ -7,6 +7,7 @@
 // (an SMTP account and its `graph_account`, say) each get theirs.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -37,12 +38,17 @@ class AppContext {
   core::Result<oauth2::TokenEngine*> engine(const oauth2::Account& account);
   oauth2::HttpClient& http(const oauth2::Account& account);
 
+  // Caps each HTTP request (connect and total) at `timeout`: a plugin's -t.
+  // Takes effect for the HTTP clients made after the call.
+  void limit_http_time(std::chrono::milliseconds timeout) { http_timeout_ = timeout; }
+
   // Prints "mailoauth: ..." to stderr and returns the class's exit code.
   int report(const core::Error& error);
 
  private:
   GlobalOptions global_;
   core::Logger logger_;
+  std::optional<std::chrono::milliseconds> http_timeout_;
   std::optional<oauth2::AccountsConfig> accounts_;
   std::optional<oauth2::TokenStore> store_;
   // Keyed by the account's ca_file ("" for the system's trust store).

@@ -27,9 +27,8 @@ void say(const char* text) {
   [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, text, length);
 }
 
-}  // namespace
-
-const char* program_for_command(int argc, char** argv) {
+// The index of argv's command word (see program_for_command), or 0 when there is none.
+int command_index(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const char* word = argv[i];
     if (is_value_option(word)) {
@@ -37,15 +36,35 @@ const char* program_for_command(int argc, char** argv) {
       continue;
     }
     if (word[0] == '-') continue;
-    if (std::strcmp(word, "send") == 0 || std::strcmp(word, "sendmail") == 0)
-      return "mailoauth-send";
-    if (std::strcmp(word, "imap") == 0) return "mailoauth-imap";
-    if (std::strcmp(word, "relay") == 0) return "mailoauth-relay";
-    if (std::strcmp(word, "queue") == 0) return "mailoauth-queue";
-    if (std::strcmp(word, "doctor") == 0) return "mailoauth-doctor";
-    return nullptr;
+    return i;
   }
+  return 0;
+}
+
+}  // namespace
+
+const char* program_for_command(int argc, char** argv) {
+  const int i = command_index(argc, argv);
+  if (i == 0) return nullptr;
+  const char* word = argv[i];
+  if (std::strcmp(word, "send") == 0 || std::strcmp(word, "sendmail") == 0) return "mailoauth-send";
+  if (std::strcmp(word, "imap") == 0) return "mailoauth-imap";
+  if (std::strcmp(word, "relay") == 0) return "mailoauth-relay";
+  if (std::strcmp(word, "queue") == 0) return "mailoauth-queue";
+  if (std::strcmp(word, "doctor") == 0) return "mailoauth-doctor";
   return nullptr;
+}
+
+const char* take_check_command(int& argc, char** argv) {
+  const int i = command_index(argc, argv);
+  if (i == 0 || i + 1 >= argc || std::strcmp(argv[i], "check") != 0) return nullptr;
+  const char* plugin = nullptr;
+  if (std::strcmp(argv[i + 1], "token") == 0) plugin = "check_oauth_token";
+  if (std::strcmp(argv[i + 1], "roundtrip") == 0) plugin = "check_mail_roundtrip";
+  if (plugin == nullptr) return nullptr;
+  for (int k = i; k + 2 <= argc; ++k) argv[k] = argv[k + 2];  // argv[argc] (null) moves too
+  argc -= 2;
+  return plugin;
 }
 
 int exec_program(char** argv, const char* program) {

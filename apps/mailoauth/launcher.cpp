@@ -1,6 +1,7 @@
 // The `mailoauth` executable: a launcher that looks at the command word and
 // execs the program that implements it (launch.hpp): mailoauth-send,
-// mailoauth-imap, mailoauth-relay, mailoauth-queue, mailoauth-doctor, or mailoauth-cli for the account and token
+// mailoauth-imap, mailoauth-relay, mailoauth-queue, mailoauth-doctor, the check plugins
+// (`check token|roundtrip`), or mailoauth-cli for the account and token
 // commands. It links only libc (statically where the build allows), so the
 // exec costs ~0.4 ms of CPU, where loading the whole CLI first cost ~2 ms
 // (bench/results/send.md). It holds no secret and parses nothing else; each
@@ -8,6 +9,8 @@
 #include "launch.hpp"
 
 int main(int argc, char** argv) {
+  if (const char* plugin = mailoauth::app::take_check_command(argc, argv))
+    return mailoauth::app::exec_program(argv, plugin);
   const char* program = mailoauth::app::program_for_command(argc, argv);
   return mailoauth::app::exec_program(argv, program != nullptr ? program : "mailoauth-cli");
 }

@@ -53,6 +53,9 @@ Relay (mailoauth-relay; see `mailoauth relay --help`, docs/relay.md):
   queue list|show|retry|hold|release|delete|flush   the relay's queue (docs/queue.md)
 Diagnosis (mailoauth-doctor; see `mailoauth doctor --help`, docs/doctor.md):
   doctor ACCOUNT [--smtp|--imap|--graph]   walk the path to the mailbox, name the first fault
+Nagios/Icinga checks (the plugins check_oauth_token, check_mail_roundtrip; docs/monitoring.md):
+  check token ACCOUNT       token health, client secret and certificate expiry
+  check roundtrip ACCOUNT   send a probe, read it back over IMAP, the delay
 
 Exit codes: 0 ok, 64 usage, 69 refused for good, 70 internal error,
 75 temporary failure (try again), 78 configuration (fix and retry).)";
@@ -282,6 +285,8 @@ int main(int argc, char** argv) {
   // send, imap, relay, queue and doctor to their programs.
   if (const char* program = app::program_for_command(argc, argv))
     return app::exec_program(argv, program);
+  if (const char* plugin = app::take_check_command(argc, argv))
+    return app::exec_program(argv, plugin);
   CLI::App cli{std::string(kDescription), "mailoauth"};
   cli.require_subcommand(1);
   CommandLine line;
@@ -292,6 +297,10 @@ int main(int argc, char** argv) {
   // them) but not in the help, whose description presents them.
   for (const char* other : {"send", "sendmail", "imap", "relay", "queue", "doctor"})
     cli.add_subcommand(other, "")->group("");
+  auto* check = cli.add_subcommand("check", "")->group("");  // `check` alone: name the two
+  check->require_subcommand(1);
+  check->add_subcommand("token", "check_oauth_token");
+  check->add_subcommand("roundtrip", "check_mail_roundtrip");
   if (const auto finished = app::parse_command_line(cli, argc, argv)) return *finished;
   return line.run ? line.run() : core::kExitUsage;
 }

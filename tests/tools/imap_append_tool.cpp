@@ -2,8 +2,9 @@
 // INTERNALDATE, so the CLI tests of the check plugins and list-emails start
 // from known folders and known message ages (folders are made with curl's
 // CREATE). Usage:
-//   imap_append_tool HOST PORT CA_FILE USER PASSWORD FOLDER append AGE_SECONDS SUBJECT
-// appends one message whose INTERNALDATE is AGE_SECONDS ago.
+//   imap_append_tool HOST PORT CA_FILE USER PASSWORD FOLDER append AGE_SECONDS SUBJECT [HEADER]
+// appends one message whose INTERNALDATE is AGE_SECONDS ago; HEADER ("Name:
+// value") is one more header line (check_mail_roundtrip's planted probes).
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -39,8 +40,9 @@ int main(int argc, char** argv) {
     const std::string message = fmt::format(
         "From: Test <test@example.test>\r\nTo: {}\r\nSubject: {}\r\nDate: Thu, 5 Mar 2026 08:01:02 "
         "+0000\r\n"
-        "Message-ID: <{}.{}@example.test>\r\n\r\nbody\r\n",
-        user, argv[9], std::time(nullptr), std::rand());
+        "Message-ID: <{}.{}@example.test>\r\n{}\r\nbody\r\n",
+        user, argv[9], std::time(nullptr), std::rand(),
+        argc >= 11 ? std::string(argv[10]) + "\r\n" : std::string());
     imap::AppendOptions options;
     options.internal_date = when;
     if (auto r = client.append(folder, message, options); !r) return fail(r.error());

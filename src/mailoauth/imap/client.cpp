@@ -85,6 +85,27 @@ asio::awaitable<core::Result<AppendResult>> Client::append(std::string mailbox, 
   co_return result;
 }
 
+asio::awaitable<core::Result<SelectedMailbox>> Client::select(std::string mailbox) {
+  auto result = co_await detail::select_session(*impl_, std::move(mailbox));
+  co_return result;
+}
+
+asio::awaitable<core::Result<void>> Client::add_flags(std::string uid_set,
+                                                      std::vector<std::string> flags) {
+  auto result = co_await detail::add_flags_session(*impl_, std::move(uid_set), std::move(flags));
+  co_return result;
+}
+
+asio::awaitable<core::Result<void>> Client::expunge(std::string uid_set) {
+  auto result = co_await detail::expunge_session(*impl_, std::move(uid_set));
+  co_return result;
+}
+
+asio::awaitable<core::Result<void>> Client::noop() {
+  auto result = co_await detail::noop_session(*impl_);
+  co_return result;
+}
+
 asio::awaitable<core::Result<void>> Client::logout() {
   auto result = co_await detail::logout_session(*impl_);
   co_return result;

@@ -15,7 +15,7 @@
 //                   and its JSON status/scope put into the error
 //   capability(), id(), list(), status(), examine(), uid_search(),
 //   uid_fetch() (streamed to a callback), append(), create(), delete_mailbox(),
-//   logout()
+//   select(), add_flags(), expunge(), noop(), logout()
 //
 // Every refusal is an Error built by command_error.hpp (mailbox not found,
 // authentication failed, "authenticated but not connected", ...); a timeout,
@@ -73,6 +73,8 @@ class Client {
   asio::awaitable<core::Result<void>> delete_mailbox(std::string mailbox);
   // Opens the mailbox read-only; the answer stays available as selected().
   asio::awaitable<core::Result<SelectedMailbox>> examine(std::string mailbox);
+  // Opens the mailbox read-write (for add_flags and expunge).
+  asio::awaitable<core::Result<SelectedMailbox>> select(std::string mailbox);
   // In the examined mailbox. `criteria` is IMAP search syntax sent as given
   // ("ALL", "UNSEEN", "BEFORE 1-Jan-2026"). With ESEARCH: one
   // `UID SEARCH RETURN (MIN MAX COUNT [ALL])`; without: windows of
@@ -87,6 +89,13 @@ class Client {
   // `message` is the whole RFC 5322 message with CRLF line ends.
   asio::awaitable<core::Result<AppendResult>> append(std::string mailbox, std::string message,
                                                      AppendOptions options);
+  // UID STORE uid_set +FLAGS.SILENT (flags), in the selected mailbox.
+  asio::awaitable<core::Result<void>> add_flags(std::string uid_set,
+                                                std::vector<std::string> flags);
+  // UID EXPUNGE uid_set with UIDPLUS; plain EXPUNGE (every \Deleted message) without.
+  asio::awaitable<core::Result<void>> expunge(std::string uid_set);
+  // NOOP: the server may report new messages (EXISTS) in its answer.
+  asio::awaitable<core::Result<void>> noop();
   // LOGOUT and close; closes even when the server misbehaves.
   asio::awaitable<core::Result<void>> logout();
 

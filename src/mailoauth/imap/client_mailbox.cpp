@@ -1,6 +1,6 @@
-// The IMAP client's mailbox commands: LIST, STATUS, CREATE, DELETE and
-// EXAMINE, each a run_command() with a handler that reads its untagged data
-// through mailbox_data.hpp; EXAMINE's answer becomes the session's
+// The IMAP client's mailbox commands: LIST, STATUS, CREATE, DELETE,
+// EXAMINE and SELECT, each a run_command() with a handler that reads its untagged data
+// through mailbox_data.hpp; EXAMINE's (or SELECT's) answer becomes the session's
 // SelectedMailbox, kept up to date by later EXISTS/EXPUNGE.
 #include <fmt/format.h>
 
@@ -69,15 +69,18 @@ asio::awaitable<core::Result<void>> mailbox_session(Client::Impl& impl, std::str
   co_return core::Result<void>();
 }
 
-asio::awaitable<core::Result<SelectedMailbox>> examine_session(Client::Impl& impl,
-                                                               std::string mailbox) {
+namespace {
+
+// EXAMINE (read-only) or SELECT (read-write) of one mailbox.
+asio::awaitable<core::Result<SelectedMailbox>> open_mailbox(Client::Impl& impl, std::string verb,
+                                                            std::string mailbox) {
   CommandBuilder command = impl.builder();
-  command.text("EXAMINE ");
+  command.text(verb + " ");
   auto quoted = command.mailbox(mailbox);
   if (!quoted) co_return core::fail(quoted.error());
   impl.selected = SelectedMailbox{};
   impl.selected->name = mailbox;
-  auto answer = co_await run_command(impl, "EXAMINE", command.finish(), {}, mailbox, false);
+  auto answer = co_await run_command(impl, verb, command.finish(), {}, mailbox, false);
   if (!answer) {
     impl.selected.reset();  // a failed SELECT/EXAMINE leaves no mailbox selected
     co_return core::fail(answer.error());
@@ -86,6 +89,20 @@ asio::awaitable<core::Result<SelectedMailbox>> examine_session(Client::Impl& imp
   apply_to_selected(*impl.selected, *answer);
   SelectedMailbox selected = *impl.selected;
   co_return selected;
+}
+
+}  // namespace
+
+asio::awaitable<core::Result<SelectedMailbox>> examine_session(Client::Impl& impl,
+                                                               std::string mailbox) {
+  auto result = co_await open_mailbox(impl, "EXAMINE", std::move(mailbox));
+  co_return result;
+}
+
+asio::awaitable<core::Result<SelectedMailbox>> select_session(Client::Impl& impl,
+                                                              std::string mailbox) {
+  auto result = co_await open_mailbox(impl, "SELECT", std::move(mailbox));
+  co_return result;
 }
 
 }  // namespace mailoauth::imap::detail

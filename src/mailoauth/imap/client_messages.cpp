@@ -1,7 +1,8 @@
 // The IMAP client's message commands: UID SEARCH (ESEARCH's MIN MAX COUNT
 // when offered, else windows of UIDs so no answer outgrows the line limit),
 // UID FETCH streamed to a callback one message at a time, and APPEND with
-// its flags, date and literal.
+// its flags, date and literal; UID STORE +FLAGS.SILENT and UID EXPUNGE (plain
+// EXPUNGE without UIDPLUS) for the probes a round-trip check deletes; NOOP.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -142,13 +143,32 @@ core::Result<FetchedMessage> to_message(const FetchData& data) {
 
 }  // namespace
 
+namespace {
+
+core::Result<void> check_uid_set(std::string_view uid_set) {
+  if (uid_set.empty() || uid_set.find_first_not_of("0123456789:,*") != std::string::npos) {
+    return core::fail(ErrorClass::Config, "imap.bad_argument",
+                      "a UID set is digits, ':', ',' and '*' (\"1:*\", \"4,7:9\")");
+  }
+  return {};
+}
+
+core::Result<void> check_flags(const std::vector<std::string>& flags) {
+  for (const auto& flag : flags) {
+    if (flag.empty() || flag.find_first_of(" ()[]{}\"%*\r\n") != std::string::npos) {
+      return core::fail(ErrorClass::Config, "imap.bad_argument",
+                        fmt::format("\"{}\" is not a flag", core::escape_control_characters(flag)));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 asio::awaitable<core::Result<std::uint64_t>> fetch_session(Client::Impl& impl, std::string uid_set,
                                                            FetchRequest request,
                                                            FetchCallback callback) {
-  if (uid_set.empty() || uid_set.find_first_not_of("0123456789:,*") != std::string::npos) {
-    co_return core::fail(ErrorClass::Config, "imap.bad_argument",
-                         "a UID set is digits, ':', ',' and '*' (\"1:*\", \"4,7:9\")");
-  }
+  if (auto checked = check_uid_set(uid_set); !checked) co_return core::fail(checked.error());
   for (const auto& field : request.header_fields) {
     auto checked = check_command_text("header field name", field);
     if (!checked) co_return core::fail(checked.error());
@@ -182,13 +202,7 @@ asio::awaitable<core::Result<AppendResult>> append_session(Client::Impl& impl, s
   auto quoted = command.mailbox(mailbox);
   if (!quoted) co_return core::fail(quoted.error());
   if (!options.flags.empty()) {
-    for (const auto& flag : options.flags) {
-      if (flag.empty() || flag.find_first_of(" ()[]{}\"%*\r\n") != std::string::npos) {
-        co_return core::fail(
-            ErrorClass::Config, "imap.bad_argument",
-            fmt::format("\"{}\" is not a flag", core::escape_control_characters(flag)));
-      }
-    }
+    if (auto checked = check_flags(options.flags); !checked) co_return core::fail(checked.error());
     command.text(fmt::format(" ({})", fmt::join(options.flags, " ")));
   }
   if (options.internal_date) {
@@ -206,6 +220,42 @@ asio::awaitable<core::Result<AppendResult>> append_session(Client::Impl& impl, s
     result.uid = answer->code->arguments[1].number;
   }
   co_return result;
+}
+
+asio::awaitable<core::Result<void>> add_flags_session(Client::Impl& impl, std::string uid_set,
+                                                      std::vector<std::string> flags) {
+  if (auto checked = check_uid_set(uid_set); !checked) co_return core::fail(checked.error());
+  if (auto checked = check_flags(flags); !checked) co_return core::fail(checked.error());
+  if (flags.empty()) co_return core::Result<void>();
+  if (!impl.selected) {
+    co_return core::fail(ErrorClass::Bug, "imap.no_mailbox", "UID STORE before SELECT");
+  }
+  const std::string line =
+      fmt::format("UID STORE {} +FLAGS.SILENT ({})", uid_set, fmt::join(flags, " "));
+  auto answer = co_await run_command(impl, "UID STORE", one_line(line), {}, {}, false);
+  if (!answer) co_return core::fail(answer.error());
+  co_return core::Result<void>();
+}
+
+asio::awaitable<core::Result<void>> expunge_session(Client::Impl& impl, std::string uid_set) {
+  if (auto checked = check_uid_set(uid_set); !checked) co_return core::fail(checked.error());
+  if (!impl.selected) {
+    co_return core::fail(ErrorClass::Bug, "imap.no_mailbox", "EXPUNGE before SELECT");
+  }
+  // Without UIDPLUS, EXPUNGE removes every \Deleted message of the mailbox,
+  // also ones another client flagged: the only way such a server offers.
+  const bool by_uid = impl.capabilities.has("UIDPLUS");
+  const std::string line = by_uid ? "UID EXPUNGE " + uid_set : std::string("EXPUNGE");
+  auto answer =
+      co_await run_command(impl, by_uid ? "UID EXPUNGE" : "EXPUNGE", one_line(line), {}, {}, false);
+  if (!answer) co_return core::fail(answer.error());
+  co_return core::Result<void>();
+}
+
+asio::awaitable<core::Result<void>> noop_session(Client::Impl& impl) {
+  auto answer = co_await run_command(impl, "NOOP", one_line("NOOP"), {}, {}, false);
+  if (!answer) co_return core::fail(answer.error());
+  co_return core::Result<void>();
 }
 
 }  // namespace mailoauth::imap::detail

@@ -4,9 +4,9 @@
 // loop every command goes through, run_command(). The commands themselves
 // live by concern: client_connection.cpp (connect, CAPABILITY, ID, LOGOUT),
 // client_authentication.cpp (LOGIN, AUTHENTICATE), client_mailbox.cpp (LIST,
-// STATUS, CREATE, DELETE, EXAMINE), client_messages.cpp (UID SEARCH, UID
-// FETCH, APPEND); client_session.cpp has the transport (send, read, the
-// loop, the trace).
+// STATUS, CREATE, DELETE, EXAMINE, SELECT), client_messages.cpp (UID SEARCH,
+// UID FETCH, APPEND, UID STORE, UID EXPUNGE, NOOP); client_session.cpp has the transport (send,
+// read, the loop, the trace).
 //
 // The coroutines are free functions taking the session by reference and
 // everything else by value; results are named before co_return (g++ 12
@@ -130,6 +130,9 @@ asio::awaitable<core::Result<void>> mailbox_session(Client::Impl& impl, std::str
                                                     std::string mailbox);
 asio::awaitable<core::Result<SelectedMailbox>> examine_session(Client::Impl& impl,
                                                                std::string mailbox);
+// SELECT: read-write, for the commands that change flags or expunge.
+asio::awaitable<core::Result<SelectedMailbox>> select_session(Client::Impl& impl,
+                                                              std::string mailbox);
 
 // --- messages (client_messages.cpp) ---
 asio::awaitable<core::Result<SearchResult>> search_session(Client::Impl& impl, std::string criteria,
@@ -140,6 +143,12 @@ asio::awaitable<core::Result<std::uint64_t>> fetch_session(Client::Impl& impl, s
 asio::awaitable<core::Result<AppendResult>> append_session(Client::Impl& impl, std::string mailbox,
                                                            std::string message,
                                                            AppendOptions options);
+// UID STORE set +FLAGS.SILENT (flags), UID EXPUNGE set (EXPUNGE without
+// UIDPLUS), NOOP (lets the server report new messages).
+asio::awaitable<core::Result<void>> add_flags_session(Client::Impl& impl, std::string uid_set,
+                                                      std::vector<std::string> flags);
+asio::awaitable<core::Result<void>> expunge_session(Client::Impl& impl, std::string uid_set);
+asio::awaitable<core::Result<void>> noop_session(Client::Impl& impl);
 
 }  // namespace detail
 

@@ -79,6 +79,18 @@ core::Result<AppendResult> SyncClient::append(std::string mailbox, std::string m
   return impl_->run(
       impl_->client.append(std::move(mailbox), std::move(message), std::move(options)));
 }
+core::Result<SelectedMailbox> SyncClient::select(std::string mailbox) {
+  return impl_->run(impl_->client.select(std::move(mailbox)));
+}
+core::Result<void> SyncClient::add_flags(std::string uid_set, std::vector<std::string> flags) {
+  return impl_->run(impl_->client.add_flags(std::move(uid_set), std::move(flags)));
+}
+core::Result<void> SyncClient::expunge(std::string uid_set) {
+  return impl_->run(impl_->client.expunge(std::move(uid_set)));
+}
+core::Result<void> SyncClient::noop() {
+  return impl_->run(impl_->client.noop());
+}
 core::Result<void> SyncClient::logout() {
   return impl_->run(impl_->client.logout());
 }

@@ -57,6 +57,10 @@ class SyncClient {
                                         FetchCallback callback);
   core::Result<AppendResult> append(std::string mailbox, std::string message,
                                     AppendOptions options);
+  core::Result<SelectedMailbox> select(std::string mailbox);
+  core::Result<void> add_flags(std::string uid_set, std::vector<std::string> flags);
+  core::Result<void> expunge(std::string uid_set);
+  core::Result<void> noop();
   core::Result<void> logout();
 
   const Capabilities& capabilities() const;

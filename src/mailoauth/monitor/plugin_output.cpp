@@ -85,4 +85,21 @@ std::string render(const PluginOutput& output) {
   return out;
 }
 
+std::string render_standard(const PluginOutput& output) {
+  std::string out = output.service_output;
+  while (!out.empty() && (out.back() == ' ' || out.back() == '\n')) out.pop_back();
+  std::vector<PerfData> items = output.perfdata;
+  const bool has_time = std::any_of(
+      items.begin(), items.end(), [](const PerfData& item) { return lower(item.label) == "time"; });
+  if (output.elapsed && !has_time) items.push_back(time_metric(*output.elapsed));
+  if (!items.empty()) {
+    out += " |";
+    for (const auto& item : items) out += item.render();
+  }
+  out += '\n';
+  for (const auto& error : output.errors) out.append("* ").append(error).append("\n");
+  if (!output.long_output.empty()) out.append(output.long_output).append("\n");
+  return out;
+}
+
 }  // namespace mailoauth::monitor

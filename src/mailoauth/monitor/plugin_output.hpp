@@ -39,6 +39,14 @@ struct PluginOutput {
 
 std::string render(const PluginOutput& output);
 
+// The Monitoring Plugins guidelines' own layout, for mailoauth's native
+// checks (check_oauth_token, check_mail_roundtrip), which have no check-mail
+// output to match: the first line "STATE: text | perfdata" (perfdata in the
+// order given, the 'time' metric last when `elapsed` is set), then each
+// error as "* error", then the long output, every line ending in "\n". The
+// first line alone is what Nagios shows and graphs; nothing else is needed.
+std::string render_standard(const PluginOutput& output);
+
 // check-mail's status line prefix: "<LABEL>: <text>".
 std::string status_line(core::NagiosState state, std::string_view text);
 

@@ -1,11 +1,12 @@
 // Loading certificate credentials and making client assertions. The
 // certificate is parsed with OpenSSL only to get its DER bytes (for the
-// thumbprints) and its public key (to check the private key matches); nothing
-// else of it is trusted or needed. Handles are owned by unique_ptrs with
-// OpenSSL's free functions.
+// thumbprints), its public key (to check the private key matches) and its
+// notAfter (for the expiry checks); nothing else of it is trusted or needed. Handles are owned by
+// unique_ptrs with OpenSSL's free functions.
 #include "mailoauth/oauth2/client_assertion.hpp"
 
 #include <array>
+#include <ctime>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -92,7 +93,15 @@ core::Result<AssertionCredentials> AssertionCredentials::from_pem(
   }
   std::string hex;
   for (unsigned char byte : sha1) hex += fmt::format("{:02X}", byte);
-  return AssertionCredentials(std::move(*key), base64url(sha256), base64url(sha1), std::move(hex));
+  AssertionCredentials credentials(std::move(*key), base64url(sha256), base64url(sha1),
+                                   std::move(hex));
+  std::tm expiry{};
+  if (const ASN1_TIME* not_after = libcrypto().X509_get0_notAfter_(certificate.get());
+      not_after != nullptr && libcrypto().ASN1_TIME_to_tm_(not_after, &expiry) == 1) {
+    credentials.not_after_ = std::chrono::system_clock::from_time_t(timegm(&expiry));
+  }
+  libcrypto().ERR_clear_error_();
+  return credentials;
 }
 
 core::Result<AssertionCredentials> AssertionCredentials::load(

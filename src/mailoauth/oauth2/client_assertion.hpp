@@ -9,11 +9,13 @@
 // servers refuse a jti they have seen (oidc-provider does, tested).
 // The certificate and key are PEM, in one file or two; the key is checked to
 // belong to the certificate at load time, so a mismatch is named there and not
-// as an opaque invalid_client later.
+// as an opaque invalid_client later. The certificate's notAfter is kept for
+// the checks that warn before it runs out (check_oauth_token).
 #pragma once
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -45,6 +47,10 @@ class AssertionCredentials {
   // SHA-1 in hex, upper case: what the Entra portal shows as "Thumbprint".
   const std::string& thumbprint_hex() const { return thumbprint_hex_; }
   const SigningKey& key() const { return key_; }
+  // The certificate's notAfter (absent only if OpenSSL could not read it).
+  const std::optional<std::chrono::system_clock::time_point>& not_after() const {
+    return not_after_;
+  }
 
  private:
   AssertionCredentials(SigningKey key, std::string sha256, std::string sha1, std::string hex)
@@ -57,6 +63,7 @@ class AssertionCredentials {
   std::string thumbprint_sha256_;
   std::string thumbprint_sha1_;
   std::string thumbprint_hex_;
+  std::optional<std::chrono::system_clock::time_point> not_after_;
 };
 
 // The signed client assertion for one token request to `audience` (the token URL).

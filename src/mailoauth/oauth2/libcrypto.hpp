@@ -27,6 +27,7 @@ namespace mailoauth::oauth2 {
 // one layout for this list, so it is kept by hand).
 // clang-format off
 #define MAILOAUTH_LIBCRYPTO_FUNCTIONS(X) \
+  X(ASN1_TIME_to_tm) \
   X(BIO_free) \
   X(BIO_new_mem_buf) \
   X(BN_bn2binpad) \
@@ -53,7 +54,8 @@ namespace mailoauth::oauth2 {
   X(PEM_read_bio_PrivateKey) \
   X(PEM_read_bio_X509) \
   X(X509_check_private_key) \
-  X(X509_free)
+  X(X509_free) \
+  X(X509_get0_notAfter)
 // clang-format on
 
 struct LibCrypto {

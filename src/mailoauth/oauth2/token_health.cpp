@@ -12,12 +12,15 @@ std::string stamp(core::Clock::WallTime time) {
 }
 
 void assess_tokens(const Account& account, const StoredTokens& tokens, core::Clock::WallTime now,
-                   TokenHealth& health) {
+                   std::optional<std::chrono::seconds> lifetime, TokenHealth& health) {
+  using std::chrono::duration_cast;
+  using std::chrono::seconds;
   const bool valid = tokens.access_valid_for(std::chrono::seconds(0), now);
   health.state = valid ? TokenHealth::State::Valid
                        : (tokens.access_token.empty() ? TokenHealth::State::Empty
                                                       : TokenHealth::State::Expired);
   if (tokens.access_expires_at) {
+    health.access_left = duration_cast<seconds>(*tokens.access_expires_at - now);
     health.facts.push_back(fmt::format("access token {} {} ({})", valid ? "expires" : "expired",
                                        relative_time(*tokens.access_expires_at, now),
                                        stamp(*tokens.access_expires_at)));
@@ -25,12 +28,21 @@ void assess_tokens(const Account& account, const StoredTokens& tokens, core::Clo
   if (!tokens.refresh_token.empty() && tokens.refresh_obtained_at) {
     health.facts.push_back(
         fmt::format("refresh token obtained {}", relative_time(*tokens.refresh_obtained_at, now)));
-    if (account.provider == ProviderKind::Microsoft &&
-        now - *tokens.refresh_obtained_at > kRefreshTokenInactivityWarning) {
+    const auto age = duration_cast<seconds>(now - *tokens.refresh_obtained_at);
+    health.refresh_age = age;
+    health.refresh_lifetime = lifetime;
+    if (lifetime && age >= *lifetime) {
+      health.refresh_expired = true;
+      health.warnings.push_back(fmt::format(
+          "the refresh token is {} days old, past the {}-day inactivity limit: it is probably "
+          "refused (AADSTS700082); run `mailoauth token login {}`",
+          age.count() / 86400, lifetime->count() / 86400, account.name));
+    } else if (lifetime && age > *lifetime - kRefreshTokenLifetimeWarning) {
       health.warnings.push_back(
-          "the refresh token is close to Microsoft's 90-day inactivity limit: run `mailoauth "
-          "token get " +
-          account.name + "` to renew it");
+          fmt::format("the refresh token is close to {}'s {}-day inactivity limit: run "
+                      "`mailoauth token get {}` to renew it",
+                      account.provider == ProviderKind::Microsoft ? "Microsoft" : "the provider",
+                      lifetime->count() / 86400, account.name));
     }
   } else if (tokens.refresh_token.empty() && account.flow == Flow::Delegated) {
     health.warnings.push_back(
@@ -81,16 +93,25 @@ std::string_view to_string(TokenHealth::State state) {
   return "none";
 }
 
+std::optional<std::chrono::seconds> refresh_token_lifetime(const Account& account) {
+  if (account.provider == ProviderKind::Microsoft) {
+    return std::chrono::duration_cast<std::chrono::seconds>(kMicrosoftRefreshTokenLifetime);
+  }
+  return std::nullopt;
+}
+
 TokenHealth assess_token_health(const Account& account, const StoredTokens* tokens,
                                 const std::vector<ClientSecretExpiry>& secrets,
-                                core::Clock::WallTime now) {
+                                core::Clock::WallTime now,
+                                std::optional<std::chrono::seconds> refresh_lifetime) {
+  if (!refresh_lifetime) refresh_lifetime = refresh_token_lifetime(account);
   TokenHealth health;
   if (tokens == nullptr) {
     health.facts.push_back(account.flow == Flow::Delegated || account.flow == Flow::Password
                                ? "no token yet: run `mailoauth token login " + account.name + "`"
                                : "no token yet (one is fetched on first use)");
   } else {
-    assess_tokens(account, *tokens, now, health);
+    assess_tokens(account, *tokens, now, refresh_lifetime, health);
   }
   for (const auto& secret : secrets) assess_secret(account, secret, now, health);
   return health;

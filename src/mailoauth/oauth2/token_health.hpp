@@ -22,7 +22,10 @@ namespace mailoauth::oauth2 {
 // How long before a client secret's expiry it is worth a warning.
 inline constexpr auto kClientSecretWarning = std::chrono::hours(24 * 30);
 // Microsoft drops a refresh token unused for 90 days; warn 10 days before.
-inline constexpr auto kRefreshTokenInactivityWarning = std::chrono::hours(24 * 80);
+inline constexpr auto kMicrosoftRefreshTokenLifetime = std::chrono::hours(24 * 90);
+inline constexpr auto kRefreshTokenLifetimeWarning = std::chrono::hours(24 * 10);
+inline constexpr auto kRefreshTokenInactivityWarning =
+    kMicrosoftRefreshTokenLifetime - kRefreshTokenLifetimeWarning;
 
 // A client secret as status sees it: where it is and when it expires, never its value.
 struct ClientSecretExpiry {
@@ -36,15 +39,26 @@ struct TokenHealth {
   State state = State::NoToken;
   std::vector<std::string> facts;     // one line each, for people
   std::vector<std::string> warnings;  // what needs doing, one line each
+  // The numbers behind the sentences (absent when unknown).
+  std::optional<std::chrono::seconds> access_left;       // negative once expired
+  std::optional<std::chrono::seconds> refresh_age;       // since the refresh token was issued
+  std::optional<std::chrono::seconds> refresh_lifetime;  // the inactivity limit that applies
+  bool refresh_expired = false;                          // refresh_age reached refresh_lifetime
 };
+
+// The provider's refresh-token inactivity lifetime: 90 days at Microsoft,
+// none known elsewhere (Google's depends on the app's publishing status).
+std::optional<std::chrono::seconds> refresh_token_lifetime(const Account& account);
 
 // "no token", "valid", "expired", "none" (a row without an access token).
 std::string_view to_string(TokenHealth::State state);
 
-// `tokens` is null when the store has none for the account.
+// `tokens` is null when the store has none for the account. `refresh_lifetime`
+// replaces the provider's (refresh_token_lifetime) when given.
 TokenHealth assess_token_health(const Account& account, const StoredTokens* tokens,
                                 const std::vector<ClientSecretExpiry>& secrets,
-                                core::Clock::WallTime now);
+                                core::Clock::WallTime now,
+                                std::optional<std::chrono::seconds> refresh_lifetime = {});
 
 // "in 52 min", "3 days ago", "just now".
 std::string relative_time(core::Clock::WallTime when, core::Clock::WallTime now);

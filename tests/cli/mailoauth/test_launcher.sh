@@ -5,7 +5,8 @@
 # send, bench/results/send.md). Checked here: it needs no shared library but
 # libc; it hands each command word to its program, skipping every global
 # option that takes a value (the set --help lists, so a new one cannot be
-# missed) with its value, never taking a value for the command; it finds a
+# missed) with its value, never taking a value for the command; `check token`
+# and `check roundtrip` run the check plugins without those two words; it finds a
 # program next to itself, else on PATH; and it says what it could not run.
 set -u
 source "${BASH_SOURCE%/*}/../common.sh"
@@ -23,7 +24,8 @@ fi
 # A copy of the launcher among fake programs that print their name and words.
 mkdir "$tmp/bin" "$tmp/path"
 cp "$m" "$tmp/bin/mailoauth"
-for program in mailoauth-send mailoauth-imap mailoauth-relay mailoauth-queue mailoauth-doctor mailoauth-cli; do
+for program in mailoauth-send mailoauth-imap mailoauth-relay mailoauth-queue mailoauth-doctor mailoauth-cli \
+               check_oauth_token check_mail_roundtrip; do
   printf '#!/bin/sh\necho "%s $*"\n' "$program" >"$tmp/bin/$program"
   chmod +x "$tmp/bin/$program"
 done
@@ -45,6 +47,16 @@ check "no word runs mailoauth-cli" runs mailoauth-cli
 check "an option alone runs mailoauth-cli" runs mailoauth-cli --help
 check "-v before send is skipped" runs mailoauth-send -v send
 check "an unknown option before send is skipped" runs mailoauth-send --frob send
+# The check plugins take their own arguments: the words `check token` are taken out.
+hands() {  # EXPECTED-LINE WORD...: the launcher's output for these words
+  local expected=$1 out
+  shift
+  out=$("$tmp/bin/mailoauth" "$@" 2>&1)
+  [ "$out" = "$expected" ] || { echo "got: $out"; return 1; }
+}
+check "check token runs check_oauth_token without the two words" hands "check_oauth_token work -w 30 -c 7" check token work -w 30 -c 7
+check "check roundtrip runs check_mail_roundtrip, global options kept" hands "check_mail_roundtrip --config c.toml work -t 60" --config c.toml check roundtrip work -t 60
+check "check with another word runs mailoauth-cli" runs mailoauth-cli check frob
 
 value_options=$("$m" --help | sed -n 's/^ *\(-[a-zA-Z],\)\?\(--[a-z-]*\) [A-Z]\+ .*/\2/p')
 check "--help lists the global options that take a value" test -n "$value_options"

@@ -14,8 +14,11 @@
 # checked (-folder); -password-file and a $USERn$ resource macro both carry a
 # password; and what docs/monitoring.md says of Nagios holds: `\!` and `$$`
 # in an argument arrive as `!` and `$`, and a variable in the daemon's
-# environment (systemd EnvironmentFile=) reaches the plugins. Every wait is
-# bounded; Nagios is stopped by its PID.
+# environment (systemd EnvironmentFile=) reaches the plugins. mailoauth's own
+# checks too: check_oauth_token (OK with the secret's days left; WARNING when
+# -w reaches past the configured expiry) and check_mail_roundtrip (a probe
+# through the stack, OK with the delay's perfdata), their token store in the
+# password database's home. Every wait is bounded; Nagios is stopped by its PID.
 set -u
 source "${BASH_SOURCE%/*}/../common.sh"
 nagios=/usr/sbin/nagios4
@@ -24,6 +27,24 @@ daemon=nagios
 source "$(dirname "$0")/daemon_fixture.sh"
 
 bin="$MAILOAUTH_BIN_DIR"
+source "$MAILOAUTH_SOURCE_DIR/tests/stack/app_account.sh"
+# A mailoauth account for the native checks: cc-carol (carol's mailbox), its
+# secret expiring in 100 days, SMTP by Dovecot submission, IMAP over TLS.
+(umask 077 && printf '%s\n' "$CC_CAROL_CLIENT_SECRET" >"$tmp/etc/carol.secret")
+{ stack_client_account carol "$CC_CAROL_CLIENT_ID" "$tmp/etc/carol.secret" "$CC_CAROL_MAILBOX"
+  cat <<CONF
+client_secret_expires = "$(date -u -d '+100 days' +%F)"
+smtp_server = "$SMTP_HOST"
+smtp_port = $SUBMISSION_PORT
+smtp_tls = "starttls"
+imap_server = "$IMAP_HOST"
+imap_port = $IMAPS_PORT
+ca_file = "$CA_FILE"
+CONF
+} >"$tmp/etc/mailoauth.toml"
+chmod 600 "$tmp/etc/mailoauth.toml"
+chown "$user:$user" "$tmp/etc/mailoauth.toml" "$tmp/etc/carol.secret"
+secret_days=$(( ($(date -u -d "$(date -u -d '+100 days' +%F)" +%s) - $(date -u +%s)) / 86400 ))
 common="-server $IMAP_HOST -port $IMAPS_PORT -ca-file $CA_FILE -t 10"
 cat >"$tmp/etc/resource.cfg" <<EOF
 \$USER1\$=$USER2_PASSWORD
@@ -75,6 +96,14 @@ define command {
 define command {
     command_name check_imap_mailbox_oauth2_state_dir
     command_line /usr/bin/env MAILOAUTH_STATE_DIR=\$ARG1\$ $bin/check_imap_mailbox_oauth2 -folders '$folder' ${oauth2_args[*]} \$ARG2\$
+}
+define command {
+    command_name check_oauth_token
+    command_line $bin/check_oauth_token --config $tmp/etc/mailoauth.toml \$ARG1\$
+}
+define command {
+    command_name check_mail_roundtrip
+    command_line $bin/check_mail_roundtrip --config $tmp/etc/mailoauth.toml \$ARG1\$
 }
 define host {
     host_name             stack
@@ -157,6 +186,21 @@ done
 cat >>"$tmp/etc/objects.cfg" <<EOF
 define service {
     use                 stack-service
+    service_description token health
+    check_command       check_oauth_token!carol -w 30 -c 7 -t 20
+}
+define service {
+    use                 stack-service
+    service_description token health secret within -w
+    check_command       check_oauth_token!carol -w 200 -c 7 -t 20
+}
+define service {
+    use                 stack-service
+    service_description mail round trip
+    check_command       check_mail_roundtrip!carol -w 20 -c 25 -t 25
+}
+define service {
+    use                 stack-service
     service_description oauth2 wrong secret
     check_command       check_imap_mailbox_oauth2!-client-secret NOT-THE-SECRET
 }
@@ -164,7 +208,8 @@ EOF
 services=("environment" "escapes" "basic password-file" "basic resource macro" "basic wrong password"
           "basic comma folder" "oauth2 no HOME" "oauth2 root state directory" "oauth2 wrong secret"
           "oauth2 uncreatable state directory" "oauth2 first use 1" "oauth2 first use 2" "oauth2 first use 3" "oauth2 first use 4"
-          "oauth2 first use 5" "oauth2 first use 6")
+          "oauth2 first use 5" "oauth2 first use 6" "token health" "token health secret within -w"
+          "mail round trip")
 
 v="$tmp/var"
 cat >"$tmp/etc/nagios.cfg" <<EOF
@@ -274,8 +319,18 @@ check "six checks started at once on an empty state directory: all OK, all throu
 check "oauth2, wrong secret: CRITICAL Login error with the identity server's words [1/3]" test "$(state "oauth2 wrong secret")" = 2
 check "oauth2, wrong secret: CRITICAL Login error with the identity server's words [2/3]" test "$(output "oauth2 wrong secret")" = "CRITICAL: Login error occurred"
 check "oauth2, wrong secret: CRITICAL Login error with the identity server's words [3/3]" grep -q invalid_client <(long "oauth2 wrong secret")
-check "no secret in the status file [1/2]" not grep -qF "$USER2_PASSWORD" "$v/status.dat"
-check "no secret in the status file [2/2]" not grep -qF "$CC_CLIENT_SECRET" "$v/status.dat"
+check "check_oauth_token without HOME: OK with the secret's days left [1/3]" test "$(state "token health")" = 0
+check "check_oauth_token without HOME: OK with the secret's days left [2/3]" matches "$(output "token health")" "^OK: carol: token valid for [0-9]+ min; client secret expires in $secret_days days\$"
+check "check_oauth_token without HOME: OK with the secret's days left [3/3]" matches "$(perf "token health")" "'secret_days_left'=$secret_days;30:;7:;;"
+check "check_oauth_token with -w 200: WARNING naming the secret [1/2]" test "$(state "token health secret within -w")" = 1
+check "check_oauth_token with -w 200: WARNING naming the secret [2/2]" matches "$(output "token health secret within -w")" "^WARNING: carol: client secret expires in $secret_days days"
+check "check_mail_roundtrip under Nagios: OK, the delay's perfdata [1/3]" test "$(state "mail round trip")" = 0
+check "check_mail_roundtrip under Nagios: OK, the delay's perfdata [2/3]" matches "$(output "mail round trip")" "^OK: probe arrived in [0-9.]+ s \\(smtp $SMTP_HOST:$SUBMISSION_PORT to $CC_CAROL_MAILBOX INBOX\\)\$"
+check "check_mail_roundtrip under Nagios: OK, the delay's perfdata [3/3]" matches "$(perf "mail round trip")" "^'delay'=[0-9.]+s;20;25;0;25 'send_time'=[0-9.]+s;;;0; 'imap_time'=[0-9.]+s;;;0;\$"
+check "the native checks' token store is in the home from the password database" test -s "$tmp/home/.local/state/mailoauth/tokens.db"
+check "no secret in the status file [1/3]" not grep -qF "$USER2_PASSWORD" "$v/status.dat"
+check "no secret in the status file [2/3]" not grep -qF "$CC_CLIENT_SECRET" "$v/status.dat"
+check "no secret in the status file [3/3]" not grep -qF "$CC_CAROL_CLIENT_SECRET" "$v/status.dat"
 
 if [ $checks_failed -ne 0 ] || [ -n "${DEBUG_TEST_OUTPUT:-}" ]; then
   for service in "${services[@]}"; do

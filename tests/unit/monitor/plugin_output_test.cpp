@@ -110,5 +110,21 @@ TEST(PluginOutputTest, StatusLineAndExitCodes) {
   EXPECT_EQ(output.exit_code(), 2);
 }
 
+// The Monitoring Plugins layout of the native checks: perfdata on the first
+// line in the order given, then errors and long output, "\n" line ends.
+TEST(PluginOutputTest, StandardLayoutPutsPerfdataOnTheFirstLine) {
+  PluginOutput output = ok("OK: fine \n");
+  output.perfdata.push_back(PerfData{"b", "2", "s", "", "", "0", ""});
+  output.perfdata.push_back(PerfData{"a", "1", "", "5", "10", "", ""});
+  output.long_output = "first\nsecond";
+  output.errors.push_back("oops");
+  EXPECT_EQ(render_standard(output),
+            "OK: fine | 'b'=2s;;;0; 'a'=1;5;10;;\n* oops\nfirst\nsecond\n");
+  EXPECT_EQ(render_standard(ok("OK: bare")), "OK: bare\n");
+  PluginOutput timed = ok("OK: t");
+  timed.elapsed = 5ms;
+  EXPECT_EQ(render_standard(timed), "OK: t | 'time'=5ms;;;;\n");
+}
+
 }  // namespace
 }  // namespace mailoauth::monitor

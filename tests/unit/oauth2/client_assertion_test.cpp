@@ -2,7 +2,8 @@
 // the openssl command; the produced JWT's signature verified with OpenSSL
 // against the certificate's public key, its x5t#S256 compared with what the
 // openssl command line computes, its claims checked, a fresh jti per request;
-// encrypted, mismatched and missing keys refused with a remedy.
+// encrypted, mismatched and missing keys refused with a remedy; the
+// certificate's notAfter read for the expiry checks.
 #include "mailoauth/oauth2/client_assertion.hpp"
 
 #include <gtest/gtest.h>
@@ -122,6 +123,16 @@ TEST_F(ClientAssertionTest, KeyAndCertificateInOneFile) {
   auto credentials = AssertionCredentials::load(combined, combined);
   ASSERT_TRUE(credentials.has_value()) << credentials.error().describe();
   EXPECT_EQ(credentials->thumbprint_sha256(), testing::openssl_thumbprint_sha256(cert()));
+}
+
+// The certificate was made with `openssl req -days 2` a moment ago.
+TEST_F(ClientAssertionTest, NotAfterIsTheCertificatesExpiry) {
+  auto credentials = AssertionCredentials::load(cert(), key());
+  ASSERT_TRUE(credentials.has_value()) << credentials.error().describe();
+  ASSERT_TRUE(credentials->not_after().has_value());
+  const auto expected = std::chrono::system_clock::now() + std::chrono::hours(48);
+  EXPECT_LT(*credentials->not_after(), expected + std::chrono::minutes(5));
+  EXPECT_GT(*credentials->not_after(), expected - std::chrono::minutes(5));
 }
 
 TEST_F(ClientAssertionTest, EcKeySignsEs256) {

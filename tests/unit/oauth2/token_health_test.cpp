@@ -91,5 +91,40 @@ TEST(TokenHealthTest, ClientSecretsExpiredOrExpiringSoon) {
   EXPECT_TRUE(assess_token_health(account(Flow::App), nullptr, far, kNow).warnings.empty());
 }
 
+// The numbers check_oauth_token graphs: time left, refresh token age, the lifetime.
+TEST(TokenHealthTest, NumbersBehindTheSentences) {
+  const auto fresh = tokens(kNow + 59min);
+  auto health = assess_token_health(account(Flow::Delegated), &fresh, {}, kNow);
+  ASSERT_TRUE(health.access_left.has_value());
+  EXPECT_EQ(health.access_left->count(), 59 * 60);
+  ASSERT_TRUE(health.refresh_age.has_value());
+  EXPECT_EQ(health.refresh_age->count(), 3600);
+  ASSERT_TRUE(health.refresh_lifetime.has_value());
+  EXPECT_EQ(health.refresh_lifetime->count(), 90 * 86400) << "Microsoft's inactivity limit";
+  EXPECT_FALSE(health.refresh_expired);
+  const auto old = tokens(kNow - 10min);
+  auto expired = assess_token_health(account(Flow::Delegated), &old, {}, kNow);
+  EXPECT_EQ(expired.access_left->count(), -600) << "negative once expired";
+  auto google =
+      assess_token_health(account(Flow::Delegated, ProviderKind::Google), &fresh, {}, kNow);
+  EXPECT_FALSE(google.refresh_lifetime.has_value()) << "no lifetime known at Google";
+}
+
+// A lifetime given (check_oauth_token --refresh-lifetime) replaces the provider's.
+TEST(TokenHealthTest, GivenRefreshLifetimeWarnsTenDaysAheadAndExpires) {
+  auto stale = tokens(kNow + 1h);
+  stale.refresh_obtained_at = kNow - std::chrono::hours(24 * 25);
+  const auto lifetime = std::chrono::seconds(30 * 86400);
+  auto near = assess_token_health(account(Flow::Delegated, ProviderKind::Generic), &stale, {}, kNow,
+                                  lifetime);
+  EXPECT_FALSE(near.refresh_expired);
+  EXPECT_TRUE(mentions(near.warnings, "30-day inactivity limit"));
+  stale.refresh_obtained_at = kNow - std::chrono::hours(24 * 31);
+  auto past = assess_token_health(account(Flow::Delegated, ProviderKind::Generic), &stale, {}, kNow,
+                                  lifetime);
+  EXPECT_TRUE(past.refresh_expired);
+  EXPECT_TRUE(mentions(past.warnings, "past the 30-day inactivity limit"));
+}
+
 }  // namespace
 }  // namespace mailoauth::oauth2

@@ -1,0 +1,49 @@
+// imap_login.hpp: the account's mechanism and token, renewed once when refused.
+#include "imap_login.hpp"
+
+#include <string>
+#include <vector>
+
+#include "mailoauth/imap/command_error.hpp"
+#include "mailoauth/oauth2/renew_once.hpp"
+#include "mailoauth/sasl/mechanism.hpp"
+
+namespace mailoauth::app {
+
+core::Result<void> imap_authenticate(AppContext& context, const oauth2::Account& account,
+                                     imap::SyncClient& client,
+                                     const imap::ClientSettings& settings) {
+  auto engine = context.engine(account);
+  if (!engine) return core::fail(engine.error());
+  oauth2::TokenEngine* token_engine = *engine;
+  sasl::Mechanism mechanism = sasl::Mechanism::XOAuth2;
+  std::vector<std::string> wanted = account.auth_mechanisms;
+  if (wanted.empty()) wanted = {"XOAUTH2", "OAUTHBEARER"};
+  for (const std::string& name : wanted) {
+    auto parsed = sasl::parse_mechanism(name);
+    if (parsed && client.capabilities().offers_mechanism(name)) {
+      mechanism = *parsed;
+      break;
+    }
+  }
+  return oauth2::renew_once<void>(
+      [&](bool renew) -> core::Result<core::Secret> {
+        auto tokens = renew ? token_engine->access_token(account, oauth2::kRenewNowMargin)
+                            : token_engine->access_token(account);
+        if (!tokens) return core::fail(tokens.error());
+        return std::move(tokens->access_token);
+      },
+      [&](core::Secret token) {
+        sasl::ClientCredentials credentials;
+        credentials.user = account.user();
+        credentials.secret = std::move(token);
+        credentials.host = settings.host;
+        credentials.port = settings.port;
+        return client.authenticate(mechanism, std::move(credentials));
+      },
+      [&](const core::Error& error) {
+        return client.connected() && imap::refused_credentials(error);
+      });
+}
+
+}  // namespace mailoauth::app
