@@ -199,7 +199,8 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<AttemptLog> attempt(RouteQueue* route, std::unique_ptr<smtp::Session>* session,
                                       Loaded* loaded, const std::vector<std::size_t>* pending);
   asio::awaitable<AttemptLog> attempt_graph(const GraphRoute* graph_route, Loaded* loaded,
-                                            const std::vector<std::size_t>* pending);
+                                            const std::vector<std::size_t>* pending,
+                                            queue::ContentReader* content = nullptr);
   bool auto_on_graph(const RouteQueue& route);
   bool auto_switches(const RouteQueue& route, const core::Error& refusal, const std::string& id);
   asio::awaitable<core::Result<DeliveryContent>> delivery_content(const UpstreamRoute* upstream,
@@ -548,7 +549,17 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
     }
     if (!opened && route->fallback_graph &&
         auto_switches(*route, opened.error(), loaded->message.envelope.id)) {
-      result = co_await attempt_graph(&*route->fallback_graph, loaded, pending);
+      // The SMTP leg's message source took the content reader: Graph reads the spool afresh.
+      queue::Spool* spool = services.spool;
+      const std::string* id = &loaded->message.envelope.id;
+      auto reopened = co_await on_pool(
+          *services.pool, [spool, id] { return spool->open_content(queue::Place::Queue, *id); });
+      if (reopened) {
+        result = co_await attempt_graph(&*route->fallback_graph, loaded, pending, &*reopened);
+      } else {
+        result.reply = "reading the spooled content for Graph: " + reopened.error().describe();
+        record_failure(state, *pending, result.reply, false);
+      }
       co_return result;
     }
     if (!opened) {
@@ -576,15 +587,20 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
 
 // A Graph route's attempt: one sendMail for every pending recipient (Graph
 // is all-or-nothing per request); the verdict's rules in graph_delivery.hpp.
-asio::awaitable<AttemptLog> Scheduler::Impl::attempt_graph(
-    const GraphRoute* graph_route, Loaded* loaded, const std::vector<std::size_t>* pending) {
+// `content`: another reader of the message than loaded's (an auto route's
+// SMTP leg already handed loaded's to its message source).
+asio::awaitable<AttemptLog> Scheduler::Impl::attempt_graph(const GraphRoute* graph_route,
+                                                           Loaded* loaded,
+                                                           const std::vector<std::size_t>* pending,
+                                                           queue::ContentReader* content) {
   AttemptLog result;
   result.via_graph = graph_route;
   std::vector<std::string> recipients;
   for (const std::size_t index : *pending)
     recipients.push_back(loaded->message.envelope.recipients[index]);
-  const GraphVerdict verdict = co_await graph->deliver(graph_route, &loaded->content, &recipients,
-                                                       loaded->message.envelope.id);
+  const GraphVerdict verdict =
+      co_await graph->deliver(graph_route, content != nullptr ? content : &loaded->content,
+                              &recipients, loaded->message.envelope.id);
   record_graph_verdict(loaded->message.state, *pending, verdict);
   result.reply = verdict.reason;
   result.upstream_id = verdict.request_id;
