@@ -3,8 +3,9 @@
 // mailoauth-imap, mailoauth-relay, mailoauth-queue, mailoauth-doctor, or
 // mailoauth-cli for the account and token commands. It links only libc
 // (statically where the build allows), so the exec costs ~0.4 ms of CPU,
-// where loading the whole CLI first cost ~2 ms (bench/results/send.md). It holds no secret and parses nothing else; each
-// program it runs hardens itself (core/process_hardening.hpp).
+// where loading the whole CLI first cost ~2 ms (bench/results/send.md). It
+// holds no secret and parses nothing else; each program it runs hardens
+// itself (core/process_hardening.hpp).
 #include "launch.hpp"
 
 int main(int argc, char** argv) {
