@@ -3,11 +3,17 @@
 // client secrets are present and not expired (token_health's rules: a
 // warning 30 days ahead, and its other warnings — Microsoft's 90-day refresh
 // limit, a recorded renewal error — as warnings too). An expired secret is a
-// fault, since Entra refuses it (AADSTS7000222).
+// fault, since Entra refuses it (AADSTS7000222); so is an expired client
+// certificate, and one that expires within 30 days is a warning.
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <memory>
 
 #include <fmt/format.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sys/stat.h>
 
 #include "mailoauth/oauth2/file_access.hpp"
@@ -43,6 +49,51 @@ bool check_file(doctor::Step& step, const std::string& what, const std::string& 
     step.cause =
         fmt::format("the {} {} is readable by other users (mode {:04o})", what, path, mode);
     step.remedy = fmt::format("chmod 600 {}", path);
+  }
+  return true;
+}
+
+// The certificate's notAfter (libssl is linked here anyway, for TLS).
+std::optional<core::Clock::WallTime> certificate_not_after(const std::string& path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "r"), &std::fclose);
+  if (!file) return std::nullopt;
+  std::unique_ptr<X509, void (*)(X509*)> certificate(
+      PEM_read_X509(file.get(), nullptr, nullptr, nullptr), &X509_free);
+  if (!certificate) return std::nullopt;
+  std::tm time{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(certificate.get()), &time) != 1) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(timegm(&time));
+}
+
+// A client certificate: a fault once expired (Entra refuses the assertion),
+// a warning within 30 days. Returns false when the step fails.
+bool check_certificate_expiry(doctor::Step& step, const std::string& path,
+                              core::Clock::WallTime now) {
+  const auto not_after = certificate_not_after(path);
+  if (!not_after) {
+    step.found.push_back("the certificate's expiry cannot be read (not PEM?)");
+    return true;
+  }
+  const std::string date = core::format_rfc3339_utc(*not_after, false);
+  step.found.push_back(fmt::format("certificate valid until {}", date));
+  const std::string renew =
+      "make a new certificate and upload it: Entra admin center > App registrations > the app > "
+      "Certificates & secrets > Certificates > Upload certificate; then point certificate_file "
+      "at it";
+  if (*not_after <= now) {
+    doctor::fail_step(step, core::Error(ErrorClass::Config, "doctor.certificate_expired",
+                                        fmt::format("the client certificate {} expired on {}: "
+                                                    "the identity server refuses its assertions",
+                                                    path, date),
+                                        renew));
+    return false;
+  }
+  if (*not_after - now < oauth2::kClientSecretWarning && step.verdict == Verdict::Passed) {
+    step.verdict = Verdict::Warning;
+    step.cause =
+        fmt::format("the client certificate {} expires in {} days", path,
+                    std::chrono::duration_cast<std::chrono::hours>(*not_after - now).count() / 24);
+    step.remedy = renew;
   }
   return true;
 }
@@ -92,7 +143,9 @@ bool check_configuration(Walk& walk) {
     }
   }
   if (!chosen.certificate_file.empty() &&
-      !check_file(step, "certificate", chosen.certificate_file, false)) {
+      (!check_file(step, "certificate", chosen.certificate_file, false) ||
+       !check_certificate_expiry(step, chosen.certificate_file,
+                                 std::chrono::system_clock::now()))) {
     return false;
   }
   if (!chosen.private_key_file.empty() &&

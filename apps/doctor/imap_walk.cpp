@@ -18,47 +18,8 @@
 
 namespace mailoauth::doctor_app {
 
-namespace {
-
 using doctor::StepName;
 using doctor::Verdict;
-
-void classify_connect_failure(Walk& walk, const core::Error& error, const Wire& wire,
-                              imap::TlsMode mode) {
-  doctor::Step& tls = walk.step(StepName::Tls);
-  doctor::Step& greeting = walk.step(StepName::Greeting);
-  const std::string& code = error.code();
-  if (code == "net.certificate") {
-    doctor::fail_step(tls, doctor::untrusted_certificate(error, !walk.ca_file.empty()));
-    return;
-  }
-  if (code == "net.tls" || code == "imap.starttls_not_offered" ||
-      code == "imap.preauth_before_starttls" || code == "net.starttls_injection") {
-    for (const std::string& line : wire.received) tls.found.push_back("before TLS: " + line);
-    doctor::fail_step(tls, error);
-    return;
-  }
-  const bool silent =
-      code == "imap.timeout" || code == "imap.session_timeout" || code == "net.timeout";
-  if (silent &&
-      (wire.received.empty() || (mode == imap::TlsMode::StartTls && !wire.starttls_sent))) {
-    const std::string waiting = !wire.received.empty()            ? "the answer to CAPABILITY"
-                                : mode == imap::TlsMode::Implicit ? "the TLS handshake"
-                                                                  : "the greeting, before STARTTLS";
-    for (const std::string& line : wire.received) tls.found.push_back("before TLS: " + line);
-    doctor::fail_step(tls, doctor::server_silent(walk.endpoint, waiting, walk.timeout()));
-    return;
-  }
-  if (tls.verdict == Verdict::NotReached) tls.verdict = Verdict::Passed;
-  if (silent) {
-    doctor::fail_step(greeting, doctor::server_silent(walk.endpoint, "the greeting or CAPABILITY",
-                                                      walk.timeout()));
-    return;
-  }
-  doctor::fail_step(greeting, error);
-}
-
-}  // namespace
 
 void walk_imap(Walk& walk) {
   auto resolved = reach_mail_server(walk, delivery::MailProtocol::Imap);
@@ -79,7 +40,7 @@ void walk_imap(Walk& walk) {
   const imap::TlsMode mode = settings.tls_mode;
   imap::SyncClient client(std::move(settings));
   if (auto connected = client.connect(); !connected) {
-    classify_connect_failure(walk, connected.error(), *wire, mode);
+    classify_connect_failure(walk, connected.error(), *wire, mode == imap::TlsMode::Implicit);
     return;
   }
   doctor::Step& tls = walk.step(StepName::Tls);

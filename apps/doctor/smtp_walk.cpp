@@ -24,46 +24,6 @@ namespace {
 using doctor::StepName;
 using doctor::Verdict;
 
-// open() failed: which step it belongs to, and in what words.
-void classify_open_failure(Walk& walk, const core::Error& error, const Wire& wire,
-                           smtp::Security security) {
-  doctor::Step& tls = walk.step(StepName::Tls);
-  doctor::Step& greeting = walk.step(StepName::Greeting);
-  const std::string& code = error.code();
-  if (code == "net.certificate") {
-    doctor::fail_step(tls, doctor::untrusted_certificate(error, !walk.ca_file.empty()));
-    return;
-  }
-  if (code == "net.tls" || code == "smtp.starttls_unavailable" ||
-      code == "smtp.starttls_injection") {
-    for (const std::string& line : wire.received) tls.found.push_back("before TLS: " + line);
-    doctor::fail_step(tls, error);
-    return;
-  }
-  const bool silent = code == "net.timeout" || code == "net.closed";
-  if (silent &&
-      (wire.received.empty() || (security == smtp::Security::StartTls && !wire.starttls_sent))) {
-    const std::string waiting = !wire.received.empty() ? "the reply to EHLO"
-                                : security == smtp::Security::Implicit
-                                    ? "the TLS handshake"
-                                    : "the 220 greeting, before STARTTLS";
-    for (const std::string& line : wire.received) tls.found.push_back("before TLS: " + line);
-    doctor::fail_step(tls, code == "net.timeout"
-                               ? doctor::server_silent(walk.endpoint, waiting, walk.timeout())
-                               : error);
-    return;
-  }
-  if (tls.verdict == Verdict::NotReached) tls.verdict = Verdict::Passed;
-  if (code == "net.timeout") {
-    doctor::fail_step(greeting, doctor::server_silent(walk.endpoint,
-                                                      "the greeting or the "
-                                                      "reply to EHLO",
-                                                      walk.timeout()));
-    return;
-  }
-  doctor::fail_step(greeting, error);
-}
-
 std::string sender_of(const Walk& walk) {
   return walk.account->user();
 }
@@ -91,7 +51,7 @@ void walk_smtp(Walk& walk) {
   boost::asio::io_context io;
   auto opened = run_coroutine(io, smtp::Session::open(std::move(settings)));
   if (!opened) {
-    classify_open_failure(walk, opened.error(), *wire, security);
+    classify_connect_failure(walk, opened.error(), *wire, security == smtp::Security::Implicit);
     return;
   }
   smtp::Session& session = **opened;

@@ -75,6 +75,50 @@ void note_renewed_token(Walk& walk, const core::Error& refusal) {
       walk.token_account->name + ")";
 }
 
+void classify_connect_failure(Walk& walk, const core::Error& error, const Wire& wire,
+                              bool implicit_tls) {
+  doctor::Step& tls = walk.step(doctor::StepName::Tls);
+  doctor::Step& greeting = walk.step(doctor::StepName::Greeting);
+  const bool smtp = walk.endpoint.protocol == "smtp";
+  const std::string& code = error.code();
+  if (code == "net.certificate") {
+    doctor::fail_step(tls, doctor::untrusted_certificate(error, !walk.ca_file.empty()));
+    return;
+  }
+  const bool tls_fault = code == "net.tls" || code == "net.starttls_injection" ||
+                         code == "smtp.starttls_unavailable" || code == "smtp.starttls_injection" ||
+                         code == "imap.starttls_not_offered" ||
+                         code == "imap.preauth_before_starttls";
+  const bool silent =
+      code == "net.timeout" || code == "imap.timeout" || code == "imap.session_timeout";
+  // With STARTTLS the plain-text greeting comes before TLS: silence there is
+  // the TLS step's, as is silence during an implicit TLS handshake.
+  const bool before_tls = wire.received.empty() || (!implicit_tls && !wire.starttls_sent);
+  if (tls_fault || ((silent || code == "net.closed") && before_tls)) {
+    for (const std::string& line : wire.received) tls.found.push_back("before TLS: " + line);
+    if (!silent) {
+      doctor::fail_step(tls, error);
+      return;
+    }
+    const char* waiting = !wire.received.empty()
+                              ? (smtp ? "the reply to EHLO" : "the answer to CAPABILITY")
+                          : implicit_tls ? "the TLS handshake"
+                          : smtp         ? "the 220 greeting, before STARTTLS"
+                                         : "the greeting, before STARTTLS";
+    doctor::fail_step(tls, doctor::server_silent(walk.endpoint, waiting, walk.timeout()));
+    return;
+  }
+  if (tls.verdict == doctor::Verdict::NotReached) tls.verdict = doctor::Verdict::Passed;
+  if (silent) {
+    doctor::fail_step(greeting, doctor::server_silent(walk.endpoint,
+                                                      smtp ? "the greeting or the reply to EHLO"
+                                                           : "the greeting or CAPABILITY",
+                                                      walk.timeout()));
+    return;
+  }
+  doctor::fail_step(greeting, error);
+}
+
 void describe_tls(doctor::Step& step, const std::string& protocol, const std::string& cipher,
                   const std::string& subject, const std::string& issuer,
                   const std::optional<core::Clock::WallTime>& not_after, const std::string& host) {

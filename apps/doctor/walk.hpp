@@ -94,6 +94,12 @@ core::Result<core::Secret> renew_token(Walk& walk);
 std::optional<delivery::ServerSettings> reach_mail_server(Walk& walk,
                                                           delivery::MailProtocol protocol);
 
+// The client's connect failed after TCP had passed: the TLS step's fault
+// (certificate, handshake, STARTTLS missing, silence before TLS) or the
+// greeting's, in the doctor's words.
+void classify_connect_failure(Walk& walk, const core::Error& error, const Wire& wire,
+                              bool implicit_tls);
+
 // The mailbox's SASL credentials with `token`, for walk.endpoint.
 sasl::ClientCredentials credentials_for(const Walk& walk, core::Secret token);
 

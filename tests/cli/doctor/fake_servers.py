@@ -12,6 +12,12 @@ where the real stack cannot be made to fail so (python3 stdlib only):
     certificate) whose EHLO offers AUTH PLAIN LOGIN only: SMTP AUTH without
     OAuth2 (Exchange with SMTP AUTH switched off for the tenant looks alike).
 
+  fake_servers.py not-connected CERT KEY
+    an IMAP server with implicit TLS that takes any XOAUTH2 token and then
+    answers CAPABILITY (and anything else) with Exchange Online's
+    "BAD User is authenticated but not connected.": the app whose service
+    principal has no permission on the mailbox.
+
 Each listens on a free port of 127.0.0.1, prints "listening PORT" once it
 does, and runs until it is killed.
 """
@@ -48,6 +54,29 @@ def smtp_without(extensions):
     return session
 
 
+async def not_connected(reader, writer):
+    writer.write(b"* OK [CAPABILITY IMAP4rev1 AUTH=XOAUTH2 SASL-IR] fake Exchange ready\r\n")
+    await writer.drain()
+    while True:
+        line = await reader.readline()
+        if not line:
+            break
+        words = line.split()
+        if len(words) < 2:
+            continue
+        tag, verb = words[0], words[1].upper()
+        if verb == b"AUTHENTICATE":
+            writer.write(tag + b" OK AUTHENTICATE completed.\r\n")
+        elif verb == b"LOGOUT":
+            writer.write(b"* BYE\r\n" + tag + b" OK LOGOUT completed.\r\n")
+            await writer.drain()
+            break
+        else:
+            writer.write(tag + b" BAD User is authenticated but not connected.\r\n")
+        await writer.drain()
+    writer.close()
+
+
 async def main():
     mode = sys.argv[1]
     context = None
@@ -57,10 +86,13 @@ async def main():
         handler = smtp_without([b"PIPELINING", b"AUTH PLAIN LOGIN", b"8BITMIME"])
     elif mode == "no-xoauth2":
         handler = smtp_without([b"PIPELINING", b"AUTH PLAIN LOGIN", b"8BITMIME"])
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(sys.argv[2], sys.argv[3])
+    elif mode == "not-connected":
+        handler = not_connected
     else:
         sys.exit(f"unknown mode {mode}")
+    if mode in ("no-xoauth2", "not-connected"):
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(sys.argv[2], sys.argv[3])
     server = await asyncio.start_server(handler, "127.0.0.1", 0, ssl=context)
     print(f"listening {server.sockets[0].getsockname()[1]}", flush=True)
     async with server:

@@ -11,6 +11,7 @@
 #   wrong scope       -> token (invalid_scope, the catalogue's remedy)
 #   revoked token     -> authentication warning: renewed once, passes
 #   missing mailbox   -> mailbox (RCPT refused)
+#   authenticated but not connected (a fake Exchange IMAP) -> mailbox
 set -u
 source "${BASH_SOURCE%/*}/../common.sh"
 source "$MAILOAUTH_STACK_ENV"
@@ -145,4 +146,12 @@ check "missing mailbox: mailbox failed" failed_at 8 mailbox || { show "$tmp/out"
 check "missing mailbox: exit 69" test $rc -eq 69
 check "missing mailbox: the RCPT's refusal quoted" says "found: RCPT TO:<refused@$MAIL_DOMAIN>: 550 5.1.1"
 check "missing mailbox: the cause quotes the server" grep -q "^   cause: .*550 5\.1\.1 .* during RCPT TO <refused@$MAIL_DOMAIN>" "$tmp/out"
+
+# --- Authenticated but not connected (Exchange's IMAP, faked) ---------------------------
+start_fake not-connected "$STACK_DIR/tls/server.crt" "$STACK_DIR/tls/server.key" || exit 1
+doctor box --imap --port "$fake_port" --tls implicit
+check "authenticated but not connected: the token was accepted" step_is 7 authentication ok || show "$tmp/out"
+check "authenticated but not connected: the mailbox step failed" failed_at 8 mailbox || show "$tmp/out"
+check "authenticated but not connected: named as such" says "found: authenticated but not connected: the mailbox cannot be opened"
+check "authenticated but not connected: the server's words" says "User is authenticated but not connected"
 finish

@@ -72,6 +72,29 @@ o.steps.forEach((s, i) => {
       !Array.isArray(s.found) || s.found.length === 0) process.exit(2);
 });' "$tmp/out" || show "$tmp/out"
 
+# A certificate credential (the stack's cc-cert, private_key_jwt): the walk
+# passes, and the configuration step warns that the certificate (made for
+# 7 days at each start) expires within 30 days.
+cat >>"$tmp/config.toml" <<CONF
+[accounts.cert]
+provider = "generic"
+flow = "app"
+token_url = "$OIDC_TOKEN_URL"
+client_id = "$CERT_CLIENT_ID"
+certificate_file = "$CERT_CLIENT_CERT_FILE"
+private_key_file = "$CERT_CLIENT_KEY_FILE"
+scopes = ["$MAIL_SCOPE"]
+mailbox = "$CERT_CLIENT_MAILBOX"
+ca_file = "$CA_FILE"
+CONF
+server_keys >>"$tmp/config.toml"
+doctor cert
+check "certificate credential: exit 0" test $rc -eq 0 || { show "$tmp/out"; show "$tmp/err"; }
+check "certificate credential: configuration warns of the expiry [1/2]" step_is 1 configuration WARNING
+check "certificate credential: configuration warns of the expiry [2/2]" \
+  grep -Eq "^   cause: the client certificate .* expires in [0-7] days$" "$tmp/out" || show "$tmp/out"
+check "certificate credential: the token and AUTH pass" step_is 7 authentication ok
+
 maildir="$STACK_DIR/mail/example.test/${USER1%@*}/Maildir/new"
 before=$(ls "$maildir" 2>/dev/null | wc -l)
 doctor box --send-test "$USER1"
