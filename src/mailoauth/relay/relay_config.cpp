@@ -431,12 +431,26 @@ core::Result<RelayConfig> parse_relay_config(std::string_view text, std::string 
   auto document = core::ConfigDocument::parse(text, source_name);
   if (!document) return core::fail(document.error());
   const ConfigSection root = document->root();
-  if (auto unknown = root.reject_unknown_keys(
-          {"hostname", "spool_directory", "users_file", "accounts", "max_message_size",
-           "max_recipients", "max_sessions", "max_sessions_per_client", "max_errors",
-           "command_timeout", "data_timeout", "shutdown_grace", "greeting_pause_ms", "first_retry",
-           "queue_lifetime", "auth_failures_per_client", "auth_failure_window", "listeners",
-           "routes"});
+  if (auto unknown = root.reject_unknown_keys({"hostname",
+                                               "spool_directory",
+                                               "users_file",
+                                               "accounts",
+                                               "max_message_size",
+                                               "max_recipients",
+                                               "max_sessions",
+                                               "max_sessions_per_client",
+                                               "max_errors",
+                                               "command_timeout",
+                                               "data_timeout",
+                                               "shutdown_grace",
+                                               "greeting_pause_ms",
+                                               "first_retry",
+                                               "queue_lifetime",
+                                               "auth_failures_per_client",
+                                               "auth_failure_window",
+                                               "listeners",
+                                               "routes",
+                                               "metrics"});
       !unknown) {
     return core::fail(unknown.error());
   }
@@ -451,6 +465,9 @@ core::Result<RelayConfig> parse_relay_config(std::string_view text, std::string 
   if (!limits) return core::fail(limits.error());
   config.limits = *limits;
   if (auto r = read_tables(root, config); !r) return core::fail(r.error());
+  auto metrics = read_metrics_table(root);
+  if (!metrics) return core::fail(metrics.error());
+  config.metrics = std::move(*metrics);
   if (config.listeners.empty()) {
     return core::fail(config_error(source_name, "no [listeners.NAME] table: nothing to listen on",
                                    "add one, e.g. [listeners.local] address = \"127.0.0.1\""));
@@ -505,6 +522,7 @@ std::vector<std::string> changes_needing_restart(const RelayConfig& running,
   if (running.hostname != loaded.hostname) changed.emplace_back("hostname");
   if (running.spool_directory != loaded.spool_directory) changed.emplace_back("spool_directory");
   if (running.users_file != loaded.users_file) changed.emplace_back("users_file");
+  if (running.metrics != loaded.metrics) changed.emplace_back("metrics");
   if (!(running.limits == loaded.limits)) changed.emplace_back("limits");
   for (const ListenerConfig& old : running.listeners) {
     const auto found = std::find_if(loaded.listeners.begin(), loaded.listeners.end(),
