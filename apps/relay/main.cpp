@@ -555,7 +555,7 @@ int main(int argc, char** argv) {
                        "accept mail and deliver it upstream, in the foreground (for systemd); "
                        "SIGTERM stops accepting and lets sessions and deliveries finish; SIGHUP "
                        "reloads users, certificates, routes and accounts (listeners need a "
-                       "restart)")
+                       "restart); with [metrics] listen, serves /metrics, /healthz and /readyz")
       ->callback([&] { action = [&] { return run(global, options); }; });
   relay_command->add_subcommand("check-config", "load the config and say what it would do")
       ->callback([&] { action = [&] { return check_config(global, options); }; });
