@@ -46,7 +46,9 @@
 #include "mailoauth/relay/bounce_generator.hpp"
 #include "mailoauth/relay/control_listener.hpp"
 #include "mailoauth/relay/graph_delivery.hpp"
+#include "mailoauth/relay/metrics_http_server.hpp"
 #include "mailoauth/relay/relay_config.hpp"
+#include "mailoauth/relay/relay_metrics.hpp"
 #include "mailoauth/relay/relay_users.hpp"
 #include "mailoauth/relay/scheduler.hpp"
 #include "mailoauth/relay/smtp_listener.hpp"
@@ -156,7 +158,8 @@ Result<std::shared_ptr<const oauth2::AccountsConfig>> load_accounts(
 // clients: an account's identity server is verified with that account's
 // ca_file, an account without one with the system's store (OwnedEngine::engine_for).
 Result<std::unique_ptr<oauth2::TokenSource>> start_tokens(const app::GlobalOptions& global,
-                                                          core::Logger* logger) {
+                                                          core::Logger* logger,
+                                                          relay::RelayMetrics* metrics) {
   std::filesystem::path state = global.state_dir;
   if (state.empty()) {
     auto found = oauth2::default_state_directory();
@@ -173,6 +176,9 @@ Result<std::unique_ptr<oauth2::TokenSource>> start_tokens(const app::GlobalOptio
   };
   oauth2::TokenSourceOptions options;
   options.logger = logger;
+  options.on_renewal = [metrics](const std::string& account, bool succeeded) {
+    metrics->token_renewal(account, succeeded);
+  };
   return oauth2::TokenSource::start(std::move(factory), options);
 }
 
@@ -191,7 +197,7 @@ bool names_an_account(const relay::RelayConfig& config, const oauth2::AccountsCo
 void reload_routes(const app::GlobalOptions& global, const Options& options,
                    const relay::RelayConfig& running, relay::SmtpServer& server,
                    relay::Scheduler& scheduler, std::unique_ptr<oauth2::TokenSource>& tokens,
-                   core::Logger& logger) {
+                   core::Logger& logger, relay::RelayMetrics& metrics) {
   auto loaded = load(options);
   if (!loaded) {
     logger.error("SIGHUP: the config could not be loaded; the running routes and accounts stay",
@@ -220,7 +226,7 @@ void reload_routes(const app::GlobalOptions& global, const Options& options,
     return;
   }
   if (!tokens && names_an_account(*merged, **accounts)) {
-    auto started = start_tokens(global, &logger);
+    auto started = start_tokens(global, &logger, &metrics);
     if (!started) {
       logger.error(
           "SIGHUP: the token source could not start; the running routes and accounts "
@@ -233,8 +239,31 @@ void reload_routes(const app::GlobalOptions& global, const Options& options,
   auto config = std::make_shared<const relay::RelayConfig>(std::move(*merged));
   scheduler.reload(config, *accounts, tokens.get());
   server.set_routes(config);
+  metrics.configure(*config, **accounts);
   logger.info("SIGHUP: routes and accounts reloaded",
               {{"routes", config->routes.size()}, {"accounts", (*accounts)->accounts.size()}});
+}
+
+// [metrics] listen: the Prometheus and health listener (relay/metrics_http_server),
+// or none. Ready: the SMTP listeners are bound (they are, by now) and the
+// spool writable (the listener probes it), until SIGTERM.
+Result<std::unique_ptr<relay::MetricsServer>> open_metrics(
+    asio::io_context& io, const relay::RelayConfig& config, relay::SmtpServer& server,
+    relay::RelayMetrics& metrics, const bool& stopping, core::Logger& logger) {
+  if (!config.metrics) return std::unique_ptr<relay::MetricsServer>{};
+  metrics.registry().on_collect(
+      [&server, &metrics] { metrics.set_sessions_in(server.sessions()); });
+  relay::MetricsServerServices services;
+  services.metrics = &metrics;
+  services.logger = &logger;
+  services.spool_directory = config.spool_directory;
+  services.not_ready = [&stopping]() -> std::optional<std::string> {
+    if (stopping) return "stopping: no new sessions";
+    return std::nullopt;
+  };
+  auto opened = relay::MetricsServer::open(io.get_executor(), *config.metrics, std::move(services));
+  if (opened) (*opened)->start();
+  return opened;
 }
 
 int run(const app::GlobalOptions& global, const Options& options) {
@@ -262,10 +291,12 @@ int run(const app::GlobalOptions& global, const Options& options) {
   }
   auto accounts = load_accounts(global, *config);
   if (!accounts) return report(accounts.error());
+  relay::RelayMetrics metrics(std::chrono::system_clock::now());
+  metrics.configure(*config, **accounts);
   // The token source (worker threads, the token store) only when some route
   // names an account that exists; the others' mail is deferred and logged.
   Result<std::unique_ptr<oauth2::TokenSource>> tokens = std::unique_ptr<oauth2::TokenSource>{};
-  if (names_an_account(*config, **accounts)) tokens = start_tokens(global, &logger);
+  if (names_an_account(*config, **accounts)) tokens = start_tokens(global, &logger, &metrics);
   if (!tokens) return report(tokens.error());
   asio::io_context io(1);
   asio::thread_pool pool(2);
@@ -279,6 +310,7 @@ int run(const app::GlobalOptions& global, const Options& options) {
   scheduling.tokens = tokens->get();
   scheduling.logger = &logger;
   scheduling.pool = &delivery_pool;
+  scheduling.metrics = &metrics;
   relay::Scheduler scheduler(io.get_executor(), std::move(scheduling));
   relay::ServerServices services;
   services.config = &*config;
@@ -286,11 +318,15 @@ int run(const app::GlobalOptions& global, const Options& options) {
   services.users = std::make_shared<const std::vector<relay::RelayUser>>(std::move(*users));
   services.logger = &logger;
   services.pool = &pool;
-  services.on_queued = [&scheduler](const std::string& id, const std::string& route) {
+  services.on_queued = [&scheduler, &metrics](const std::string& id, const std::string& route) {
+    metrics.received(route);
     scheduler.queued(id, route);
   };
   auto server = relay::SmtpServer::open(io.get_executor(), services);
   if (!server) return report(server.error());
+  bool stopping = false;  // /readyz says so while the relay drains
+  auto metrics_server = open_metrics(io, *config, **server, metrics, stopping, logger);
+  if (!metrics_server) return report(metrics_server.error());
   (*server)->start();
   scheduler.start(recovered->messages);
   // `mailoauth queue` while we run; without it the relay still delivers.
@@ -322,7 +358,7 @@ int run(const app::GlobalOptions& global, const Options& options) {
       logger.error("SIGHUP: a certificate could not be reloaded; the old one stays",
                    {{"error", failed.describe()}});
     }
-    reload_routes(global, options, *config, **server, scheduler, *tokens, logger);
+    reload_routes(global, options, *config, **server, scheduler, *tokens, logger, metrics);
     hangup.async_wait(on_hangup);
   };
   hangup.async_wait(on_hangup);
@@ -332,6 +368,7 @@ int run(const app::GlobalOptions& global, const Options& options) {
     logger.info("stopping: no new sessions; open ones may finish",
                 {{"signal", signal}, {"grace_seconds", config->limits.shutdown_grace.count()}});
     (*server)->stop_accepting();
+    stopping = true;
     if (control) (*control)->stop();
     scheduler.stop();
     hangup.cancel();
@@ -370,6 +407,13 @@ int check_config(const app::GlobalOptions& global, const Options& options) {
   fmt::print("{}: ok\n", options.config);
   fmt::print("spool: {}\nusers: {}\n", config->spool_directory.string(),
              config->users_file.string());
+  if (config->metrics) {
+    fmt::print("metrics: http://{}:{}/metrics, /healthz, /readyz\n",
+               config->metrics->address.find(':') == std::string::npos
+                   ? config->metrics->address
+                   : "[" + config->metrics->address + "]",
+               config->metrics->port);
+  }
   for (const relay::ListenerConfig& listener : config->listeners) {
     if (listener.tls != delivery::TlsMode::None) {  // the certificate and key load and match
       auto tls = net::ReloadableTlsContext::load(
@@ -519,7 +563,9 @@ int main(int argc, char** argv) {
                        "SIGTERM stops accepting and lets sessions and deliveries finish; SIGHUP "
                        "reloads users, certificates, routes and accounts (listeners need a "
                        "restart); a sender whose mail fails for good gets a delivery status "
-                       "notification (bounces, delay_warning_time: docs/relay.md)")
+                       "notification (bounces, delay_warning_time: docs/relay.md); with [metrics] "
+                       "listen, serves "
+                       "/metrics, /healthz and /readyz")
       ->callback([&] { action = [&] { return run(global, options); }; });
   relay_command->add_subcommand("check-config", "load the config and say what it would do")
       ->callback([&] { action = [&] { return check_config(global, options); }; });

@@ -178,6 +178,7 @@ struct TokenSource::State {
 
   // A worker's result: fills the cache and completes the waiters it serves.
   void finish(const Job& job, core::Result<StoredTokens> renewed) {
+    if (options.on_renewal) options.on_renewal(job.account->name, renewed.has_value());
     std::vector<Completion> completions;
     {
       std::lock_guard lock(mutex);

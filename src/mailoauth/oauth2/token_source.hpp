@@ -102,6 +102,10 @@ struct TokenSourceOptions {
   std::chrono::seconds force_renew_window{30};
   const core::Clock* clock = &core::system_clock();  // judges expiry
   core::Logger* logger = nullptr;
+  // Called on a worker thread after each renewal (a job a worker completed)
+  // with the account's name and whether it succeeded: the relay's metrics.
+  // Must be thread-safe and quick.
+  std::function<void(const std::string& account, bool succeeded)> on_renewal;
 };
 
 // Counters for tests and the relay's metrics.

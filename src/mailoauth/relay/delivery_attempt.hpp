@@ -129,11 +129,20 @@ class RateWindow {
 oauth2::AsyncTokenGetter relay_token_getter(std::shared_ptr<const oauth2::Account> account,
                                             oauth2::TokenSource* tokens, bool* token_fault);
 
+// How long open_upstream's steps took, for the relay's metrics; a step not
+// reached stays unset. connect: TCP, TLS and EHLO; auth: the SASL exchange
+// (the last one, when a refused token was renewed).
+struct UpstreamTimes {
+  std::optional<std::chrono::steady_clock::duration> connect;
+  std::optional<std::chrono::steady_clock::duration> auth;
+};
+
 // An open, authenticated session to the route's upstream, or why not.
 // `token_fault` is set when the error is the account's (no token, refused
 // twice); `renewed` when the upstream refused the first token and a renewed
-// one was asked for.
+// one was asked for; `times` (optional) how long the steps took.
 boost::asio::awaitable<core::Result<std::unique_ptr<smtp::Session>>> open_upstream(
-    const UpstreamRoute* route, oauth2::TokenSource* tokens, bool* token_fault, bool* renewed);
+    const UpstreamRoute* route, oauth2::TokenSource* tokens, bool* token_fault, bool* renewed,
+    UpstreamTimes* times = nullptr);
 
 }  // namespace mailoauth::relay

@@ -536,7 +536,8 @@ core::Result<RelayConfig> parse_relay_config(std::string_view text, std::string 
                                                "auth_failures_per_client",
                                                "auth_failure_window",
                                                "listeners",
-                                               "routes"});
+                                               "routes",
+                                               "metrics"});
       !unknown) {
     return core::fail(unknown.error());
   }
@@ -551,6 +552,9 @@ core::Result<RelayConfig> parse_relay_config(std::string_view text, std::string 
   if (!limits) return core::fail(limits.error());
   config.limits = *limits;
   if (auto r = read_tables(root, config); !r) return core::fail(r.error());
+  auto metrics = read_metrics_table(root);
+  if (!metrics) return core::fail(metrics.error());
+  config.metrics = std::move(*metrics);
   if (config.listeners.empty()) {
     return core::fail(config_error(source_name, "no [listeners.NAME] table: nothing to listen on",
                                    "add one, e.g. [listeners.local] address = \"127.0.0.1\""));
@@ -605,6 +609,7 @@ std::vector<std::string> changes_needing_restart(const RelayConfig& running,
   if (running.hostname != loaded.hostname) changed.emplace_back("hostname");
   if (running.spool_directory != loaded.spool_directory) changed.emplace_back("spool_directory");
   if (running.users_file != loaded.users_file) changed.emplace_back("users_file");
+  if (running.metrics != loaded.metrics) changed.emplace_back("metrics");
   if (!(running.limits == loaded.limits)) changed.emplace_back("limits");
   for (const ListenerConfig& old : running.listeners) {
     const auto found = std::find_if(loaded.listeners.begin(), loaded.listeners.end(),

@@ -24,6 +24,7 @@
 #include "mailoauth/delivery/transport.hpp"
 #include "mailoauth/net/connection_settings.hpp"
 #include "mailoauth/relay/client_network.hpp"
+#include "mailoauth/relay/metrics_config.hpp"
 #include "mailoauth/relay/routing.hpp"
 #include "mailoauth/relay/sender_rewrite.hpp"
 
@@ -127,6 +128,7 @@ struct RelayConfig {
   RelayLimits limits;
   std::vector<ListenerConfig> listeners;
   std::vector<RouteConfig> routes;
+  std::optional<MetricsListen> metrics;  // [metrics] listen; none: no metrics listener
 
   std::vector<RouteMatch> route_matches() const;
   std::vector<std::string> route_names() const;

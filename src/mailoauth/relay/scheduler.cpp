@@ -20,6 +20,7 @@
 #include "mailoauth/relay/delivery_attempt.hpp"
 #include "mailoauth/relay/graph_delivery.hpp"
 #include "mailoauth/relay/on_pool.hpp"
+#include "mailoauth/relay/relay_metrics.hpp"
 #include "mailoauth/relay/spool_message_reader.hpp"
 #include "mailoauth/relay/transport_fallback.hpp"
 
@@ -157,6 +158,23 @@ AttemptLog record_sent(core::Result<smtp::SendReport>& sent, bool session_usable
   return result;
 }
 
+// The metrics of a message that settle() just made durable.
+void count_settled(RelayMetrics& metrics, const std::string& route,
+                   const queue::DeliveryState& state) {
+  if (!state.finished()) {
+    metrics.deferred(route);
+  } else if (state.any_failed()) {
+    metrics.failed(route);
+  } else {
+    metrics.delivered(route);
+  }
+}
+
+void observe(RelayMetrics* metrics, const UpstreamRoute& upstream, UpstreamStage stage,
+             Steady::duration took) {
+  if (metrics) metrics->upstream_duration(upstream.config->name, stage, took);
+}
+
 }  // namespace
 
 struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
@@ -283,6 +301,7 @@ void Scheduler::Impl::pump(RouteQueue& route) {
     route.ready.pop_front();
     ++route.sessions;
     ++open_sessions;
+    if (services.metrics) services.metrics->upstream_session_opened(route.upstream.config->name);
     asio::co_spawn(executor, worker(&route, std::move(first)), asio::detached);
   }
 }
@@ -380,6 +399,7 @@ asio::awaitable<void> Scheduler::Impl::worker(RouteQueue* route, std::string fir
   if (session) co_await session->quit();
   --route->sessions;
   --open_sessions;
+  if (services.metrics) services.metrics->upstream_session_closed(route->upstream.config->name);
   if (next) route->ready.push_front(std::move(*next));
   pump(*route);
 }
@@ -485,7 +505,11 @@ asio::awaitable<AttemptLog> Scheduler::Impl::deliver_batch(RouteQueue* route,
     transactions.push_back(smtp::Transaction{std::move(outgoing), std::move(content->source)});
   }
   std::vector<core::Result<smtp::SendReport>> reports;
+  const auto sending = Steady::now();
   if (!transactions.empty()) reports = co_await (*session)->send_batch(std::move(transactions));
+  if (!transactions.empty()) {
+    observe(services.metrics, route->upstream, UpstreamStage::Transfer, Steady::now() - sending);
+  }
   AttemptLog batch;
   batch.session_usable = !(*session)->broken();
   std::size_t next_report = 0;
@@ -539,7 +563,11 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
   if (!*session || (*session)->broken()) {
     bool token_fault = false;
     bool renewed = false;
-    auto opened = co_await open_upstream(&upstream, services.tokens, &token_fault, &renewed);
+    UpstreamTimes times;
+    auto opened =
+        co_await open_upstream(&upstream, services.tokens, &token_fault, &renewed, &times);
+    if (times.connect) observe(services.metrics, upstream, UpstreamStage::Connect, *times.connect);
+    if (times.auth) observe(services.metrics, upstream, UpstreamStage::Auth, *times.auth);
     if (renewed) {
       services.logger->info("the upstream refused the token; renewed once",
                             {{"queue_id", loaded->message.envelope.id},
@@ -580,7 +608,9 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
   }
   smtp::Envelope outgoing = outgoing_envelope(loaded->message.envelope, *pending);
   outgoing.from = std::move(content->envelope_from);
+  const auto sending = Steady::now();
   auto sent = co_await (*session)->send(std::move(outgoing), std::move(content->source));
+  observe(services.metrics, upstream, UpstreamStage::Transfer, Steady::now() - sending);
   result = record_sent(sent, !(*session)->broken(), state, *pending);
   co_return result;
 }
@@ -598,9 +628,11 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt_graph(const GraphRoute* gra
   std::vector<std::string> recipients;
   for (const std::size_t index : *pending)
     recipients.push_back(loaded->message.envelope.recipients[index]);
+  const auto sending = Steady::now();
   const GraphVerdict verdict =
       co_await graph->deliver(graph_route, content != nullptr ? content : &loaded->content,
                               &recipients, loaded->message.envelope.id);
+  observe(services.metrics, route->upstream, UpstreamStage::Transfer, Steady::now() - sending);
   record_graph_verdict(loaded->message.state, *pending, verdict);
   result.reply = verdict.reason;
   result.upstream_id = verdict.request_id;
@@ -697,6 +729,7 @@ asio::awaitable<bool> Scheduler::Impl::settle(RouteQueue* route, const std::stri
   if (!state->finished() && state->next_attempt) {
     later(*id, route->upstream.config->name, *state->next_attempt);
   }
+  if (services.metrics) count_settled(*services.metrics, route->upstream.config->name, *state);
   co_return true;
 }
 

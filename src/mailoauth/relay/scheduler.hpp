@@ -51,6 +51,8 @@
 
 namespace mailoauth::relay {
 
+class RelayMetrics;
+
 struct SchedulerServices {
   const RelayConfig* config = nullptr;
   std::shared_ptr<const oauth2::AccountsConfig> accounts;
@@ -58,6 +60,7 @@ struct SchedulerServices {
   oauth2::TokenSource* tokens = nullptr;
   core::Logger* logger = nullptr;
   boost::asio::thread_pool* pool = nullptr;  // spool reads, state writes, removals
+  RelayMetrics* metrics = nullptr;  // optional: delivered/deferred/failed, sessions, upstream times
 };
 
 class Scheduler {
