@@ -632,7 +632,10 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt_graph(const GraphRoute* gra
   const GraphVerdict verdict =
       co_await graph->deliver(graph_route, content != nullptr ? content : &loaded->content,
                               &recipients, loaded->message.envelope.id);
-  observe(services.metrics, route->upstream, UpstreamStage::Transfer, Steady::now() - sending);
+  if (services.metrics) {
+    services.metrics->upstream_duration(graph_route->config->name, UpstreamStage::Transfer,
+                                        Steady::now() - sending);
+  }
   record_graph_verdict(loaded->message.state, *pending, verdict);
   result.reply = verdict.reason;
   result.upstream_id = verdict.request_id;
