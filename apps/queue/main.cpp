@@ -321,7 +321,9 @@ int main(int argc, char** argv) {
                            "only messages in this state: queued, deferred, hold, failed, corrupt");
   list_command->callback([&] { action = [&] { return list(options); }; });
   auto* show_command = queue_command->add_subcommand(
-      "show", "one message: envelope, each recipient's state, attempts, last reply, next attempt");
+      "show",
+      "one message: envelope, each recipient's state and last reply, next attempt, and the last 20 "
+      "attempts (when, relay, status, reply)");
   show_command->add_option("id", options.id, "queue id")->required();
   show_command->add_flag("--json", options.json, "JSON (docs/queue.md, version 1)");
   show_command->callback([&] { action = [&] { return show(options); }; });

@@ -36,6 +36,7 @@
 #include "mailoauth/core/log.hpp"
 #include "mailoauth/core/process_hardening.hpp"
 #include "mailoauth/core/secret.hpp"
+#include "mailoauth/core/service_notifier.hpp"
 #include "mailoauth/net/tls_context.hpp"
 #include "mailoauth/oauth2/account.hpp"
 #include "mailoauth/oauth2/token_cache.hpp"
@@ -51,6 +52,7 @@
 #include "mailoauth/relay/relay_metrics.hpp"
 #include "mailoauth/relay/relay_users.hpp"
 #include "mailoauth/relay/scheduler.hpp"
+#include "mailoauth/relay/service_status.hpp"
 #include "mailoauth/relay/smtp_listener.hpp"
 
 #include "../common/global_options.hpp"
@@ -69,6 +71,7 @@ struct Options {
   std::string users_file;  // overrides the config's
   std::string user;
   std::vector<std::string> senders;
+  std::string log_format = "logfmt";  // run --log-format
 };
 
 int report(const core::Error& error) {
@@ -271,8 +274,13 @@ int run(const app::GlobalOptions& global, const Options& options) {
   if (!config) return report(config.error());
   auto level = core::parse_log_level(global.verbose ? "debug" : global.log_level);
   if (!level) return report(level.error());
+  auto format = core::parse_log_format(options.log_format);
+  if (!format) return report(format.error());
   core::StderrSink sink;
-  core::Logger logger(*level, core::LogFormat::Logfmt, &sink);
+  core::Logger logger(*level, *format, &sink);
+  // systemd's Type=notify (docs/relay.md); disabled without NOTIFY_SOCKET.
+  auto notifier = core::ServiceNotifier::from_environment();
+  if (!notifier) return report(notifier.error());
   auto spool = queue::Spool::open(config->spool_directory);
   if (!spool) return report(spool.error());
   // The spool is ours while we run: a second relay is refused, and the queue
@@ -338,6 +346,20 @@ int run(const app::GlobalOptions& global, const Options& options) {
     logger.error("no control socket: mailoauth queue can only read the queue while the relay runs",
                  {{"error", control.error().describe()}});
   }
+  // Listeners bound, recovery done, the scheduler started: ready. Then the
+  // watchdog and STATUS= from this event loop (relay/service_status).
+  if (auto sent = notifier->ready(); !sent) {
+    logger.warn("could not tell the service manager we are ready",
+                {{"error", sent.error().describe()}});
+  }
+  relay::ServiceStatus status(
+      io.get_executor(), &*notifier,
+      [&] {
+        return fmt::format("queue: {} messages; sessions: {} in, {} out", scheduler.queue_size(),
+                           (*server)->sessions(), scheduler.sessions());
+      },
+      &logger);
+  status.start();
   // SIGHUP: the users file and the listeners' certificates are read again
   // (new sessions get them; open ones go on), and the routes and accounts
   // (reload_routes). Listeners need a restart.
@@ -345,6 +367,7 @@ int run(const app::GlobalOptions& global, const Options& options) {
   std::function<void(const boost::system::error_code&, int)> on_hangup;
   on_hangup = [&](const boost::system::error_code& error, int) {
     if (error) return;
+    (void)notifier->reloading();  // READY=1 again below, when the reload is done
     auto reread = read_users(config->users_file);
     if (reread) {
       logger.info("SIGHUP: relay users reloaded", {{"users", reread->size()}});
@@ -359,13 +382,15 @@ int run(const app::GlobalOptions& global, const Options& options) {
                    {{"error", failed.describe()}});
     }
     reload_routes(global, options, *config, **server, scheduler, *tokens, logger, metrics);
+    (void)notifier->ready();
     hangup.async_wait(on_hangup);
   };
   hangup.async_wait(on_hangup);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) return;
-    logger.info("stopping: no new sessions; open ones may finish",
+    (void)notifier->stopping();  // the watchdog goes on pinging while sessions drain
+    logger.info("stopping: no new sessions; transactions and deliveries in flight may finish",
                 {{"signal", signal}, {"grace_seconds", config->limits.shutdown_grace.count()}});
     (*server)->stop_accepting();
     stopping = true;
@@ -557,16 +582,17 @@ int main(int argc, char** argv) {
   relay_command->add_option("--users-file", options.users_file,
                             "the relay users file (default: the config's users_file)");
   std::function<int()> action;
-  relay_command
-      ->add_subcommand("run",
-                       "accept mail and deliver it upstream, in the foreground (for systemd); "
-                       "SIGTERM stops accepting and lets sessions and deliveries finish; SIGHUP "
-                       "reloads users, certificates, routes and accounts (listeners need a "
-                       "restart); a sender whose mail fails for good gets a delivery status "
-                       "notification (bounces, delay_warning_time: docs/relay.md); with [metrics] "
-                       "listen, serves "
-                       "/metrics, /healthz and /readyz")
-      ->callback([&] { action = [&] { return run(global, options); }; });
+  auto* run_command = relay_command->add_subcommand(
+      "run",
+      "accept mail and deliver it upstream, in the foreground (for systemd: Type=notify, "
+      "READY=1, STATUS=, WATCHDOG=1); SIGTERM stops accepting and lets transactions and "
+      "deliveries in flight finish; SIGHUP reloads users, certificates, routes and accounts "
+      "(listeners need a restart); a sender whose mail fails for good gets a delivery status "
+      "notification (bounces, delay_warning_time: docs/relay.md); with [metrics] listen, serves "
+      "/metrics, /healthz and /readyz");
+  run_command->add_option("--log-format", options.log_format,
+                          "logfmt (default) or json, one line per event on stderr");
+  run_command->callback([&] { action = [&] { return run(global, options); }; });
   relay_command->add_subcommand("check-config", "load the config and say what it would do")
       ->callback([&] { action = [&] { return check_config(global, options); }; });
   auto* user_command = relay_command->add_subcommand("user", "the relay's own SMTP AUTH users");

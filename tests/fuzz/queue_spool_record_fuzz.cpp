@@ -1,8 +1,8 @@
 // Fuzz target for the spool's records as read back from disk (a file damaged
 // outside mailoauth is hostile input too): parse_envelope and parse_state must
 // answer a value or queue.corrupt, never crash; whatever parses must encode
-// and parse again to the same value, and its header size must lie within the
-// input.
+// and parse again to the same value (the attempt history included), and its header size must lie
+// within the input.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -36,6 +36,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto reparsed = parse_state(encode_state(*state), recipients);
     if (!reparsed || reparsed->attempts != state->attempts || reparsed->hold != state->hold) {
       std::abort();
+    }
+    if (reparsed->history.size() != state->history.size() ||
+        state->history.size() > kMaxAttemptHistory) {
+      std::abort();
+    }
+    for (std::size_t i = 0; i < state->history.size(); ++i) {
+      const AttemptRecord& a = state->history[i];
+      const AttemptRecord& b = reparsed->history[i];
+      if (a.when != b.when || a.status != b.status || a.relay != b.relay || a.to != b.to ||
+          a.reply != b.reply) {
+        std::abort();
+      }
     }
     for (std::size_t i = 0; i < recipients; ++i) {
       if (reparsed->recipients[i].last_reply != state->recipients[i].last_reply ||

@@ -222,6 +222,23 @@ void append_message_json(std::string& out, const ListedMessage& message, bool de
       append_json_string(out, value);
     }
     out += envelope.smtputf8 ? ",\"smtputf8\":true" : ",\"smtputf8\":false";
+    out += ",\"history\":[";
+    for (std::size_t i = 0; i < message.delivery.history.size(); ++i) {
+      const AttemptRecord& record = message.delivery.history[i];
+      fmt::format_to(std::back_inserter(out), "{}{{\"time\":\"{}\",", i == 0 ? "" : ",",
+                     rfc3339(record.when));
+      for (const auto& [name, value] :
+           {std::pair<std::string_view, std::string_view>{"status", record.status},
+            {"relay", record.relay},
+            {"to", record.to},
+            {"reply", record.reply}}) {
+        if (name != "status") out += ',';
+        key(out, name);
+        append_json_string(out, value);
+      }
+      out += '}';
+    }
+    out += ']';
   }
   out += '}';
 }
@@ -340,6 +357,12 @@ std::string format_message_details(const ListedMessage& message, WallTime now) {
     fmt::format_to(to, "  status:     {}\n", to_string(state.status));
     fmt::format_to(to, "  attempts:   {}\n", state.attempts);
     fmt::format_to(to, "  last reply: {}\n", text(state.last_reply));
+  }
+  // The latest attempts, oldest first (the spool keeps kMaxAttemptHistory).
+  for (const AttemptRecord& record : message.delivery.history) {
+    fmt::format_to(to, "attempt:      {} {} relay={} to={}\n", rfc3339(record.when),
+                   text(record.status), text(record.relay), text(record.to));
+    fmt::format_to(to, "  reply:      {}\n", text(record.reply));
   }
   if (!message.problem.empty()) fmt::format_to(to, "problem:      {}\n", text(message.problem));
   return out;

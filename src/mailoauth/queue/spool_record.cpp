@@ -14,6 +14,7 @@ constexpr std::string_view kEnvelopeMagic = "mailoauth-spool 1";
 constexpr std::string_view kStateMagic = "mailoauth-state 1";
 constexpr std::size_t kMaxLine = 16 * 1024;
 static_assert(3 * kMaxStoredReply + 64 < kMaxLine, "an encoded reply line must fit a line");
+static_assert(4 * 3 * kMaxHistoryText + 64 < kMaxLine, "an encoded attempt line must fit a line");
 
 core::Error corrupt(std::string_view what) {
   return core::Error(core::ErrorClass::Bug, "queue.corrupt", fmt::format("spool record: {}", what),
@@ -232,6 +233,21 @@ bool DeliveryState::any_failed() const {
   return false;
 }
 
+void DeliveryState::add_attempt(AttemptRecord record) {
+  const auto cut = [](std::string& text) {
+    if (text.size() > kMaxHistoryText) text.resize(kMaxHistoryText);
+  };
+  cut(record.status);
+  cut(record.relay);
+  cut(record.to);
+  cut(record.reply);
+  history.push_back(std::move(record));
+  if (history.size() > kMaxAttemptHistory) {
+    history.erase(history.begin(), history.begin() + static_cast<std::ptrdiff_t>(
+                                                         history.size() - kMaxAttemptHistory));
+  }
+}
+
 std::string encode_envelope(const SpooledEnvelope& envelope) {
   std::string out;
   out += kEnvelopeMagic;
@@ -309,6 +325,20 @@ std::string encode_state(const DeliveryState& state) {
     }
     out += '\n';
   }
+  // try MICROS STATUS RELAY TO [REPLY]; the last kMaxAttemptHistory, texts bounded.
+  const std::size_t skip =
+      state.history.size() > kMaxAttemptHistory ? state.history.size() - kMaxAttemptHistory : 0;
+  for (std::size_t i = skip; i < state.history.size(); ++i) {
+    const AttemptRecord& record = state.history[i];
+    const auto text = [](std::string_view value, std::string_view empty) {
+      value = value.substr(0, kMaxHistoryText);
+      return value.empty() ? std::string(empty) : encode_value(value);
+    };
+    out += fmt::format("try {} {} {} {}", to_micros(record.when), text(record.status, "unknown"),
+                       text(record.relay, "none"), text(record.to, "none"));
+    if (!record.reply.empty()) out += " " + text(record.reply, "");
+    out += '\n';
+  }
   out += "end\n";
   return out;
 }
@@ -369,6 +399,27 @@ core::Result<DeliveryState> parse_state(std::string_view text, std::size_t recip
       }
       recipient.attempts = *attempts;
       recipient.last_reply = reply->substr(0, kMaxStoredReply);  // as encode_state keeps it
+    } else if (key == "try") {
+      // try MICROS STATUS RELAY TO [REPLY]
+      const auto [when_text, after_when] = split_line(rest);
+      const auto [status_text, after_status] = split_line(after_when);
+      const auto [relay_text, after_relay] = split_line(after_status);
+      const auto [to_text, reply_text] = split_line(after_relay);
+      const auto when = from_micros(when_text);
+      auto status = decode_value(status_text);
+      auto relay = decode_value(relay_text);
+      auto to = decode_value(to_text);
+      auto reply = decode_value(reply_text);
+      if (!when || !status || !relay || !to || !reply || status->empty() || relay->empty() ||
+          to->empty() || status->size() > kMaxHistoryText || relay->size() > kMaxHistoryText ||
+          to->size() > kMaxHistoryText || reply->size() > kMaxHistoryText) {
+        return std::unexpected(corrupt("a bad attempt line"));
+      }
+      if (state.history.size() == kMaxAttemptHistory) {
+        return std::unexpected(corrupt("more attempt lines than a state record keeps"));
+      }
+      state.history.push_back(AttemptRecord{*when, std::move(*status), std::move(*relay),
+                                            std::move(*to), std::move(*reply)});
     } else {
       return std::unexpected(corrupt("an unknown key in a state record"));
     }

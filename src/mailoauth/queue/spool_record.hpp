@@ -2,7 +2,8 @@
 // envelope written before the content (who sent it, from which client and
 // listener, to whom, how it was encoded) and the delivery state kept beside it
 // (per recipient: pending, sent, failed or deferred, with the attempts and
-// the upstream's last reply; for the message: held or not, the next try).
+// the upstream's last reply; for the message: held or not, the next try, and
+// the last 20 attempts: when, where, to whom, what came of it).
 //
 // Both are line-based "key value" text so an admin can read them with less,
 // and every value is percent-encoded outside printable ASCII (and for '%'
@@ -57,6 +58,16 @@ struct RecipientState {
   std::string last_reply;
 };
 
+// One delivery attempt as `mailoauth queue show` lists it: one per group of
+// recipients that came out alike (the log line's fields, delivery_log.hpp).
+struct AttemptRecord {
+  WallTime when{};
+  std::string status;  // "sent", "deferred" or "bounced"
+  std::string relay;   // "host[ip]:port", a Graph URL, or "none"
+  std::string to;      // "a@x,b@y"
+  std::string reply;   // raw, like last_reply
+};
+
 struct DeliveryState {
   bool hold = false;
   std::uint32_t attempts = 0;              // delivery attempts of the message
@@ -64,11 +75,15 @@ struct DeliveryState {
   std::vector<RecipientState> recipients;  // one per envelope recipient, same order
   // The sender was sent its one delay warning (delay_warning_time): never again.
   bool delay_warned = false;
+  // The latest attempts, oldest first, at most kMaxAttemptHistory (add_attempt drops the oldest).
+  std::vector<AttemptRecord> history;
 
   // A state for an envelope that has not been tried yet.
   static DeliveryState fresh(std::size_t recipient_count);
   bool finished() const;  // no recipient pending or deferred
   bool any_failed() const;
+  // Appends `record` (its texts cut to kMaxHistoryText) and keeps the last kMaxAttemptHistory.
+  void add_attempt(AttemptRecord record);
 };
 
 // The header block written before the content: ends with an empty line.
@@ -88,5 +103,8 @@ inline constexpr std::size_t kMaxRecordSize = 4 * 1024 * 1024;
 // The longest last_reply a state record keeps (bytes; longer ones are cut
 // when encoded), so a recipient line stays readable whatever the reply holds.
 inline constexpr std::size_t kMaxStoredReply = 4096;
+// The attempt history a state keeps, and the longest text of each of its fields.
+inline constexpr std::size_t kMaxAttemptHistory = 20;
+inline constexpr std::size_t kMaxHistoryText = 1024;
 
 }  // namespace mailoauth::queue

@@ -231,32 +231,43 @@ oauth2::AsyncTokenGetter relay_token_getter(std::shared_ptr<const oauth2::Accoun
 
 boost::asio::awaitable<core::Result<std::unique_ptr<smtp::Session>>> open_upstream(
     const UpstreamRoute* route, oauth2::TokenSource* tokens, bool* token_fault, bool* renewed,
-    UpstreamTimes* times) {
+    AttemptTimings* timings) {
   *token_fault = false;
+  // delays=: the connect part is Session::open; everything else here (the
+  // token, AUTH, a renewal) is the auth part.
+  const auto began = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration connecting{};
+  struct Measured {
+    AttemptTimings* timings;
+    std::chrono::steady_clock::time_point began;
+    std::chrono::steady_clock::duration* connecting;
+    ~Measured() {
+      if (timings == nullptr) return;
+      timings->connect = *connecting;
+      timings->auth = std::chrono::steady_clock::now() - began - *connecting;
+    }
+  } measured{timings, began, &connecting};
   // Connected only once there is a token: an account that cannot get one
   // costs the upstream nothing.
   std::unique_ptr<smtp::Session> session;
   std::unique_ptr<smtp::Session>* slot = &session;
   oauth2::AsyncTokenGetter token = relay_token_getter(route->account, tokens, token_fault);
   std::function<boost::asio::awaitable<core::Result<sasl::Mechanism>>(core::Secret)> attempt =
-      [route, slot,
-       times](core::Secret secret) -> boost::asio::awaitable<core::Result<sasl::Mechanism>> {
-    using Steady = std::chrono::steady_clock;
+      [route, slot, connecting = &connecting](
+          core::Secret secret) -> boost::asio::awaitable<core::Result<sasl::Mechanism>> {
     if (!*slot) {
-      const auto connecting = Steady::now();
+      const auto connect_began = std::chrono::steady_clock::now();
       auto opened = co_await smtp::Session::open(route->settings);
+      *connecting += std::chrono::steady_clock::now() - connect_began;
       if (!opened) co_return core::fail(std::move(opened.error()));
-      if (times != nullptr) times->connect = Steady::now() - connecting;
       *slot = std::move(*opened);
     }
-    const auto authenticating = Steady::now();
     sasl::ClientCredentials credentials;
     credentials.user = route->user;
     credentials.secret = std::move(secret);
     credentials.host = route->settings.host;
     credentials.port = route->settings.port;
     auto authenticated = co_await (*slot)->authenticate(std::move(credentials), route->mechanisms);
-    if (times != nullptr) times->auth = Steady::now() - authenticating;
     co_return authenticated;
   };
   const bool bearer = !route->mechanisms.empty() && sasl::is_bearer(route->mechanisms.front());

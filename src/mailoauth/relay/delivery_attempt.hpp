@@ -33,6 +33,7 @@
 #include "mailoauth/oauth2/renew_once_async.hpp"
 #include "mailoauth/oauth2/token_source.hpp"
 #include "mailoauth/queue/spool.hpp"
+#include "mailoauth/relay/delivery_log.hpp"
 #include "mailoauth/relay/relay_config.hpp"
 #include "mailoauth/sasl/mechanism.hpp"
 #include "mailoauth/smtp/client.hpp"
@@ -132,17 +133,13 @@ oauth2::AsyncTokenGetter relay_token_getter(std::shared_ptr<const oauth2::Accoun
 // How long open_upstream's steps took, for the relay's metrics; a step not
 // reached stays unset. connect: TCP, TLS and EHLO; auth: the SASL exchange
 // (the last one, when a refused token was renewed).
-struct UpstreamTimes {
-  std::optional<std::chrono::steady_clock::duration> connect;
-  std::optional<std::chrono::steady_clock::duration> auth;
-};
-
 // An open, authenticated session to the route's upstream, or why not.
 // `token_fault` is set when the error is the account's (no token, refused
 // twice); `renewed` when the upstream refused the first token and a renewed
-// one was asked for; `times` (optional) how long the steps took.
+// one was asked for. `timings` (when given) gets the connect and auth times
+// for the log line's delays=.
 boost::asio::awaitable<core::Result<std::unique_ptr<smtp::Session>>> open_upstream(
     const UpstreamRoute* route, oauth2::TokenSource* tokens, bool* token_fault, bool* renewed,
-    UpstreamTimes* times = nullptr);
+    AttemptTimings* timings = nullptr);
 
 }  // namespace mailoauth::relay

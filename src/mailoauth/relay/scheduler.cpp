@@ -18,6 +18,7 @@
 #include "mailoauth/relay/auto_route.hpp"
 #include "mailoauth/relay/bounce_generator.hpp"
 #include "mailoauth/relay/delivery_attempt.hpp"
+#include "mailoauth/relay/delivery_log.hpp"
 #include "mailoauth/relay/graph_delivery.hpp"
 #include "mailoauth/relay/on_pool.hpp"
 #include "mailoauth/relay/relay_metrics.hpp"
@@ -98,26 +99,12 @@ struct AttemptLog {
   // The route pauses at least this long (Graph's Retry-After), and the message with it.
   std::chrono::seconds pause{0};
   const GraphRoute* via_graph = nullptr;  // sent (or tried) through Graph
+  // For the log line (delivery_log.hpp): when the attempt began, where the
+  // time went, and the upstream as host[ip]:port ("none": not connected).
+  queue::WallTime started{};
+  AttemptTimings timings;
+  std::string relay = "none";
 };
-
-std::string status_word(const queue::DeliveryState& state, const std::vector<std::size_t>& tried) {
-  bool sent = false, failed = false, deferred = false;
-  for (const std::size_t index : tried) {
-    switch (state.recipients[index].status) {
-      case RecipientStatus::Sent:
-        sent = true;
-        break;
-      case RecipientStatus::Failed:
-        failed = true;
-        break;
-      default:
-        deferred = true;
-    }
-  }
-  if (deferred) return (sent || failed) ? "partly-deferred" : "deferred";
-  if (failed) return sent ? "partly-failed" : "failed";
-  return "sent";
-}
 
 bool any_throttling(const smtp::SendReport& report) {
   if (is_throttling(report.mail_reply)) return true;
@@ -438,8 +425,15 @@ asio::awaitable<void> Scheduler::Impl::conclude(RouteQueue* route, const std::st
       not_before = std::chrono::system_clock::now() +
                    std::max(services.config->limits.first_retry, result->pause);
     }
-    finish_attempt(loaded->message.state, std::chrono::system_clock::now(),
-                   loaded->message.envelope.received, services.config->limits, not_before);
+    const queue::WallTime now = std::chrono::system_clock::now();
+    finish_attempt(loaded->message.state, now, loaded->message.envelope.received,
+                   services.config->limits, not_before);
+    // The attempt history `mailoauth queue show` lists (bounded; durable with the state).
+    for (DeliveryLogGroup& group : delivery_log_groups(
+             loaded->message.state, loaded->message.envelope.recipients, *pending, result->reply)) {
+      loaded->message.state.add_attempt({now, std::move(group.status), result->relay,
+                                         std::move(group.to), std::move(group.reply)});
+    }
     // A failure or a delay the sender should hear of: spooled before the state (bounce_generator).
     const BounceRoute notified = bounce_route(
         route->upstream.config, route->graph ? route->graph->mailbox : route->upstream.user,
@@ -459,11 +453,13 @@ asio::awaitable<AttemptLog> Scheduler::Impl::deliver(RouteQueue* route,
   // control: a message held, deleted or delivered meanwhile is not started.
   BusyMarks marks{&busy, {}};
   if (!marks.mark(id)) co_return AttemptLog{};
+  const queue::WallTime started = std::chrono::system_clock::now();
   std::optional<Loaded> loaded = co_await load(&id);
   AttemptLog result;
   if (!loaded || loaded->message.state.hold) co_return result;
   const std::vector<std::size_t> pending = pending_recipients(loaded->message.state);
   if (!pending.empty()) result = co_await attempt(route, session, &*loaded, &pending);
+  result.started = started;
   co_await conclude(route, &id, &*loaded, &pending, &result);
   co_return result;
 }
@@ -486,6 +482,7 @@ asio::awaitable<AttemptLog> Scheduler::Impl::deliver_batch(RouteQueue* route,
   std::vector<Item> items;
   std::vector<smtp::Transaction> transactions;
   BusyMarks marks{&busy, {}};
+  const queue::WallTime started = std::chrono::system_clock::now();
   for (std::string& id : ids) {
     if (!marks.mark(id)) continue;  // control: held, deleted or delivered meanwhile
     std::optional<Loaded> loaded = co_await load(&id);
@@ -505,13 +502,16 @@ asio::awaitable<AttemptLog> Scheduler::Impl::deliver_batch(RouteQueue* route,
     transactions.push_back(smtp::Transaction{std::move(outgoing), std::move(content->source)});
   }
   std::vector<core::Result<smtp::SendReport>> reports;
-  const auto sending = Steady::now();
+  const auto transfer_began = Steady::now();
   if (!transactions.empty()) reports = co_await (*session)->send_batch(std::move(transactions));
   if (!transactions.empty()) {
-    observe(services.metrics, route->upstream, UpstreamStage::Transfer, Steady::now() - sending);
+    observe(services.metrics, route->upstream, UpstreamStage::Transfer,
+            Steady::now() - transfer_began);
   }
   AttemptLog batch;
   batch.session_usable = !(*session)->broken();
+  batch.timings.transfer = Steady::now() - transfer_began;
+  batch.relay = format_relay(route->upstream.settings.host, (*session)->peer());
   std::size_t next_report = 0;
   for (Item& item : items) {
     AttemptLog result;
@@ -524,8 +524,11 @@ asio::awaitable<AttemptLog> Scheduler::Impl::deliver_batch(RouteQueue* route,
               : core::fail(core::ErrorClass::Temporary, "smtp.session_broken", "not sent");
       ++next_report;
       result = record_sent(sent, batch.session_usable, item.loaded.message.state, item.pending);
+      result.timings = batch.timings;
+      result.relay = batch.relay;
       batch.throttled = batch.throttled || result.throttled;
     }
+    result.started = started;
     co_await conclude(route, &item.id, &item.loaded, &item.pending, &result);
   }
   services.logger->debug("pipelined batch", {{"route", route->upstream.config->name},
@@ -540,6 +543,7 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
                                                      Loaded* loaded,
                                                      const std::vector<std::size_t>* pending) {
   AttemptLog result;
+  AttemptTimings timings;  // connect and auth stay zero on a session already open
   queue::DeliveryState& state = loaded->message.state;
   const UpstreamRoute& upstream = route->upstream;
   if (upstream.fault) {
@@ -563,11 +567,12 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
   if (!*session || (*session)->broken()) {
     bool token_fault = false;
     bool renewed = false;
-    UpstreamTimes times;
     auto opened =
-        co_await open_upstream(&upstream, services.tokens, &token_fault, &renewed, &times);
-    if (times.connect) observe(services.metrics, upstream, UpstreamStage::Connect, *times.connect);
-    if (times.auth) observe(services.metrics, upstream, UpstreamStage::Auth, *times.auth);
+        co_await open_upstream(&upstream, services.tokens, &token_fault, &renewed, &timings);
+    if (opened || timings.connect != Steady::duration{}) {
+      observe(services.metrics, upstream, UpstreamStage::Connect, timings.connect);
+    }
+    if (opened) observe(services.metrics, upstream, UpstreamStage::Auth, timings.auth);
     if (renewed) {
       services.logger->info("the upstream refused the token; renewed once",
                             {{"queue_id", loaded->message.envelope.id},
@@ -594,6 +599,7 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
       result.reply = (token_fault ? "configuration (account): " : "") + opened.error().describe();
       result.session_usable = false;
       result.connect_failed = !token_fault;
+      result.timings = timings;
       record_failure(state, *pending, result.reply, false);
       co_return result;
     }
@@ -608,10 +614,13 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
   }
   smtp::Envelope outgoing = outgoing_envelope(loaded->message.envelope, *pending);
   outgoing.from = std::move(content->envelope_from);
-  const auto sending = Steady::now();
+  const auto transfer_began = Steady::now();
   auto sent = co_await (*session)->send(std::move(outgoing), std::move(content->source));
-  observe(services.metrics, upstream, UpstreamStage::Transfer, Steady::now() - sending);
+  timings.transfer = Steady::now() - transfer_began;
+  observe(services.metrics, upstream, UpstreamStage::Transfer, timings.transfer);
   result = record_sent(sent, !(*session)->broken(), state, *pending);
+  result.timings = timings;
+  result.relay = format_relay(upstream.settings.host, (*session)->peer());
   co_return result;
 }
 
@@ -628,13 +637,15 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt_graph(const GraphRoute* gra
   std::vector<std::string> recipients;
   for (const std::size_t index : *pending)
     recipients.push_back(loaded->message.envelope.recipients[index]);
-  const auto sending = Steady::now();
+  const auto began = Steady::now();
   const GraphVerdict verdict =
       co_await graph->deliver(graph_route, content != nullptr ? content : &loaded->content,
                               &recipients, loaded->message.envelope.id);
+  result.timings.transfer = Steady::now() - began;  // the token, upload and send in one
+  result.relay = graph_route->base_url;
   if (services.metrics) {
     services.metrics->upstream_duration(graph_route->config->name, UpstreamStage::Transfer,
-                                        Steady::now() - sending);
+                                        result.timings.transfer);
   }
   record_graph_verdict(loaded->message.state, *pending, verdict);
   result.reply = verdict.reason;
@@ -740,35 +751,31 @@ void Scheduler::Impl::log_attempt(const RouteQueue& route, const std::string& id
                                   const Loaded& loaded, const std::vector<std::size_t>& tried,
                                   const AttemptLog& result) {
   const queue::DeliveryState& state = loaded.message.state;
-  std::string recipients;
-  for (const std::size_t index : tried) {
-    recipients += fmt::format("{}{}:{}", recipients.empty() ? "" : ",",
-                              loaded.message.envelope.recipients[index],
-                              queue::to_string(state.recipients[index].status));
-  }
-  const auto delay = std::chrono::duration_cast<std::chrono::seconds>(
-      std::chrono::system_clock::now() - loaded.message.envelope.received);
+  const auto now = std::chrono::system_clock::now();
+  const queue::WallTime received = loaded.message.envelope.received;
+  const queue::WallTime started = result.started == queue::WallTime{} ? now : result.started;
   // The transport this attempt used (an auto route's SMTP or Graph leg).
-  const GraphRoute* graph_route = result.via_graph ? result.via_graph
-                                  : route.graph    ? &*route.graph
-                                                   : nullptr;
-  const std::string upstream = graph_route ? graph_route->base_url
-                                           : fmt::format("{}:{}", route.upstream.settings.host,
-                                                         route.upstream.settings.port);
-  const std::string_view transport = graph_route ? "graph" : "smtp";
-  const std::string status = status_word(state, tried);
-  // One line per attempt: sent at info level, anything else at warn.
-  services.logger->log(status == "sent" ? core::LogLevel::Info : core::LogLevel::Warn, "delivery",
-                       {{"queue_id", id},
-                        {"route", route.upstream.config->name},
-                        {"recipients", recipients},
-                        {"upstream", upstream},
-                        {"transport", transport},
-                        {"delay", delay.count()},
-                        {"attempt", state.attempts},
-                        {"reply", result.reply},
-                        {"upstream_id", result.upstream_id},
-                        {"status", status}});
+  const bool via_graph = result.via_graph != nullptr || route.graph.has_value();
+  const std::string_view transport = via_graph ? "graph" : "smtp";
+  // Postfix's line, one per group of recipients that came out alike
+  // (delivery_log.hpp): sent at info level, anything else at warn.
+  for (const DeliveryLogGroup& group :
+       delivery_log_groups(state, loaded.message.envelope.recipients, tried, result.reply)) {
+    services.logger->log(group.status == "sent" ? core::LogLevel::Info : core::LogLevel::Warn,
+                         "delivery",
+                         {{"queue_id", id},
+                          {"route", route.upstream.config->name},
+                          {"to", group.to},
+                          {"relay", result.relay},
+                          {"transport", transport},
+                          {"delay", format_delay(now - received)},
+                          {"delays", format_delays(started - received, result.timings)},
+                          {"attempt", state.attempts},
+                          {"dsn", group.dsn},
+                          {"reply", group.reply},
+                          {"upstream_id", result.upstream_id},
+                          {"status", group.status}});
+  }
 }
 
 // The Graph pool, once some route has transport = "graph" (at start, or at
@@ -919,6 +926,14 @@ void Scheduler::stop() {
 
 std::size_t Scheduler::sessions() const {
   return impl_->open_sessions;
+}
+
+std::size_t Scheduler::queue_size() const {
+  std::size_t count = impl_->armed.size() + impl_->busy.size();
+  for (const auto& [name, route] : impl_->routes) count += route.ready.size();
+  for (const auto& node : impl_->retired) count += node.mapped().ready.size();
+  for (const auto& [name, ids] : impl_->orphans) count += ids.size();
+  return count;
 }
 
 }  // namespace mailoauth::relay

@@ -89,6 +89,9 @@ class Scheduler {
   void stop();
   // Upstream sessions open now.
   std::size_t sessions() const;
+  // Messages the scheduler has to deliver: ready, waiting for their next
+  // attempt, being delivered, or waiting for their route (held ones are not counted).
+  std::size_t queue_size() const;
 
   // --- The queue tool's commands (mailoauth queue, via relay/control_listener) ---
   // retry ID|all|route and flush: the messages waiting for their next attempt

@@ -79,7 +79,14 @@ struct SmtpServer::Impl : std::enable_shared_from_this<SmtpServer::Impl> {
   std::vector<std::unique_ptr<ListenerEntry>> listeners;
   std::vector<RouteMatch> route_matches;      // the config's, for choose_route at each MAIL FROM
   std::shared_ptr<const RelayConfig> routes;  // SIGHUP's (set_routes); empty: services.config's
-  std::map<std::uint64_t, net::Stream*> open_sessions;
+  struct OpenSession {
+    net::Stream* stream = nullptr;
+    const bool* idle = nullptr;  // waiting for a command outside a transaction
+  };
+  std::map<std::uint64_t, OpenSession> open_sessions;
+  // SIGTERM (stop_accepting): a transaction in flight may finish; a session
+  // outside one gets 421 4.3.2 at its next command, and one idle is closed.
+  bool draining = false;
   // Counted when accepted, before the session's coroutine first runs, so a
   // burst of connections cannot slip past the limits.
   std::map<std::string, std::size_t> per_client;
@@ -113,6 +120,7 @@ class Session {
 
   asio::awaitable<void> run();
   net::Stream& stream() { return stream_; }
+  const bool* idle() const { return &idle_; }
   // A message cut off mid-content is removed (unlinked) on the pool.
   asio::awaitable<void> drop_unfinished();
 
@@ -141,6 +149,7 @@ class Session {
   std::optional<smtp::ServerSession> session_;
   std::string out_;
   std::optional<queue::IncomingMessage> message_;
+  bool idle_ = false;  // waiting for a command outside a transaction (SmtpServer::Impl::draining)
 };
 
 smtp::ServerSession Session::make_session() {
@@ -235,8 +244,20 @@ asio::awaitable<void> Session::run() {
   session_.emplace(make_session());
   if (!co_await greet()) co_return;
   const std::chrono::milliseconds command_timeout = config_.limits.command_timeout;
+  // Shutting down: no new transaction (the client keeps its mail and tries later).
+  const auto shutting_down = [this] {
+    out_ +=
+        ServerReply(421, "4.3.2",
+                    fmt::format("{} Service shutting down, closing connection", config_.hostname))
+            .render();
+  };
   for (;;) {
     while (auto line = input_.next_line()) {
+      if (server_->draining && !session_->in_transaction()) {
+        shutting_down();
+        co_await flush();
+        co_return;
+      }
       SessionStep step = session_->on_line(*line);
       if (!co_await act(std::move(step))) {
         co_await flush();
@@ -245,7 +266,15 @@ asio::awaitable<void> Session::run() {
     }
     // Every complete command buffered is answered: the replies go together (RFC 2920).
     if (!co_await flush()) co_return;
-    if (!co_await read_more(command_timeout)) co_return;
+    idle_ = !session_->in_transaction();
+    if (idle_ && server_->draining) {
+      shutting_down();
+      co_await flush();
+      co_return;
+    }
+    const bool more = co_await read_more(command_timeout);
+    idle_ = false;
+    if (!more) co_return;
   }
 }
 
@@ -492,7 +521,7 @@ asio::awaitable<void> run_session(std::shared_ptr<SmtpServer::Impl> server, List
   const std::string client_ip = address_of(stream.peer());
   const std::uint64_t id = server->next_session++;
   Session session(server, *entry, std::move(stream), client_ip);
-  server->open_sessions[id] = &session.stream();
+  server->open_sessions[id] = {&session.stream(), session.idle()};
   co_await session.run();
   co_await session.drop_unfinished();
   session.stream().close();
@@ -587,11 +616,17 @@ void SmtpServer::start() {
 
 void SmtpServer::stop_accepting() {
   impl_->accepting = false;
+  impl_->draining = true;
   for (auto& entry : impl_->listeners) entry->listener->close();
+  // Sessions waiting for a command outside a transaction end now; the others
+  // finish their transaction and get 421 4.3.2 at the next command.
+  for (auto& [id, open] : impl_->open_sessions) {
+    if (*open.idle) open.stream->cancel("the relay is shutting down");
+  }
 }
 
 void SmtpServer::cancel_sessions() {
-  for (auto& [id, stream] : impl_->open_sessions) stream->cancel("the relay is shutting down");
+  for (auto& [id, open] : impl_->open_sessions) open.stream->cancel("the relay is shutting down");
 }
 
 std::size_t SmtpServer::sessions() const {

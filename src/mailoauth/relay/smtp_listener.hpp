@@ -67,7 +67,9 @@ class SmtpServer {
 
   // The rest is called on the executor's thread.
   void start();
-  // Stops accepting; sessions go on until they end.
+  // Stops accepting (SIGTERM): a transaction in flight (MAIL FROM to the end
+  // of its content) may finish; a session waiting for a command outside one
+  // is closed now; any other gets 421 4.3.2 at its next command.
   void stop_accepting();
   // Ends every open session now (after the shutdown grace).
   void cancel_sessions();

@@ -109,6 +109,10 @@ class ServerSession {
   bool tls_active() const { return facts_.tls_active; }
   bool esmtp() const { return esmtp_; }  // EHLO (not HELO): for the Received header
   std::size_t messages_accepted() const { return messages_; }
+  // Between MAIL FROM and the end of the content: a shutdown lets it finish.
+  bool in_transaction() const {
+    return phase_ == Phase::Mail || phase_ == Phase::Rcpt || phase_ == Phase::Content;
+  }
 
  private:
   // Start: no EHLO/HELO yet; Greeted: ready for MAIL.

@@ -115,6 +115,13 @@ check "show: the route and listener" grep -qx "route:        contoso" "$work/sho
 check "show: per recipient, the state and the upstream's (here: our) reply" \
   grep -qx "  last reply: configuration: no account \"contoso\" in $work/accounts.toml (remedy: add one: mailoauth account add contoso --provider microsoft ...)" "$work/show.out"
 check "show: the next attempt, about an hour away" grep -qE "^next attempt: .*Z \(in (59m|1h00m)" "$work/show.out"
+check "show: the attempt history: when, the outcome, relay=none (no connection), both recipients" \
+  grep -qE "^attempt:      [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z deferred relay=none to=b@example.com,c@example.com\$" "$work/show.out"
+check "show: ... with the reason" \
+  grep -qx "  reply:      configuration: no account \"contoso\" in $work/accounts.toml (remedy: add one: mailoauth account add contoso --provider microsoft ...)" "$work/show.out"
+check "show --json: the history" \
+  grep -qE '"history":\[\{"time":"[0-9T:-]+Z","status":"deferred","relay":"none","to":"b@example.com,c@example.com","reply":"configuration: ' \
+  <(queue show "$second" --json)
 check "list --state hold is empty" test "$(queue list --state hold)" = "queue is empty"
 
 # --- running: changing --------------------------------------------------------

@@ -126,7 +126,8 @@ use_app_and_wrong_accounts() {
 
 # relay_toml_head [LINE...]: the top of a relay.toml: the private spool, users
 # file and accounts config ($work/accounts.toml), no greeting pause, the LINEs
-# given, and the listener `lan` on a free port for 127.0.0.1.
+# given, and the listener `lan` for 127.0.0.1 on port $listener_port (default
+# 0: a free one). Lines printed after it belong to the listener.
 relay_toml_head() {
   cat <<TOML
 hostname = "relay.test"
@@ -136,7 +137,7 @@ accounts = "$work/accounts.toml"
 greeting_pause_ms = 0
 TOML
   [ $# -gt 0 ] && printf '%s\n' "$@"
-  printf '[listeners.lan]\nport = 0\nclients = ["127.0.0.1"]\n'
+  printf '[listeners.lan]\nport = %s\nclients = ["127.0.0.1"]\n' "${listener_port:-0}"
 }
 
 # relay_route NAME ACCOUNT PORT TLS [LINE...]: a route for senders @NAME.test
@@ -177,4 +178,50 @@ with smtplib.SMTP("127.0.0.1", port, timeout=20) as s:
             s.sendmail(f"erp@{route}.test", [rcpt],
                        f"From: <erp@{route}.test>\r\nSubject: {mark} {route} {n}\r\n\r\nbody {n}\r\n")
 PY
+}
+
+# --- load and what the mailboxes got (test_kill_under_load, test_sigterm_...) -----
+
+# start_load_devices PREFIX RUN EACH SECONDS: four devices (tenant_clients.py
+# load) against the relay on $port, EACH messages apiece, giving up after
+# SECONDS: 1 and 2 send as printer@PREFIX-a.test to alice ($USER1), 3 and 4
+# as scanner@PREFIX-c.test to carol ($USER3); Message-IDs <RUN-dN.M@relay.test>,
+# acknowledged ones in $work/acked.N, PIDs in $work/devices.pids.
+start_load_devices() {
+  local prefix=$1 run=$2 each=$3 seconds=$4 d from to
+  for d in 1 2 3 4; do
+    if [ "$d" -le 2 ]; then from=printer@$prefix-a.test to=$USER1; else from=scanner@$prefix-c.test to=$USER3; fi
+    python3 "$here/tenant_clients.py" load "$port" "$from" "$to" "$run-d$d" "$each" "$work/acked.$d" "$seconds" \
+      >"$work/device.$d.out" 2>&1 &
+    echo $! >>"$work/devices.pids"
+  done
+}
+acked_now() { cat "$work"/acked.* 2>/dev/null | wc -l; }
+
+# check_acknowledged_delivered RUN: reads alice's and carol's INBOX over IMAPS
+# (waiting up to 30 s, as Postfix hands to LMTP after Dovecot's 250): every
+# acknowledged Message-ID must be there (the missing ones are named), none
+# that was never sent; duplicates are counted and printed (at-least-once
+# allows them), as are messages present but never acknowledged.
+check_acknowledged_delivered() {
+  local run=$1 deadline present copies
+  sort -u "$work"/acked.* >"$work/acked.sorted"
+  count_mailboxes() {
+    {
+      python3 "$here/tenant_clients.py" imap-count "$IMAP_HOST" "$IMAPS_PORT" "$CA_FILE" "$USER1" "$USER1_PASSWORD" "$run-"
+      python3 "$here/tenant_clients.py" imap-count "$IMAP_HOST" "$IMAPS_PORT" "$CA_FILE" "$USER3" "$USER3_PASSWORD" "$run-"
+    } >"$work/found"
+    awk '{ print $2 }' "$work/found" | sort -u >"$work/found.ids"
+    comm -23 "$work/acked.sorted" "$work/found.ids" >"$work/missing"
+  }
+  deadline=$((SECONDS + 30))
+  while count_mailboxes && [ -s "$work/missing" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 1; done
+  present=$(wc -l <"$work/found.ids")
+  copies=$(awk '{ n += $1 } END { print n + 0 }' "$work/found")
+  echo "acknowledged: $(wc -l <"$work/acked.sorted") distinct; in the mailboxes: $present distinct," \
+    "$copies copies; duplicates: $((copies - present)) of $copies; present but never acknowledged:" \
+    "$(comm -13 "$work/acked.sorted" "$work/found.ids" | wc -l)"
+  check "every acknowledged Message-ID is in a mailbox (missing: $(wc -l <"$work/missing"))" \
+    test ! -s "$work/missing" || { echo "missing:"; cat "$work/missing"; }
+  check "no Message-ID arrived that was never sent" not grep -v "<$run-d[1-4]\.[0-9]*@relay.test>" "$work/found.ids"
 }

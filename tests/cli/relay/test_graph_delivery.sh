@@ -115,7 +115,7 @@ check "... and to the envelope-only recipient (written into Bcc)" grep -qx "$USE
 copy=$(grep -l "^Subject: $k" "$work"/outbox/*.eml | head -1)
 check "... whose address the recipients' copy does not show" not grep -q "$USER1" "$copy"
 check "the attempt is logged: route, transport=graph, both recipients sent, Graph's request-id" \
-  wait_log "msg=delivery queue_id=[0-9a-f-]+ route=graph recipients=$USER1:sent,$USER2:sent upstream=$graph transport=graph .*reply=\"202 Accepted request-id [0-9a-f-]+\" upstream_id=[0-9a-f-]+ status=sent" 5 ||
+  wait_log "msg=delivery queue_id=[0-9a-f-]+ route=graph to=$USER1,$USER2 relay=$graph transport=graph .*reply=\"202 Accepted request-id [0-9a-f-]+\" upstream_id=[0-9a-f-]+ status=sent" 5 ||
   show "$work/relay.log"
 for _ in $(seq 50); do [ "$(queued_count "$work/spool")" -eq 0 ] && break; sleep 0.1; done
 check "the queue is empty after delivery" test "$(queued_count "$work/spool")" -eq 0
@@ -168,9 +168,9 @@ fault '[{"status":400,"code":"ErrorInvalidRecipients","message":"At least one re
 k=$(mark)
 send "$k" "$USER2" 200 "$USER2"
 check "400 ErrorInvalidRecipients fails the recipient with Graph's words" \
-  wait_log "route=graph recipients=$USER2:failed upstream=$graph transport=graph .*ErrorInvalidRecipients.*status=failed" 10 ||
+  wait_log "route=graph to=$USER2 relay=$graph transport=graph .*ErrorInvalidRecipients.*status=bounced" 10 ||
   show "$work/relay.log"
-failed_id=$(id_of "recipients=$USER2:failed .*ErrorInvalidRecipients")
+failed_id=$(id_of "to=$USER2 .*ErrorInvalidRecipients.*status=bounced")
 for _ in $(seq 50); do [ -f "$work/spool/failed/$failed_id.state" ] && break; sleep 0.1; done
 check "... the message is in failed/ with Graph's code recorded" \
   grep -q "ErrorInvalidRecipients" "$work/spool/failed/$failed_id.state"

@@ -62,13 +62,7 @@ start_relay "$work/relay.toml" "$work/relay.0.log" || exit 1
 run=kill$$x$RANDOM
 
 # Devices 1 and 2 send as kill-a.test to alice, 3 and 4 as kill-c.test to carol.
-for d in $(seq $devices); do
-  if [ "$d" -le 2 ]; then from=printer@kill-a.test to=$USER1; else from=scanner@kill-c.test to=$USER3; fi
-  python3 "$here/tenant_clients.py" load "$port" "$from" "$to" "$run-d$d" "$each" "$work/acked.$d" 90 \
-    >"$work/device.$d.out" 2>&1 &
-  echo $! >>"$work/devices.pids"
-done
-acked_now() { cat "$work"/acked.* 2>/dev/null | wc -l; }
+start_load_devices kill "$run" "$each" 90
 
 # The kill moments: when the acknowledged count passes each of `kills` random
 # marks between 5 % and 85 % of the total, plus 0-300 ms.
@@ -108,28 +102,8 @@ check "stopping the relay exits 0" stop_relay
 check "no sanitizer report in any of the relay's logs (sanitizer build)" \
   not grep -l 'Sanitizer\|runtime error' "$work"/relay.*.log
 
-# What the mailboxes hold (Postfix hands to LMTP after Dovecot's 250: wait for
-# the acknowledged ones, up to 30 s, before counting).
-sort -u "$work"/acked.* >"$work/acked.sorted"
-count_mailboxes() {
-  {
-    python3 "$here/tenant_clients.py" imap-count "$IMAP_HOST" "$IMAPS_PORT" "$CA_FILE" "$USER1" "$USER1_PASSWORD" "$run-"
-    python3 "$here/tenant_clients.py" imap-count "$IMAP_HOST" "$IMAPS_PORT" "$CA_FILE" "$USER3" "$USER3_PASSWORD" "$run-"
-  } >"$work/found"
-  awk '{ print $2 }' "$work/found" | sort -u >"$work/found.ids"
-  comm -23 "$work/acked.sorted" "$work/found.ids" >"$work/missing"
-}
-deadline=$((SECONDS + 30))
-while count_mailboxes && [ -s "$work/missing" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 1; done
-present=$(wc -l <"$work/found.ids")
-copies=$(awk '{ n += $1 } END { print n + 0 }' "$work/found")
-duplicates=$((copies - present))
-unacked_present=$(comm -13 "$work/acked.sorted" "$work/found.ids" | wc -l)
-echo "acknowledged: $(wc -l <"$work/acked.sorted") distinct; in the mailboxes: $present distinct," \
-  "$copies copies; duplicates: $duplicates of $copies; present but never acknowledged: $unacked_present"
-check "every acknowledged Message-ID is in a mailbox (missing: $(wc -l <"$work/missing"))" \
-  test ! -s "$work/missing" || { echo "missing:"; cat "$work/missing"; }
-check "no Message-ID arrived that was never sent" not grep -v "<$run-d[1-4]\.[0-9]*@relay.test>" "$work/found.ids"
+# What the mailboxes hold, against what was acknowledged (relay_lib.sh).
+check_acknowledged_delivered "$run"
 echo "took $(($(date +%s) - started)) s"
 [ "$checks_failed" -eq 0 ] || { for f in "$work"/relay.*.log; do tail -20 "$f"; done; }
 finish

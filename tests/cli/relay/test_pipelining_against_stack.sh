@@ -56,7 +56,7 @@ check "pipeline_messages: messages went pipelined, one's end and the next MAIL i
 check "... over one upstream connection" test "$(count_of piped total)" -eq 1
 check "without it, never ($(cat "$work/single.count"))" test "$(count_of single pipelined)" -eq 0
 # The throttling peer refuses its first connection's MAIL (432), then the odd recipient.
-check "the odd reply fails its recipient" wait_log "route=odd recipients=odd@example.test:failed" 20
+check "the odd reply fails its recipient" wait_log "route=odd to=odd@example.test .*status=bounced" 20
 check "... logged escaped once: a tab as \\t, a backslash as \\\\, a Latin-1 byte as \\xff" \
   grep -qF 'reply="550 5.1.1 <odd@example.test>\tunknown in C:\\mail \xff" ' "$work/relay.log"
 check "... kept as it came in the state file (percent-encoded: %09, %FF; the backslash as is)" \

@@ -1,7 +1,7 @@
 // The queue tool's output, to the byte where docs/queue.md promises it: the
 // table's columns and recipient lines, the summary line, the JSON schema
-// (version 1, field order), `show`'s fields; a hostile address or reply (CR,
-// LF) cannot add a line to the table.
+// (version 1, field order), `show`'s fields and attempt history; a hostile
+// address or reply (CR, LF) cannot add a line to the table or to show.
 #include "mailoauth/queue/queue_report.hpp"
 
 #include <gtest/gtest.h>
@@ -92,7 +92,8 @@ TEST(QueueReport, JsonSurvivesAnyBytes) {
             R"("recipients":[{"address":"a@example.com","status":"sent","attempts":1,)"
             R"("last_reply":"250 2.0.0 OK"},{"address":"b@example.com","status":"deferred",)"
             R"("attempts":2,"last_reply":"421 4.7.0 try later"}],"client":"192.0.2.7:51234",)"
-            R"("helo":"EPSON_1234","listener":"lan","user":"","body":"7bit","smtputf8":false}})"
+            R"("helo":"EPSON_1234","listener":"lan","user":"","body":"7bit","smtputf8":false,)"
+            R"("history":[]}})"
             "\n");
 }
 
@@ -137,6 +138,33 @@ TEST(QueueReport, NotificationsSayWhichMessageTheyAreAbout) {
             std::string::npos)
       << json;
   EXPECT_EQ(format_queue_json({deferred_message()}).find("bounce_of"), std::string::npos);
+}
+
+TEST(QueueReport, ShowListsTheAttemptHistory) {
+  ListedMessage message = deferred_message();
+  message.delivery.history = {
+      {WallTime(seconds(1'700'000'100)), "deferred", "smtp.example.com[192.0.2.1]:587",
+       "a@example.com,b@example.com", "421 4.7.0 try later\r\nforged: line"},
+      {WallTime(seconds(1'700'000'300)), "sent", "smtp.example.com[192.0.2.1]:587", "a@example.com",
+       "250 2.0.0 OK"}};
+  const std::string text = format_message_details(message, WallTime(seconds(1'700'000'420)));
+  const std::string expected_tail =
+      "attempt:      2023-11-14T22:15:00Z deferred relay=smtp.example.com[192.0.2.1]:587 "
+      "to=a@example.com,b@example.com\n"
+      "  reply:      421 4.7.0 try later\\r\\nforged: line\n"
+      "attempt:      2023-11-14T22:18:20Z sent relay=smtp.example.com[192.0.2.1]:587 "
+      "to=a@example.com\n"
+      "  reply:      250 2.0.0 OK\n";
+  ASSERT_GE(text.size(), expected_tail.size());
+  EXPECT_EQ(text.substr(text.size() - expected_tail.size()), expected_tail) << text;
+  const std::string json = format_message_json(message);
+  EXPECT_NE(json.find(R"("history":[{"time":"2023-11-14T22:15:00Z","status":"deferred",)"
+                      R"("relay":"smtp.example.com[192.0.2.1]:587",)"
+                      R"("to":"a@example.com,b@example.com",)"
+                      R"("reply":"421 4.7.0 try later\r\nforged: line"},)"
+                      R"({"time":"2023-11-14T22:18:20Z","status":"sent",)"),
+            std::string::npos)
+      << json;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The spool's records: round trips with every field, values that would break
 // the line format (CR, LF, spaces, '%', 8-bit) kept to the byte and never
-// turned into a second recipient, and each kind of damage refused.
+// turned into a second recipient, and each kind of damage refused; the
+// attempt history kept to its last 20 entries with bounded texts.
 #include "mailoauth/queue/spool_record.hpp"
 
 #include <gtest/gtest.h>
@@ -125,6 +126,50 @@ TEST(SpoolRecordTest, NotificationMarkersRoundTrip) {
   ASSERT_TRUE(warned) << warned.error().describe();
   EXPECT_TRUE(warned->delay_warned);
   EXPECT_FALSE(parse_state("mailoauth-state 1\nwarned 2\nend\n", 1));
+}
+
+TEST(SpoolRecordTest, AttemptHistoryRoundTripsAndStaysBounded) {
+  DeliveryState state = DeliveryState::fresh(1);
+  for (int i = 0; i < 25; ++i) {
+    state.add_attempt({WallTime(std::chrono::seconds(1'800'000'000 + i)), "deferred",
+                       "smtp.example.com[192.0.2.1]:587", "a@example.com",
+                       "451 4.3.0 try " + std::to_string(i) + "\r\nend\n"});
+  }
+  ASSERT_EQ(state.history.size(), kMaxAttemptHistory) << "the oldest are dropped";
+  EXPECT_EQ(state.history.front().reply, "451 4.3.0 try 5\r\nend\n");
+  state.add_attempt({WallTime(std::chrono::seconds(1'800'000'100)), "sent", "none",
+                     std::string(3000, 'x'), std::string(5000, '\xff')});
+  EXPECT_EQ(state.history.back().to.size(), kMaxHistoryText) << "texts are cut";
+  EXPECT_EQ(state.history.back().reply.size(), kMaxHistoryText);
+  const std::string text = encode_state(state);
+  auto parsed = parse_state(text, 1);
+  ASSERT_TRUE(parsed) << parsed.error().describe();
+  ASSERT_EQ(parsed->history.size(), kMaxAttemptHistory);
+  for (std::size_t i = 0; i < kMaxAttemptHistory; ++i) {
+    EXPECT_EQ(parsed->history[i].when, state.history[i].when);
+    EXPECT_EQ(parsed->history[i].status, state.history[i].status);
+    EXPECT_EQ(parsed->history[i].relay, state.history[i].relay);
+    EXPECT_EQ(parsed->history[i].to, state.history[i].to);
+    EXPECT_EQ(parsed->history[i].reply, state.history[i].reply);
+  }
+  // A reply-less attempt (nothing to quote) round-trips too.
+  DeliveryState quiet = DeliveryState::fresh(1);
+  quiet.add_attempt({WallTime(std::chrono::seconds(5)), "deferred", "none", "a@b", ""});
+  auto quiet_parsed = parse_state(encode_state(quiet), 1);
+  ASSERT_TRUE(quiet_parsed) << quiet_parsed.error().describe();
+  EXPECT_EQ(quiet_parsed->history.at(0).reply, "");
+
+  std::string too_many = "mailoauth-state 1\n";
+  for (std::size_t i = 0; i <= kMaxAttemptHistory; ++i) too_many += "try 5 sent none a@b\n";
+  EXPECT_FALSE(parse_state(too_many + "end\n", 1)) << "more lines than a state keeps";
+  EXPECT_FALSE(parse_state("mailoauth-state 1\ntry -1 sent none a@b\nend\n", 1));
+  EXPECT_FALSE(parse_state("mailoauth-state 1\ntry 5 sent none\nend\n", 1)) << "no recipients";
+  EXPECT_FALSE(parse_state("mailoauth-state 1\ntry 5 sent  a@b\nend\n", 1)) << "an empty relay";
+  EXPECT_FALSE(parse_state("mailoauth-state 1\ntry 5 sent none a@b x%4\nend\n", 1));
+  EXPECT_FALSE(parse_state(
+      "mailoauth-state 1\ntry 5 sent none a@b " + std::string(kMaxHistoryText + 1, 'x') + "\nend\n",
+      1))
+      << "a reply longer than the encoder writes";
 }
 
 }  // namespace
