@@ -54,7 +54,7 @@ check "... and recorded in the message's state" grep -q '^warned 1$' "$work/spoo
 for _ in $(seq 80); do [ $(($(date +%s) - started)) -gt 61 ] && break; sleep 1; done
 check "mailoauth queue retry asks for the attempt after the lifetime" queue retry "$id"
 check "the recipient fails when the lifetime is over" \
-  wait_log "queue_id=$id route=alice recipients=$USER1:failed .*status=failed" 10
+  wait_log "queue_id=$id route=alice to=$USER1 .*status=bounced" 10
 check "... one failure notification is spooled" \
   wait_log "msg=\"delivery status notification\" queue_id=$id bounce_id=[0-9a-f-]+ action=failed recipients=$USER1" 10
 check "... and only one delay warning in all that time" \

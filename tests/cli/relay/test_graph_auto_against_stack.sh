@@ -101,7 +101,7 @@ check "... one warn line with the route and Exchange's reply" \
   wait_log "level=warn $switch_line .*route=auto upstream=127.0.0.1:$auto_port reply=\".*535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.*code=smtp.client_auth_disabled_tenant graph=$graph graph_fallback_time=$window" 5 ||
   show "$work/relay.log"
 check "... in the same attempt: the delivery line says transport=graph, attempt=1, sent" \
-  wait_log "msg=delivery queue_id=[0-9a-f-]+ route=auto recipients=$USER1:sent upstream=$graph transport=graph .*attempt=1 .*status=sent" 5
+  wait_log "msg=delivery queue_id=[0-9a-f-]+ route=auto to=$USER1 relay=$graph transport=graph .*attempt=1 .*status=sent" 5
 check "... the stand-in refused the login and took nothing" \
   test "$(peer auto refused)" -ge 1 -a "$(peer auto accepted)" -eq 0
 switched_at_line=$(grep -E "$switch_line .*route=auto " "$work/relay.log" | tail -1)
@@ -140,7 +140,7 @@ wait_window_from "$switched_at_line"
 k5=$(mark)
 send auto "$k5"
 check "once SMTP AUTH is on again, the next message after the window goes by SMTP" \
-  wait_log "msg=delivery queue_id=[0-9a-f-]+ route=auto recipients=$USER1:sent upstream=127.0.0.1:$auto_port transport=smtp .*status=sent" 20 ||
+  wait_log "msg=delivery queue_id=[0-9a-f-]+ route=auto to=$USER1 relay=127\.0\.0\.1\[127\.0\.0\.1\]:$auto_port transport=smtp .*status=sent" 20 ||
   show "$work/relay.log"
 check "... the stand-in has it" smtp_got "$k5"
 check "... \"SMTP works again\" is logged" wait_log 'msg="SMTP works again: the route is back on SMTP" route=auto' 5
@@ -150,7 +150,7 @@ check "... and the Graph emulator does not" test "$(graph_copies "$k5")" -eq 0
 k6=$(mark)
 send wrong "$k6"
 check "535 5.7.8 defers the message as a configuration fault" \
-  wait_log "msg=delivery queue_id=[0-9a-f-]+ route=wrong recipients=$USER1:deferred upstream=127.0.0.1:$wrong_port transport=smtp .*reply=\"configuration \(account\): .*535 5.7.8 Authentication failed.*status=deferred" 20 ||
+  wait_log "msg=delivery queue_id=[0-9a-f-]+ route=wrong to=$USER1 relay=[^ ]+ transport=smtp .*reply=\"configuration \(account\): .*535 5.7.8 Authentication failed.*status=deferred" 20 ||
   show "$work/relay.log"
 check "... without switching to Graph" not grep -qE "$switch_line .*route=wrong " "$work/relay.log"
 sleep 1
