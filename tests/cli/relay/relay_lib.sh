@@ -178,3 +178,23 @@ with smtplib.SMTP("127.0.0.1", port, timeout=20) as s:
                        f"From: <erp@{route}.test>\r\nSubject: {mark} {route} {n}\r\n\r\nbody {n}\r\n")
 PY
 }
+
+# imap_search USER PASSWORD CRITERIA: the UIDs in USER's INBOX matching the
+# IMAP search CRITERIA (IMAPS), space-separated.
+imap_search() {
+  curl -s --max-time 5 --cacert "$CA_FILE" -u "$1:$2" \
+    "imaps://$IMAP_HOST:$IMAPS_PORT/INBOX" -X "UID SEARCH $3" | sed -n 's/^\* SEARCH *//p'
+}
+# wait_imap_search USER PASSWORD CRITERIA N SECONDS: until N messages match.
+wait_imap_search() {
+  for _ in $(seq $(($5 * 5))); do
+    [ "$(imap_search "$1" "$2" "$3" | wc -w)" -ge "$4" ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+# imap_fetch USER PASSWORD UID FILE: the whole message with UID into FILE.
+imap_fetch() {
+  curl -s --max-time 5 --cacert "$CA_FILE" -u "$1:$2" \
+    "imaps://$IMAP_HOST:$IMAPS_PORT/INBOX;UID=$3" -o "$4"
+}

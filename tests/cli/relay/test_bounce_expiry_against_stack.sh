@@ -66,21 +66,14 @@ check "the notifications wait in the queue (the upstream is down for them too)" 
 # The upstream comes up: the notifications are delivered, not bounced.
 start_peer late forward "$late_port" "$SMTP_HOST" "$SUBMISSION_PORT" "$work/late.count" >/dev/null
 check "mailoauth queue flush makes them due now" queue flush
-dsn_search() {
-  curl -s --max-time 5 --cacert "$CA_FILE" -u "$USER1:$USER1_PASSWORD" \
-    "imaps://$IMAP_HOST:$IMAPS_PORT/INBOX" -X "UID SEARCH SUBJECT \"$1\" TEXT \"$k\"" |
-    sed -n 's/^\* SEARCH *//p'
-}
-wait_dsn() {
-  for _ in $(seq 150); do [ -n "$(dsn_search "$1")" ] && return 0; sleep 0.2; done
-  return 1
-}
-check "the delay warning arrives in alice's mailbox" wait_dsn "Delayed Mail"
-check "the failure notification arrives in alice's mailbox" wait_dsn "Undelivered Mail"
+dsn() { echo "SUBJECT \"$1\" TEXT \"$k\""; }
+check "the delay warning arrives in alice's mailbox" \
+  wait_imap_search "$USER1" "$USER1_PASSWORD" "$(dsn "Delayed Mail")" 1 30
+check "the failure notification arrives in alice's mailbox" \
+  wait_imap_search "$USER1" "$USER1_PASSWORD" "$(dsn "Undelivered Mail")" 1 30
 for what in "Delayed Mail" "Undelivered Mail"; do
-  uid=$(dsn_search "$what" | awk '{print $1}')
-  curl -s --max-time 5 --cacert "$CA_FILE" -u "$USER1:$USER1_PASSWORD" \
-    "imaps://$IMAP_HOST:$IMAPS_PORT/INBOX;UID=$uid" -o "$work/${what// /_}.eml"
+  uid=$(imap_search "$USER1" "$USER1_PASSWORD" "$(dsn "$what")" | awk '{print $1}')
+  imap_fetch "$USER1" "$USER1_PASSWORD" "$uid" "$work/${what// /_}.eml"
 done
 report() {  # FILE: the delivery-status part's recipient fields, one per line
   python3 - "$1" <<'PY'
