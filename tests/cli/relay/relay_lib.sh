@@ -183,7 +183,8 @@ PY
 # IMAP search CRITERIA (IMAPS), space-separated.
 imap_search() {
   curl -s --max-time 5 --cacert "$CA_FILE" -u "$1:$2" \
-    "imaps://$IMAP_HOST:$IMAPS_PORT/INBOX" -X "UID SEARCH $3" | sed -n 's/^\* SEARCH *//p'
+    "imaps://$IMAP_HOST:$IMAPS_PORT/INBOX" -X "UID SEARCH $3" | tr -d '\r' |
+    sed -n 's/^\* SEARCH *//p'
 }
 # wait_imap_search USER PASSWORD CRITERIA N SECONDS: until N messages match.
 wait_imap_search() {
@@ -196,5 +197,5 @@ wait_imap_search() {
 # imap_fetch USER PASSWORD UID FILE: the whole message with UID into FILE.
 imap_fetch() {
   curl -s --max-time 5 --cacert "$CA_FILE" -u "$1:$2" \
-    "imaps://$IMAP_HOST:$IMAPS_PORT/INBOX;UID=$3" -o "$4"
+    "imaps://$IMAP_HOST:$IMAPS_PORT/INBOX/;UID=$3" -o "$4"
 }

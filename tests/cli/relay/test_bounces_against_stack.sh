@@ -157,7 +157,7 @@ failed_count=$(spooled_ids failed | wc -l)
 check "the original messages are kept in failed/ (alice's, bob's, the null sender's, the device's: $failed_count)" \
   test "$failed_count" -eq 4
 check "the null-sender message's state in failed/ has the 5.1.1 reply" \
-  grep -l "5.1.1" "$work/spool/failed/"*.state
+  grep -q "5.1.1" "$work/spool/failed/"*.state
 
 stop_relay
 check "the relay stops cleanly" test $? -eq 0
