@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto reparsed = parse_envelope(again, again_size);
     if (!reparsed || again_size != again.size() || reparsed->recipients != envelope->recipients ||
         reparsed->from != envelope->from || reparsed->helo != envelope->helo ||
-        reparsed->received != envelope->received) {
+        reparsed->received != envelope->received || reparsed->bounce_of != envelope->bounce_of) {
       std::abort();
     }
   } else if (envelope.error().code() != "queue.corrupt") {
@@ -34,7 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (state) {
     if (state->recipients.size() != recipients) std::abort();
     auto reparsed = parse_state(encode_state(*state), recipients);
-    if (!reparsed || reparsed->attempts != state->attempts || reparsed->hold != state->hold) {
+    if (!reparsed || reparsed->attempts != state->attempts || reparsed->hold != state->hold ||
+        reparsed->delay_warned != state->delay_warned) {
       std::abort();
     }
     if (reparsed->history.size() != state->history.size() ||

@@ -225,3 +225,23 @@ check_acknowledged_delivered() {
     test ! -s "$work/missing" || { echo "missing:"; cat "$work/missing"; }
   check "no Message-ID arrived that was never sent" not grep -v "<$run-d[1-4]\.[0-9]*@relay.test>" "$work/found.ids"
 }
+# imap_search USER PASSWORD CRITERIA: the UIDs in USER's INBOX matching the
+# IMAP search CRITERIA (IMAPS), space-separated.
+imap_search() {
+  curl -s --max-time 5 --cacert "$CA_FILE" -u "$1:$2" \
+    "imaps://$IMAP_HOST:$IMAPS_PORT/INBOX" -X "UID SEARCH $3" | tr -d '\r' |
+    sed -n 's/^\* SEARCH *//p'
+}
+# wait_imap_search USER PASSWORD CRITERIA N SECONDS: until N messages match.
+wait_imap_search() {
+  for _ in $(seq $(($5 * 5))); do
+    [ "$(imap_search "$1" "$2" "$3" | wc -w)" -ge "$4" ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+# imap_fetch USER PASSWORD UID FILE: the whole message with UID into FILE.
+imap_fetch() {
+  curl -s --max-time 5 --cacert "$CA_FILE" -u "$1:$2" \
+    "imaps://$IMAP_HOST:$IMAPS_PORT/INBOX/;UID=$3" -o "$4"
+}

@@ -59,24 +59,6 @@ with smtplib.SMTP("127.0.0.1", port, timeout=20) as s:
                f"Subject: {subject}\r\nMessage-ID: <{subject}@relay.test>\r\n\r\nbody of {subject}\r\n")
 PY
 }
-# search USER PASSWORD CRITERIA: the UIDs in USER's INBOX matching CRITERIA.
-search() {
-  curl -s --max-time 5 --cacert "$CA_FILE" -u "$1:$2" \
-    "imaps://$IMAP_HOST:$IMAPS_PORT/INBOX" -X "UID SEARCH $3" | sed -n 's/^\* SEARCH *//p'
-}
-# wait_search USER PASSWORD CRITERIA N SECONDS: until N messages match.
-wait_search() {
-  for _ in $(seq $(($5 * 5))); do
-    [ "$(search "$1" "$2" "$3" | wc -w)" -ge "$4" ] && return 0
-    sleep 0.2
-  done
-  return 1
-}
-# fetch USER PASSWORD UID FILE: the whole message into FILE.
-fetch() {
-  curl -s --max-time 5 --cacert "$CA_FILE" -u "$1:$2" \
-    "imaps://$IMAP_HOST:$IMAPS_PORT/INBOX;UID=$3" -o "$4"
-}
 # dsn_check FILE RECIPIENT ACTION STATUS SUBJECT: the notification's structure,
 # parsed by Python's email package; prints what is wrong, exits 1 then.
 dsn_check() {
@@ -122,7 +104,7 @@ spooled_ids() { find "$work/spool/$1" -maxdepth 1 -type f ! -name '*.state' ! -n
 # --- a refused recipient: the sender gets one notification in her own mailbox ---
 k=$(mark)
 send "$USER1" "$k" "$USER1" "$REFUSED_RECIPIENT"
-check "alice's own copy arrives" wait_search "$USER1" "$USER1_PASSWORD" "SUBJECT \"$k\" NOT SUBJECT Undelivered" 1 20
+check "alice's own copy arrives" wait_imap_search "$USER1" "$USER1_PASSWORD" "SUBJECT \"$k\" NOT SUBJECT Undelivered" 1 20
 check "the delivery to alice is recorded" \
   wait_log "route=alice to=$USER1 .*status=sent" 10
 check "the refusal is recorded" \
@@ -130,9 +112,9 @@ check "the refusal is recorded" \
 check "the notification is logged with the original's and its own queue id" \
   wait_log "msg=\"delivery status notification\" queue_id=[0-9a-f-]+ bounce_id=[0-9a-f-]+ action=failed recipients=$REFUSED_RECIPIENT to=$USER1 route=alice" 10
 check "the notification arrives in alice's mailbox" \
-  wait_search "$USER1" "$USER1_PASSWORD" "SUBJECT \"Undelivered Mail Returned to Sender\" TEXT \"$k\"" 1 20
-uid=$(search "$USER1" "$USER1_PASSWORD" "SUBJECT \"Undelivered Mail Returned to Sender\" TEXT \"$k\"" | awk '{print $1}')
-fetch "$USER1" "$USER1_PASSWORD" "$uid" "$work/dsn1.eml"
+  wait_imap_search "$USER1" "$USER1_PASSWORD" "SUBJECT \"Undelivered Mail Returned to Sender\" TEXT \"$k\"" 1 20
+uid=$(imap_search "$USER1" "$USER1_PASSWORD" "SUBJECT \"Undelivered Mail Returned to Sender\" TEXT \"$k\"" | awk '{print $1}')
+imap_fetch "$USER1" "$USER1_PASSWORD" "$uid" "$work/dsn1.eml"
 check "... a multipart/report with the refused recipient, failed, 5.1.1, the original header" \
   dsn_check "$work/dsn1.eml" "$REFUSED_RECIPIENT" failed 5.1.1 "$k" || show "$work/dsn1.eml"
 check "... quoting Postfix's reply" grep -q "refused by the mailoauth test stack" "$work/dsn1.eml"
@@ -142,15 +124,15 @@ check "... delivered upstream from the route's mailbox (MAIL FROM:<$USER1>)" \
 check "... and the notification itself logged as sent" \
   wait_log "msg=delivery queue_id=$bounce_id route=alice to=$USER1 .*status=sent" 10
 check "exactly one notification for the message" \
-  test "$(search "$USER1" "$USER1_PASSWORD" "SUBJECT \"Undelivered Mail\" TEXT \"$k\"" | wc -w)" -eq 1
+  test "$(imap_search "$USER1" "$USER1_PASSWORD" "SUBJECT \"Undelivered Mail\" TEXT \"$k\"" | wc -w)" -eq 1
 
 # --- bob's route sends notifications with MAIL FROM:<> ----------------------------------
 k=$(mark)
 send "$USER2" "$k" "$REFUSED_RECIPIENT"
 check "with bounce_envelope_from = \"null\" the notification reaches bob (MAIL FROM:<> taken)" \
-  wait_search "$USER2" "$USER2_PASSWORD" "SUBJECT \"Undelivered Mail Returned to Sender\" TEXT \"$k\"" 1 20
-uid=$(search "$USER2" "$USER2_PASSWORD" "SUBJECT \"Undelivered Mail Returned to Sender\" TEXT \"$k\"" | awk '{print $1}')
-fetch "$USER2" "$USER2_PASSWORD" "$uid" "$work/dsn2.eml"
+  wait_imap_search "$USER2" "$USER2_PASSWORD" "SUBJECT \"Undelivered Mail Returned to Sender\" TEXT \"$k\"" 1 20
+uid=$(imap_search "$USER2" "$USER2_PASSWORD" "SUBJECT \"Undelivered Mail Returned to Sender\" TEXT \"$k\"" | awk '{print $1}')
+imap_fetch "$USER2" "$USER2_PASSWORD" "$uid" "$work/dsn2.eml"
 check "... with the null sender as its return path" grep -q "^Return-Path: <>" "$work/dsn2.eml" ||
   show "$work/dsn2.eml"
 check "... and the report's structure" dsn_check "$work/dsn2.eml" "$REFUSED_RECIPIENT" failed 5.1.1 "$k"
@@ -177,7 +159,7 @@ failed_count=$(spooled_ids failed | wc -l)
 check "the original messages are kept in failed/ (alice's, bob's, the null sender's, the device's: $failed_count)" \
   test "$failed_count" -eq 4
 check "the null-sender message's state in failed/ has the 5.1.1 reply" \
-  grep -l "5.1.1" "$work/spool/failed/"*.state
+  grep -q "5.1.1" "$work/spool/failed/"*.state
 
 stop_relay
 check "the relay stops cleanly" test $? -eq 0

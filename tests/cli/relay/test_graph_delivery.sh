@@ -81,7 +81,16 @@ PY
 fault() { curl -sf --max-time 5 -o /dev/null -d "$1" "$graph/test/faults"; }
 policy() { curl -sf --max-time 5 -o /dev/null -d "$1" "$graph/test/policy"; }
 # copies SUBJECT: how many messages with SUBJECT the emulator accepted.
-copies() { grep -l "^Subject: $1" "$work"/outbox/*.eml 2>/dev/null | wc -l; }
+# copies SUBJECT: how many messages Graph sent with SUBJECT (not counting the
+# relay's delivery status notifications, which quote the original header).
+copies() {
+  grep -l "^Subject: $1" "$work"/outbox/*.eml 2>/dev/null |
+    xargs -r grep -L "^Auto-Submitted: auto-replied" | wc -l
+}
+notifications() {
+  grep -l "^Subject: $1" "$work"/outbox/*.eml 2>/dev/null |
+    xargs -r grep -l "^Auto-Submitted: auto-replied" | wc -l
+}
 wait_copies() {  # SUBJECT N SECONDS
   for _ in $(seq $(($3 * 10))); do
     [ "$(copies "$1")" -ge "$2" ] && return 0
@@ -175,6 +184,9 @@ for _ in $(seq 50); do [ -f "$work/spool/failed/$failed_id.state" ] && break; sl
 check "... the message is in failed/ with Graph's code recorded" \
   grep -q "ErrorInvalidRecipients" "$work/spool/failed/$failed_id.state"
 check "... and Graph has no copy" test "$(copies "$k")" -eq 0
+for _ in $(seq 100); do [ "$(notifications "$k")" -ge 1 ] && break; sleep 0.1; done
+check "... the sender's delivery status notification went out through the Graph route" \
+  test "$(notifications "$k")" -eq 1
 
 # --- 403 ErrorAccessDenied: a configuration fault, deferred, never failed -------------
 policy "{\"deny\":[\"$USER1\"]}"
