@@ -115,7 +115,8 @@ int explain(const ExplainOptions& options) {
     char buffer[64 * 1024];
     for (std::size_t got; (got = std::fread(buffer, 1, sizeof buffer, stdin)) > 0;) {
       total += got;
-      const std::size_t room = catalogue::kMaxInputBytes + 1 - std::min(pasted.size(), catalogue::kMaxInputBytes + 1);
+      const std::size_t room =
+          catalogue::kMaxInputBytes + 1 - std::min(pasted.size(), catalogue::kMaxInputBytes + 1);
       pasted.append(buffer, std::min(got, room));
     }
   } else {
