@@ -71,6 +71,7 @@ control() {  # PATH STAGE STATUS PAYLOAD: what the peer answers from now on
 
 # A first token for the good account, and a baseline: with nothing replayed,
 # every path succeeds (so a refusal below is the replayed text's doing).
+# PROOFS_ONLY=smtp|imap|token|graph runs one path's rows (by hand, while editing).
 control none none 0 ""
 "$m" send --account good --transport smtp --allow-plaintext-auth --to a@example.com --subject proof --body proof >"$tmp/out" 2>"$tmp/err"
 check "baseline: SMTP through the peer sends" test $? -eq 0 || show "$tmp/err"
@@ -82,6 +83,7 @@ check "baseline: the IMAP check through the peer is OK" test $? -eq 0 || { show 
 proven=0
 while IFS=$'\t' read -r id path stage status payload; do
   case $id in ''|'#'*) continue ;; esac
+  [ -z "${PROOFS_ONLY:-}" ] || [ "$path" = "$PROOFS_ONLY" ] || continue  # by hand: one path
   exit_code="" meaning="" remedy=""
   IFS=$'\t' read -r _ exit_code meaning remedy < <(awk -F'\t' -v id="$id" '$1 == id' "$tmp/expect.tsv")
   if [ -z "$exit_code" ]; then check "$id: is an entry of the catalogue" false; continue; fi
@@ -113,6 +115,8 @@ while IFS=$'\t' read -r id path stage status payload; do
   fi
 done <"$here/proofs.tsv"
 entries=$(wc -l <"$tmp/expect.tsv")
-check "every one of the $entries entries was proven ($proven)" test "$proven" -eq "$entries"
+if [ -z "${PROOFS_ONLY:-}" ]; then
+  check "every one of the $entries entries was proven ($proven)" test "$proven" -eq "$entries"
+fi
 
 finish
