@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# The OAuth entries a real identity server can produce, proven against the
-# stack's oidc-provider rather than a replay: a wrong client secret
-# (invalid_client) and a scope the client may not have (invalid_scope), each
-# through `mailoauth token get`, showing the catalogue's meaning and remedy
+# The OAuth entry a real identity server produces on demand, proven against
+# the stack's oidc-provider rather than a replay: a wrong client secret
+# (invalid_client) through `mailoauth token get`, showing the catalogue's meaning and remedy
 # (from `mailoauth explain --list --json`) and exiting 69; and the text the
 # user then sees, pasted into `mailoauth explain`, finds the same entry.
 set -u
@@ -14,13 +13,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export MAILOAUTH_CONFIG="$tmp/config.toml" MAILOAUTH_STATE_DIR="$tmp/state"
 printf 'not-the-secret\n' >"$tmp/wrong.secret"
-printf '%s\n' "$CC_CLIENT_SECRET" >"$tmp/cc.secret"
-chmod 600 "$tmp/wrong.secret" "$tmp/cc.secret"
+chmod 600 "$tmp/wrong.secret"
 {
   stack_app_account wrong "$tmp/wrong.secret"
-  echo "ca_file = \"$CA_FILE\""
-  echo
-  stack_app_account scope "$tmp/cc.secret" | sed 's/^scopes = .*/scopes = ["not-a-scope-of-this-client"]/'
   echo "ca_file = \"$CA_FILE\""
 } >"$tmp/config.toml"
 chmod 600 "$tmp/config.toml"
@@ -29,7 +24,7 @@ field() {  # ID FIELD
   python3 -c 'import json,sys; print(next(e[sys.argv[3]] for e in json.load(open(sys.argv[1])) if e["id"] == sys.argv[2]))' "$tmp/list.json" "$1" "$2"
 }
 
-for pair in wrong:oauth.invalid_client scope:oauth.invalid_scope; do
+for pair in wrong:oauth.invalid_client; do
   account=${pair%%:*} id=${pair#*:}
   "$m" token get "$account" >"$tmp/out" 2>"$tmp/err"; rc=$?
   check "$id from oidc-provider: exit $(field "$id" exit_code)" test "$rc" -eq "$(field "$id" exit_code)" || show "$tmp/err"
