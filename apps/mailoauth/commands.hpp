@@ -78,4 +78,12 @@ int token_revoke(const GlobalOptions& global, const TokenRevokeOptions& options)
 int token_get(const GlobalOptions& global, const TokenGetOptions& options);
 int token_status(const GlobalOptions& global, const TokenStatusOptions& options);
 
+struct ExplainOptions {
+  std::vector<std::string> words;  // the pasted text, words joined by spaces; "-": stdin
+  bool json = false;
+  bool list = false;
+  bool markdown = false;
+};
+int explain(const ExplainOptions& options);
+
 }  // namespace mailoauth::app

@@ -57,6 +57,10 @@ Nagios/Icinga checks (the plugins check_oauth_token, check_mail_roundtrip; docs/
   check token ACCOUNT       token health, client secret and certificate expiry
   check roundtrip ACCOUNT   send a probe, read it back over IMAP, the delay
 
+Errors (docs/errors.md):
+  explain TEXT   what a server's refusal means and what to do: paste an SMTP reply,
+                 an IMAP response, an AADSTS number, an OAuth or Graph error code
+
 Exit codes: 0 ok, 64 usage, 69 refused for good, 70 internal error,
 75 temporary failure (try again), 78 configuration (fix and retry).)";
 
@@ -86,6 +90,7 @@ struct CommandLine {
   app::TokenRevokeOptions revoke;
   app::TokenExportOptions export_options;
   app::TokenImportOptions import_options;
+  app::ExplainOptions explain;
 };
 
 void add_account_add(CLI::App& account, CommandLine& line) {
@@ -277,6 +282,42 @@ void add_token_commands(CLI::App& cli, CommandLine& line) {
   add_token_transfer(*token, line);
 }
 
+void add_explain_command(CLI::App& cli, CommandLine& line) {
+  app::ExplainOptions& options = line.explain;
+  auto* explain = cli.add_subcommand(
+      "explain", "explain a refusal from the error catalogue (SMTP, IMAP, Graph, OAuth, AADSTS)");
+  explain->add_option("text", options.words,
+                      "the reply as pasted (quote it, or give it as several words; - reads "
+                      "stdin; -- before text that starts with -)");
+  explain->add_flag("--json", options.json, "JSON on stdout, for scripts");
+  explain->add_flag("--list", options.list, "every entry of every catalogue");
+  explain->add_flag("--markdown", options.markdown, "with --list: as docs/errors.md");
+  explain->footer(
+      "\nExamples:\n"
+      "  mailoauth explain \"535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is "
+      "disabled for the Tenant\"\n"
+      "  mailoauth explain AADSTS7000215\n"
+      "  mailoauth explain invalid_grant\n"
+      "  mailoauth explain \"BAD User is authenticated but not connected.\"\n"
+      "  mailoauth explain ErrorAccessDenied\n"
+      "  mailoauth explain 5.7.3\n"
+      "Each match shows what it means, the remedy, and its error class with the exit code,\n"
+      "Nagios state and retry it leads to. Several matches are ranked, the most likely first.\n"
+      "Exit codes: 0 explained, 1 not in the catalogue (it says what to paste instead),\n"
+      "64 nothing given. Only the first 16 KiB are looked at; nothing is echoed unescaped.");
+  explain->callback([&line] {
+    line.run = [&line] {
+      if (!line.explain.list && line.explain.words.empty()) {
+        fmt::print(stderr,
+                   "mailoauth: explain needs the text to explain, or --list (remedy: mailoauth "
+                   "explain \"535 5.7.3 Authentication unsuccessful\")\n");
+        return core::kExitUsage;
+      }
+      return app::explain(line.explain);
+    };
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -293,6 +334,7 @@ int main(int argc, char** argv) {
   app::add_global_options(cli, line.global, "same as --log-level debug");
   add_account_commands(cli, line);
   add_token_commands(cli, line);
+  add_explain_command(cli, line);
   // The commands of the other programs, in the tree (so usage errors list
   // them) but not in the help, whose description presents them.
   for (const char* other : {"send", "sendmail", "imap", "relay", "queue", "doctor"})

@@ -1,4 +1,4 @@
-// The request, the retry loop and the error table. Graph's behaviour comes
+// The request and the retry loop; the error table is error_catalogue.cpp. Graph's behaviour comes
 // from Microsoft's pages, cited where used (docs/sending.md lists them):
 //   user-sendmail   https://learn.microsoft.com/graph/api/user-sendmail
 //   errors          https://learn.microsoft.com/graph/errors
@@ -21,6 +21,7 @@
 
 #include "mailoauth/core/ascii.hpp"
 #include "mailoauth/core/base64.hpp"
+#include "mailoauth/graph/error_catalogue.hpp"
 #include "mailoauth/mime/header_block.hpp"
 #include "mailoauth/mime/message.hpp"
 #include "mailoauth/oauth2/form.hpp"
@@ -33,81 +34,6 @@ namespace {
 
 using core::ErrorClass;
 using std::chrono::seconds;
-
-struct KnownError {
-  std::string_view code;
-  long status;                // 0: any
-  std::string_view fragment;  // in the message; empty: any
-  ErrorClass error_class;
-  std::string_view meaning;
-  std::string_view remedy;
-};
-
-constexpr std::string_view kAccessDeniedRemedy =
-    "app-only: grant the Mail.Send application permission with admin consent, and if the tenant "
-    "limits the app to some mailboxes (RBAC for Applications, or an application access policy: "
-    "Test-ApplicationAccessPolicy), include this one; delegated: Mail.Send sends as the signed-in "
-    "user only; a shared mailbox or another user needs Mail.Send.Shared (preset \"graph\" asks "
-    "for it) and Send As or Send on Behalf on that mailbox";
-
-// The first row whose code, status and fragment match wins.
-constexpr std::array<KnownError, 14> kErrors{{
-    // The application access policy (RAOP) refusal: 403 ErrorAccessDenied;
-    // the message names the policy, but a bare 403 ErrorAccessDenied gets the
-    // same advice among the others below.
-    {"ErrorAccessDenied", 403, "AccessPolicy", ErrorClass::Permanent,
-     "an application access policy of the tenant does not let this app use this mailbox",
-     "add the mailbox to the app's access policy (New-ApplicationAccessPolicy / "
-     "Test-ApplicationAccessPolicy), or use RBAC for Applications"},
-    {"ErrorAccessDenied", 403, "RAOP", ErrorClass::Permanent,
-     "an application access policy of the tenant does not let this app use this mailbox",
-     "add the mailbox to the app's access policy (New-ApplicationAccessPolicy / "
-     "Test-ApplicationAccessPolicy), or use RBAC for Applications"},
-    {"ErrorAccessDenied", 0, "", ErrorClass::Permanent,
-     "the token does not allow sending as this mailbox (missing permission, an application "
-     "access policy, or a mailbox the signed-in user may not send from)",
-     kAccessDeniedRemedy},
-    {"MailboxNotEnabledForRESTAPI", 0, "", ErrorClass::Permanent,
-     "the mailbox cannot be used through Graph (on-premises, inactive, or not licensed)",
-     "use a licensed Exchange Online mailbox, or send by SMTP"},
-    {"ErrorSendAsDenied", 0, "", ErrorClass::Permanent,
-     "the From address differs from the mailbox and Send As is not granted",
-     "grant Send As (Add-RecipientPermission) or send with From set to the mailbox"},
-    {"ErrorMimeContentInvalidBase64String", 0, "", ErrorClass::Bug,
-     "Graph could not decode the message's base64", "report this: mailoauth sent bad base64"},
-    {"ErrorMimeContentInvalid", 0, "", ErrorClass::Permanent, "Graph could not parse the message",
-     "check the message's headers (From, To, Date) and MIME structure"},
-    // Bad addresses are not refused here: they bounce after the 202. This is
-    // the message with no recipient Graph can read.
-    {"ErrorInvalidRecipients", 0, "", ErrorClass::Permanent,
-     "the message has no recipients Graph can use (Graph takes them from the To, Cc and Bcc "
-     "fields only)",
-     "give the message a To, Cc or Bcc field, or give the recipients as the envelope (mailoauth "
-     "writes those into Bcc); a wrong address does not cause this: it comes back as a "
-     "non-delivery report after the 202"},
-    {"ErrorMessageSizeExceeded", 0, "", ErrorClass::Permanent,
-     "the message is larger than the mailbox or tenant allows",
-     "send a smaller message or share large files by link"},
-    {"ErrorQuotaExceeded", 0, "", ErrorClass::Permanent,
-     "the mailbox is full (Graph saves sent mail in Sent Items)", "free space in the mailbox"},
-    {"InvalidAuthenticationToken", 0, "", ErrorClass::Permanent,
-     "Graph refused the access token (expired, wrong audience or malformed)",
-     "the token must be for this cloud's Graph (https://graph.microsoft.com, graph.microsoft.us, "
-     "dod-graph.microsoft.us or microsoftgraph.chinacloudapi.cn: app-only scope "
-     "<host>/.default, delegated Mail.Send); check with `mailoauth token inspect`; with "
-     "transport = \"auto\", name a Graph account in graph_account (Microsoft gives one token per "
-     "resource)"},
-    // A mailbox that does not exist: 404 ErrorInvalidUser ("The requested user
-    // 'x' is invalid.") or ResourceNotFound.
-    {"ErrorInvalidUser", 0, "", ErrorClass::Permanent, "Graph knows no mailbox by this name",
-     "check the mailbox (user principal name or object id): it must be a licensed Exchange "
-     "Online mailbox in the token's tenant"},
-    {"ResourceNotFound", 404, "", ErrorClass::Permanent, "Graph knows no mailbox by this name",
-     "check the mailbox (user principal name or object id): it must be a licensed Exchange "
-     "Online mailbox in the token's tenant"},
-    {"ApplicationThrottled", 0, "", ErrorClass::Temporary, "Graph is throttling this app",
-     "wait: Graph allows an app 4 concurrent requests and 10,000 per 10 minutes per mailbox"},
-}};
 
 struct GraphErrorBody {
   std::string code;
@@ -286,13 +212,9 @@ core::Error explain_graph_error(long status, std::string_view body, std::string_
   message +=
       id_suffix(request_id.empty() ? error.request_id : core::escape_control_characters(request_id),
                 core::escape_control_characters(client_request_id));
-  for (const auto& known : kErrors) {
-    if (known.code != error.code || (known.status != 0 && known.status != status)) continue;
-    if (!known.fragment.empty() && error.message.find(known.fragment) == std::string::npos) {
-      continue;
-    }
-    return core::Error(known.error_class, fmt::format("graph.{}", known.code),
-                       fmt::format("{} — {}", message, known.meaning), std::string(known.remedy));
+  if (const GraphErrorEntry* known = find_graph_error(status, error.code, error.message)) {
+    return core::Error(known->error_class, fmt::format("graph.{}", known->code),
+                       fmt::format("{} — {}", message, known->meaning), std::string(known->remedy));
   }
   if (status == 429 || status >= 500) {
     return core::Error(ErrorClass::Temporary, "graph.unavailable", message,
@@ -310,7 +232,7 @@ core::Error explain_graph_error(long status, std::string_view body, std::string_
     return core::Error(ErrorClass::Permanent, "graph.denied", message,
                        "check the token's audience and permissions with `mailoauth token "
                        "inspect`; " +
-                           std::string(kAccessDeniedRemedy));
+                           std::string(kGraphAccessDeniedRemedy));
   }
   return core::Error(ErrorClass::Permanent, "graph.refused", message);
 }

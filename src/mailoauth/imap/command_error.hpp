@@ -9,6 +9,7 @@
 // AUTHENTICATE. Pure: no I/O, unit-tested against real servers' lines.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,33 @@ inline constexpr std::string_view kBye = "imap.bye";
 inline constexpr std::string_view kNo = "imap.no";
 inline constexpr std::string_view kBad = "imap.bad";
 }  // namespace error_code
+
+// One way a server refuses, as data: the refusal catalogue that
+// command_error() explains with and `mailoauth explain` looks up.
+struct RefusalEntry {
+  enum class Match {
+    Status,       // the status alone: BYE first; NO and BAD as the last resort
+    Code,         // the bracketed response code, exactly (RFC 5530, RFC 3501)
+    Text,         // a fragment of the human text, case-insensitive (servers without codes)
+    MailboxText,  // the same, only for a NO to a command about a mailbox
+  };
+  Match match;
+  Status status;                // for Match::Status
+  std::string_view key;         // the code or the fragment ("AUTHENTICATIONFAILED")
+  std::string_view error_code;  // error_code::k...
+  core::ErrorClass error_class;
+  std::string_view meaning;
+  std::string_view remedy;   // empty: the server's words are all there is
+  std::string_view example;  // a server's exact response line, without CRLF
+};
+
+// The first entry, in catalogue order, that explains `response`;
+// `about_mailbox`: the refused command named a mailbox. Never null for a NO,
+// BAD or BYE (the status entries catch the rest).
+const RefusalEntry* find_refusal_entry(const Response& response, bool about_mailbox);
+
+// Every entry, in matching order, for `mailoauth explain`, documentation and tests.
+std::span<const RefusalEntry> refusal_catalogue();
 
 // Whether AUTHENTICATE's error is the server refusing the credentials (a
 // tagged NO: AUTHENTICATIONFAILED, EXPIRED, or no code at all, as Exchange

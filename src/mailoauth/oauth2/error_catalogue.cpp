@@ -13,7 +13,7 @@ namespace {
 
 using core::ErrorClass;
 
-constexpr std::array<CatalogueEntry, 16> kOAuth = {{
+constexpr std::array<CatalogueEntry, 17> kOAuth = {{
     {"invalid_request", ErrorClass::Permanent,
      "the token request was malformed (a missing, repeated or unsupported parameter)",
      "check the token URL and the account's settings; if they are right, report a mailoauth bug "
@@ -60,9 +60,17 @@ constexpr std::array<CatalogueEntry, 16> kOAuth = {{
      "nothing to do; mailoauth polls more slowly"},
     {"unsupported_token_type", ErrorClass::Permanent, "the server cannot revoke this kind of token",
      "nothing to do; the token expires by itself"},
+    // Microsoft's `error` with AADSTS500011 (the resource is not in the tenant).
+    {"invalid_resource", ErrorClass::Permanent,
+     "the resource (API) the scope names is not known in this tenant",
+     "check the scope's resource: https://outlook.office365.com for Exchange, "
+     "https://graph.microsoft.com for Graph, and that the tenant has Exchange Online"},
 }};
 
-constexpr std::array<std::pair<std::int64_t, CatalogueEntry>, 23> kAadsts = {{
+// The numbers and their server texts: Microsoft Entra's "authentication and
+// authorization error codes" page (learn.microsoft.com/entra/identity-platform/
+// reference-error-codes); tests/cli/catalogue/proofs.tsv replays each one.
+constexpr std::array<std::pair<std::int64_t, CatalogueEntry>, 28> kAadsts = {{
     {7000215,
      {"AADSTS7000215", ErrorClass::Permanent, "the client secret is wrong",
       "use the secret's Value (shown once when created), not its Secret ID"}},
@@ -151,6 +159,33 @@ constexpr std::array<std::pair<std::int64_t, CatalogueEntry>, 23> kAadsts = {{
     {50034,
      {"AADSTS50034", ErrorClass::Permanent, "the user account does not exist in this tenant",
       "check the user name and the tenant"}},
+    {50020,
+     {"AADSTS50020", ErrorClass::Permanent,
+      "the account that signed in belongs to another tenant or is a personal Microsoft account, "
+      "and is not a member or guest of this tenant",
+      "sign in with an account of the tenant (mailoauth token login ACCOUNT, login_hint set to "
+      "it); a personal account needs tenant = \"consumers\" or \"common\", a guest must be "
+      "invited first"}},
+    {50057,
+     {"AADSTS50057", ErrorClass::Permanent, "the user account is disabled",
+      "an administrator enables the account (Entra admin center > Users > the user > Account "
+      "enabled)"}},
+    {500011,
+     {"AADSTS500011", ErrorClass::Permanent,
+      "the resource the scope names (its service principal) was not found in the tenant",
+      "check the scope: https://outlook.office365.com/.default needs Exchange Online in the "
+      "tenant; a national cloud has its own resource URLs (set cloud)"}},
+    {9002313,
+     {"AADSTS9002313", ErrorClass::Permanent,
+      "Entra could not read the request (malformed or invalid; often a scope with spaces or "
+      "quotes, or an expired or already used code)",
+      "check the account's scopes and tenant; run mailoauth -v token get ACCOUNT to see the "
+      "request (secrets redacted); if it looks right, report a mailoauth bug"}},
+    {7000218,
+     {"AADSTS7000218", ErrorClass::Permanent,
+      "the app is a confidential client but no client secret or assertion was sent",
+      "either give the account its client secret, or allow public client flows for the app "
+      "(Authentication > Allow public client flows = Yes) for device code and delegated sign-in"}},
 }};
 
 }  // namespace
@@ -167,6 +202,14 @@ const CatalogueEntry* find_aadsts(std::int64_t code) {
     if (number == code) return &entry;
   }
   return nullptr;
+}
+
+const CatalogueEntry* find_token_error(std::string_view error,
+                                       std::span<const std::int64_t> error_codes) {
+  for (std::int64_t code : error_codes) {
+    if (const CatalogueEntry* entry = find_aadsts(code)) return entry;
+  }
+  return find_oauth_error(error);
 }
 
 std::span<const CatalogueEntry> oauth_catalogue() {

@@ -28,6 +28,12 @@ const CatalogueEntry* find_oauth_error(std::string_view error);
 // The entry for an Entra error number (700082 for AADSTS700082), if known.
 const CatalogueEntry* find_aadsts(std::int64_t code);
 
+// The entry a token endpoint's refusal is explained with: the first known
+// AADSTS number of `error_codes` (more precise), else the `error` code's.
+// token_response.cpp and `mailoauth explain` both use it.
+const CatalogueEntry* find_token_error(std::string_view error,
+                                       std::span<const std::int64_t> error_codes);
+
 // Every entry, for documentation and tests.
 std::span<const CatalogueEntry> oauth_catalogue();
 std::span<const CatalogueEntry> aadsts_catalogue();

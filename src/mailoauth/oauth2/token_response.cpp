@@ -74,12 +74,7 @@ bool is_b64token(std::string_view token) {
 }
 
 core::Error refusal(const TokenEndpointError& details, long http_status) {
-  const CatalogueEntry* oauth_entry = find_oauth_error(details.error);
-  const CatalogueEntry* aadsts_entry = nullptr;
-  for (std::int64_t code : details.error_codes) {
-    if ((aadsts_entry = find_aadsts(code)) != nullptr) break;
-  }
-  const CatalogueEntry* entry = aadsts_entry != nullptr ? aadsts_entry : oauth_entry;
+  const CatalogueEntry* entry = find_token_error(details.error, details.error_codes);
 
   std::string message = fmt::format("the token endpoint refused the request (HTTP {}): {}",
                                     http_status, details.error);

@@ -26,6 +26,10 @@ struct ReplyCatalogueEntry {
   core::ErrorClass error_class;
   std::string_view meaning;
   std::string_view remedy;
+  // The provider's exact reply (first line, as it comes off the wire, without
+  // CRLF): what `mailoauth explain` matches pasted text against, what
+  // docs/errors.md shows, and what tests/cli/catalogue/proofs.tsv replays.
+  std::string_view example = {};
 };
 
 // The first entry that matches the reply, if any.

@@ -43,6 +43,7 @@ check "relay runs mailoauth-relay" runs mailoauth-relay relay run
 check "queue runs mailoauth-queue" runs mailoauth-queue queue list
 check "doctor runs mailoauth-doctor" runs mailoauth-doctor doctor work --imap
 check "token runs mailoauth-cli" runs mailoauth-cli token get work
+check "explain runs mailoauth-cli" runs mailoauth-cli explain 5.7.139
 check "no word runs mailoauth-cli" runs mailoauth-cli
 check "an option alone runs mailoauth-cli" runs mailoauth-cli --help
 check "-v before send is skipped" runs mailoauth-send -v send

@@ -43,9 +43,12 @@ TEST(CommandErrorTest, AuthenticationCodes) {
             core::ErrorClass::Config);
   EXPECT_EQ(command_error("LOGIN", parse("M1 NO [UNAVAILABLE] backend down\r\n")).error_class(),
             core::ErrorClass::Temporary);
-  // Exchange Online: no code at all.
-  EXPECT_EQ(command_error("AUTHENTICATE XOAUTH2", parse("M1 NO AUTHENTICATE failed.\r\n")).code(),
-            error_code::kNo);
+  // Exchange Online: no code at all, known by its text (FACTS.md section 3).
+  const core::Error exchange =
+      command_error("AUTHENTICATE XOAUTH2", parse("M1 NO AUTHENTICATE failed.\r\n"));
+  EXPECT_EQ(exchange.code(), error_code::kAuthenticationFailed);
+  EXPECT_NE(exchange.remedy().find("ENTERPRISE APPLICATION"), std::string::npos);
+  EXPECT_TRUE(refused_credentials(exchange));
 }
 
 TEST(CommandErrorTest, AuthenticatedButNotConnectedIsExplained) {

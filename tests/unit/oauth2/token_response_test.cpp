@@ -171,9 +171,9 @@ TEST(ErrorCatalogueTest, EveryEntryHasMeaningAndRemedy) {
 }
 
 TEST(ErrorCatalogueTest, KnowsTheCodesMailAdminsMeet) {
-  for (std::int64_t code :
-       {7000215, 7000222, 700016, 65001, 50076, 50079, 70011, 1002012, 700022, 50126, 90002, 53003,
-        530035, 700082, 50173, 70008, 70043, 7000112, 50011}) {
+  for (std::int64_t code : {7000215, 7000222, 700016, 65001, 50076,  50079,  70011,   1002012,
+                            700022,  50126,   90002,  53003, 530035, 700082, 50173,   70008,
+                            70043,   7000112, 50011,  50020, 50057,  500011, 9002313, 7000218}) {
     const CatalogueEntry* entry = find_aadsts(code);
     ASSERT_NE(entry, nullptr) << code;
     EXPECT_EQ(entry->key, "AADSTS" + std::to_string(code));

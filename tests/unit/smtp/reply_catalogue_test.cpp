@@ -92,7 +92,14 @@ constexpr Case kCases[] = {
      "smtp.starttls_required", ErrorClass::Config, "STARTTLS"},
     {"535-5.7.8 Username and Password not accepted. For more information, go to\r\n"
      "535 5.7.8  https://support.google.com/mail/?p=BadCredentials d2e1a72fcca58 - gsmtp\r\n",
-     "smtp.authentication_failed", ErrorClass::Permanent, "https://mail.google.com/"},
+     "smtp.gmail_bad_credentials", ErrorClass::Permanent, "mailoauth token get"},
+    {"534-5.7.9 Application-specific password required. Learn more at\r\n"
+     "534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor - gsmtp\r\n",
+     "smtp.gmail_app_password_required", ErrorClass::Config, "XOAUTH2"},
+    {"554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; "
+     "Failed to process message due to a permanent exception with message Cannot submit "
+     "message.\r\n",
+     "smtp.send_as_denied_submission", ErrorClass::Permanent, "Add-RecipientPermission"},
     {"535 5.7.8 Authentication failed.\r\n", "smtp.authentication_failed", ErrorClass::Permanent,
      "mailoauth token get"},
     {"421 4.7.0 mail.example.com Maximum number of connections from user+IP exceeded "
@@ -129,9 +136,10 @@ TEST(ReplyCatalogueTest, ExplainQuotesTheFirstLineAndSaysWhatWeWereDoing) {
       "");
   EXPECT_EQ(gmail.message(),
             "the SMTP server answered \"535 5.7.8 Username and Password not accepted. For more "
-            "information, go to\" (first of 2 lines): the server did not accept the credentials "
-            "and does not say why (expired, revoked or wrong-scope token, another user's token, "
-            "or a wrong password)");
+            "information, go to\" (first of 2 lines): Google did not accept the credentials: with "
+            "XOAUTH2, an expired or revoked token, a token without the scope "
+            "https://mail.google.com/, or user= naming another account than the one that signed "
+            "in; with a password, Google no longer takes one");
 }
 
 TEST(ReplyCatalogueTest, ControlCharactersAndLongLinesAreMadeSafe) {
@@ -167,8 +175,9 @@ TEST(ReplyCatalogueTest, UnknownRepliesFollowTheirCode) {
   EXPECT_EQ(odd.error_class(), ErrorClass::Temporary);
 
   // A known status with a code the entry does not name falls through.
-  EXPECT_EQ(explain_reply(parse("454 4.7.0 Too many login attempts\r\n"), "AUTH").code(),
-            "smtp.temporary_reply");
+  EXPECT_EQ(
+      explain_reply(parse("454 4.7.0 TLS not available due to local problem\r\n"), "AUTH").code(),
+      "smtp.temporary_reply");
   // Text matching is case-insensitive.
   EXPECT_EQ(explain_reply(parse("535 5.7.139 SMTPCLIENTAUTHENTICATION IS DISABLED FOR THE "
                                 "TENANT\r\n"),
