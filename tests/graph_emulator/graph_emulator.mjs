@@ -191,6 +191,17 @@ function addresses(value) {
     return address.replace(/^@[^:]*:/, '');
   }).filter((address) => address.includes('@'));
 }
+// Whom Graph delivers to: the To, Cc and Bcc addresses, each once.
+function recipientsOf(fields) {
+  const recipients = [];
+  for (const field of fields) {
+    if (!/^(to|cc|bcc)$/i.test(field.name.trim())) continue;
+    for (const address of addresses(field.value)) {
+      if (!recipients.some((r) => r.toLowerCase() === address.toLowerCase())) recipients.push(address);
+    }
+  }
+  return recipients;
+}
 function inTenant(mailbox, claims) {
   if (tenantMailboxes) return tenantMailboxes.includes(mailbox);
   const domain = (claims.email || '').toLowerCase().split('@')[1];
@@ -240,13 +251,7 @@ async function sendMail(req, res, mailbox) {
   const mime = Buffer.from(text, 'base64').toString('latin1');
   const fields = parseHeader(mime);
   if (!fields) return graphError(req, res, 400, 'ErrorMimeContentInvalid', 'The MIME content is not valid.');
-  const recipients = [];
-  for (const field of fields) {
-    if (!/^(to|cc|bcc)$/i.test(field.name.trim())) continue;
-    for (const address of addresses(field.value)) {
-      if (!recipients.some((r) => r.toLowerCase() === address.toLowerCase())) recipients.push(address);
-    }
-  }
+  const recipients = recipientsOf(fields);
   if (recipients.length === 0) {
     return graphError(req, res, 400, 'ErrorInvalidRecipients',
       "At least one recipient is not valid., A message can't be sent because it contains no recipients.");
@@ -456,13 +461,7 @@ async function sendDraft(req, res, mailbox, id) {
   if (!draft) return undefined;
   const fault = takeFault('send');
   if (fault.status && !fault.deliver) return answerFault(req, res, fault);
-  const recipients = [];
-  for (const field of parseHeader(draft.mime)) {
-    if (!/^(to|cc|bcc)$/i.test(field.name.trim())) continue;
-    for (const address of addresses(field.value)) {
-      if (!recipients.some((r) => r.toLowerCase() === address.toLowerCase())) recipients.push(address);
-    }
-  }
+  const recipients = recipientsOf(parseHeader(draft.mime));
   if (recipients.length === 0) {
     return graphError(req, res, 400, 'ErrorInvalidRecipients',
       "At least one recipient is not valid., A message can't be sent because it contains no recipients.");

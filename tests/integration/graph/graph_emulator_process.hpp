@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mailoauth/graph/send_mail.hpp"
 #include "mailoauth/oauth2/client_credentials.hpp"
 #include "mailoauth/oauth2/http_client.hpp"
 #include "mailoauth/oauth2/retry.hpp"
@@ -167,6 +168,17 @@ inline core::Secret alice_token() {
   auto token = oauth2::request_client_credentials(http, grant, {}, sleeper);
   if (!token) throw std::runtime_error(token.error().describe());
   return std::move(token->access_token);
+}
+
+// Graph settings that send to the emulator.
+inline GraphSettings settings_for(const Emulator& emulator) {
+  GraphSettings settings;
+  settings.base_url = emulator.base_url();
+  return settings;
+}
+
+inline std::string user1() {
+  return StackEnv::get()["USER1"];
 }
 
 }  // namespace mailoauth::graph::emulator_test

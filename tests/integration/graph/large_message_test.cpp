@@ -37,6 +37,8 @@ using namespace std::chrono_literals;
 using emulator_test::alice_token;
 using emulator_test::Emulator;
 using emulator_test::RecordingSleeper;
+using emulator_test::settings_for;
+using emulator_test::user1;
 using testing::StackEnv;
 
 // Records each wait, then waits for real (the emulator's clock must move).
@@ -98,16 +100,6 @@ std::string large_message(std::string_view from, std::string_view subject) {
     message += folded_base64(attached.bytes);
   }
   return message + "--b1--\r\n";
-}
-
-GraphSettings settings_for(const Emulator& emulator) {
-  GraphSettings settings;
-  settings.base_url = emulator.base_url();
-  return settings;
-}
-
-std::string user1() {
-  return StackEnv::get()["USER1"];
 }
 
 nlohmann::json json_of(const std::string& text) {

@@ -29,22 +29,14 @@ using namespace std::chrono_literals;
 using emulator_test::alice_token;
 using emulator_test::Emulator;
 using emulator_test::RecordingSleeper;
+using emulator_test::settings_for;
+using emulator_test::user1;
 using testing::StackEnv;
 
 const std::string kMessage =
     "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: via Graph\r\n"
     "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\nhello \xc3\xa4\r\n";
 const std::vector<std::string> kToBob = {"bob@example.test"};
-
-GraphSettings settings_for(const Emulator& emulator) {
-  GraphSettings settings;
-  settings.base_url = emulator.base_url();
-  return settings;
-}
-
-std::string user1() {
-  return StackEnv::get()["USER1"];
-}
 
 TEST(GraphSendMailTest, AcceptedAndArrivesByteForByteWithOurClientRequestId) {
   Emulator emulator;
