@@ -1,6 +1,8 @@
 // Sending with Microsoft Graph sendMail: the token of the account (or of its
 // `graph_account`, since Microsoft gives one token per resource), the base
 // URL given, else the account's, else Graph's; a 401 renews the token once.
+// A message over ~3 MB goes through a draft and upload sessions
+// (graph/large_message.hpp), up to the account's graph_max_message_size.
 #include <fmt/format.h>
 
 #include "mailoauth/graph/send_mail.hpp"
@@ -29,6 +31,7 @@ core::Result<Delivery> via_graph(app::AppContext& context, const ServerOptions& 
   if (!tokens) return core::fail(tokens.error());
   graph::GraphSettings settings;
   settings.logger = &context.logger();  // each answer with its request-id and client-request-id
+  settings.max_message_size = account->graph_max_message_size;  // the draft + upload path's limit
   if (!server.graph_url.empty()) {
     settings.base_url = server.graph_url;
   } else if (!account->graph_url.empty()) {
@@ -46,8 +49,15 @@ core::Result<Delivery> via_graph(app::AppContext& context, const ServerOptions& 
   if (!sent) return core::fail(sent.error());
   Delivery delivery;
   delivery.transport = "graph";
-  delivery.summary = fmt::format("via graph {} (mailbox {}): 202 Accepted{}", settings.base_url,
-                                 mailbox, sent->token_refreshed ? ", token renewed" : "");
+  const std::string large = sent->large
+                                ? fmt::format(
+                                      ", as a draft with {} attachment(s) added and {} uploaded "
+                                      "({} chunks, {} bytes)",
+                                      sent->attachments_added, sent->upload_sessions,
+                                      sent->chunks_uploaded, sent->bytes_uploaded)
+                                : "";
+  delivery.summary = fmt::format("via graph {} (mailbox {}): 202 Accepted{}{}", settings.base_url,
+                                 mailbox, large, sent->token_refreshed ? ", token renewed" : "");
   return delivery;
 }
 

@@ -36,6 +36,9 @@ The account fills in the server (Microsoft: smtp.office365.com:587 STARTTLS;
 Google: smtp.gmail.com:465), the mailbox and the token. Without an account,
 --server, --user and --password-file send with PLAIN/LOGIN.
 Prints "sent <message-id> ... via smtp HOST:PORT (...): 250 ..." on success.
+By Graph, a message over ~3 MB goes as a draft with its attachments uploaded
+(needs Mail.ReadWrite besides Mail.Send), up to the account's
+graph_max_message_size (35 MB by default).
 Exit codes: 0 sent to every recipient, 69 refused (for some recipients: the
 others got it), 75 temporary (try again), 78 configuration, 64 usage. A message
 that could not be sent is kept in $XDG_STATE_HOME/mailoauth/failed/; when even

@@ -1,15 +1,10 @@
-// The request and the retry loop; the error table is error_catalogue.cpp. Graph's behaviour comes
-// from Microsoft's pages, cited where used (docs/sending.md lists them):
+// The request; the error table is error_catalogue.cpp, the retry loop
+// graph_request.cpp's, the path for messages too large for one request
+// large_message.cpp's. Graph's behaviour comes from Microsoft's pages, cited
+// where used (docs/sending.md lists them):
 //   user-sendmail   https://learn.microsoft.com/graph/api/user-sendmail
 //   errors          https://learn.microsoft.com/graph/errors
-//   throttling      https://learn.microsoft.com/graph/throttling and
-//                   https://learn.microsoft.com/graph/throttling-limits
-//                   (Outlook: 4 concurrent requests, 10,000 per 10 minutes
-//                   per app and mailbox)
 //   send as others  https://learn.microsoft.com/graph/outlook-send-mail-from-other-user
-//   SDK retries     microsoftgraph/msgraph-sdk-design, middleware/RetryHandler.md
-//                   (Retry-After honoured; without it exponential backoff
-//                   from 3 s, at most 180 s)
 // The remedies are ours.
 #include "mailoauth/graph/send_mail.hpp"
 
@@ -22,6 +17,8 @@
 #include "mailoauth/core/ascii.hpp"
 #include "mailoauth/core/base64.hpp"
 #include "mailoauth/graph/error_catalogue.hpp"
+#include "mailoauth/graph/graph_request.hpp"
+#include "mailoauth/graph/large_message.hpp"
 #include "mailoauth/mime/header_block.hpp"
 #include "mailoauth/mime/message.hpp"
 #include "mailoauth/oauth2/form.hpp"
@@ -71,49 +68,40 @@ std::string id_suffix(std::string_view request_id, std::string_view client_reque
   return ids.empty() ? ids : " [" + ids + "]";
 }
 
-// What to do after one attempt.
-enum class Next { Sent, Renew, Repeat, MaybeSent, Refused };
-
-// Graph's status codes that cannot have sent the message: 429 (throttled
-// requests are refused) and 503 with a Retry-After (the front end turned it
-// away). 500, 502, 504 and a bare 503 may come after Exchange took it.
-Next next_for(long status, bool has_retry_after) {
-  if (status == 202) return Next::Sent;
-  if (status == 401) return Next::Renew;
-  if (status == 429 || (status == 503 && has_retry_after)) return Next::Repeat;
-  if (status == 500 || status == 502 || status == 503 || status == 504) return Next::MaybeSent;
-  return Next::Refused;
+core::Result<void> check_mailbox(std::string_view mailbox) {
+  if (mailbox.empty() ||
+      mailbox.find_first_of(std::string_view("/\r\n\0 ", 5)) != std::string_view::npos) {
+    return core::fail(
+        ErrorClass::Config, "graph.bad_mailbox",
+        fmt::format("\"{}\" is not a mailbox for Graph", core::escape_control_characters(mailbox)),
+        "give the user principal name (user@contoso.com) or the object id");
+  }
+  return {};
 }
 
-// Exponential backoff when Graph gave no Retry-After, as the Graph SDKs'
-// retry handler does: 3 s, 6 s, 12 s, ... at most 180 s.
-seconds backoff(int attempt) {
-  return std::min(seconds(3 * (1 << std::clamp(attempt - 1, 0, 6))), seconds(180));
+constexpr std::string_view kSendMail = "sendMail";
+
+// The POST, with a deadline that grows with the body.
+oauth2::HttpRequest sendmail_request(const GraphSettings& settings, std::string_view mailbox,
+                                     const std::string& message,
+                                     const std::string& client_request_id,
+                                     std::chrono::milliseconds client_timeout) {
+  oauth2::HttpRequest request;
+  request.method = "POST";
+  request.url =
+      fmt::format("{}/v1.0/users/{}/sendMail", settings.base_url, oauth2::form_escape(mailbox));
+  request.content_type = "text/plain";
+  request.headers = {"client-request-id: " + client_request_id};
+  request.body = core::Secret::take(core::base64::encode(message));
+  request.total_timeout = graph_deadline(settings, client_timeout, request.body.size());
+  return request;
 }
 
-// `mailbox` empty: `what` is an explained answer that names it and the ids.
-core::Error maybe_sent(std::string_view mailbox, std::string_view what,
-                       std::string_view client_request_id) {
-  const std::string prefix = mailbox.empty() ? "" : fmt::format("Graph sendMail for {}: ", mailbox);
-  return core::Error(
-      ErrorClass::Temporary, "graph.maybe_sent",
-      fmt::format("{}{}{}; the message may have been sent, so it was not sent again (sendMail is "
-                  "not idempotent)",
-                  prefix, what, id_suffix({}, client_request_id)),
-      "look for it in the mailbox's Sent Items (or a message trace) before sending it again");
-}
+}  // namespace
 
-struct PreparedMessage {
-  std::string data;
-  std::vector<std::string> bcc_added;
-  std::vector<std::string> header_only;
-};
-
-// The message as Graph must see it: the envelope's other recipients in Bcc,
-// and at least one recipient (Graph's 400 ErrorInvalidRecipients otherwise).
-core::Result<PreparedMessage> prepare_message(std::string_view mime_message,
-                                              const std::vector<std::string>& envelope) {
-  PreparedMessage prepared;
+core::Result<GraphMessage> prepare_for_graph(std::string_view mime_message,
+                                             const std::vector<std::string>& envelope) {
+  GraphMessage prepared;
   if (envelope.empty()) {
     prepared.data = std::string(mime_message);
   } else {
@@ -139,74 +127,11 @@ core::Result<PreparedMessage> prepare_message(std::string_view mime_message,
                     "give the message envelope recipients (they are written into Bcc for Graph)");
 }
 
-core::Result<void> check_request(std::string_view mailbox, std::size_t message_size,
-                                 const GraphSettings& settings) {
-  if (mailbox.empty() ||
-      mailbox.find_first_of(std::string_view("/\r\n\0 ", 5)) != std::string_view::npos) {
-    return core::fail(
-        ErrorClass::Config, "graph.bad_mailbox",
-        fmt::format("\"{}\" is not a mailbox for Graph", core::escape_control_characters(mailbox)),
-        "give the user principal name (user@contoso.com) or the object id");
-  }
-  const std::size_t encoded_size = core::base64::encoded_size(message_size);
-  if (encoded_size > settings.max_request_size) {
-    return core::fail(
-        ErrorClass::Permanent, "graph.too_large",
-        fmt::format("the message is {} KB, {} KB in base64: more than the {} KB "
-                    "Graph's sendMail takes in one request",
-                    message_size / 1024, encoded_size / 1024, settings.max_request_size / 1024),
-        "send it by SMTP (transport smtp); mailoauth does not yet use Graph's "
-        "upload sessions for large messages");
-  }
-  return {};
-}
-
-// The POST, with a deadline that grows with the body: the client's total
-// timeout plus the upload at the slowest rate expected.
-oauth2::HttpRequest sendmail_request(const GraphSettings& settings, std::string_view mailbox,
-                                     const std::string& message,
-                                     const std::string& client_request_id,
-                                     std::chrono::milliseconds client_timeout) {
-  oauth2::HttpRequest request;
-  request.method = "POST";
-  request.url =
-      fmt::format("{}/v1.0/users/{}/sendMail", settings.base_url, oauth2::form_escape(mailbox));
-  request.content_type = "text/plain";
-  request.headers = {"client-request-id: " + client_request_id};
-  request.body = core::Secret::take(core::base64::encode(message));
-  const std::size_t rate = std::max<std::size_t>(settings.slowest_upload_bytes_per_second, 1);
-  request.total_timeout =
-      client_timeout + std::chrono::milliseconds(request.body.size() * 1000 / rate);
-  return request;
-}
-
-void log_answer(const GraphSettings& settings, std::string_view mailbox, int attempt,
-                const oauth2::HttpResponse& response, std::string_view code) {
-  if (settings.logger == nullptr) return;
-  const std::string status = std::to_string(response.status);
-  const std::string attempt_text = std::to_string(attempt);
-  const std::string retry_after =
-      response.retry_after ? std::to_string(response.retry_after->count()) : "";
-  const auto request_id = response.header("request-id");
-  const auto client_request_id = response.header("client-request-id");
-  settings.logger->log(
-      response.status == 202 ? core::LogLevel::Info : core::LogLevel::Warn,
-      response.status == 202 ? "Graph accepted sendMail" : "Graph refused sendMail",
-      {{"mailbox", mailbox},
-       {"status", status},
-       {"code", code},
-       {"attempt", attempt_text},
-       {"retry_after", retry_after},
-       {"request_id", request_id},
-       {"client_request_id", client_request_id}});
-}
-
-}  // namespace
-
 core::Error explain_graph_error(long status, std::string_view body, std::string_view mailbox,
-                                std::string_view request_id, std::string_view client_request_id) {
+                                std::string_view request_id, std::string_view client_request_id,
+                                std::string_view operation) {
   const GraphErrorBody error = parse_error_body(body);
-  std::string message = fmt::format("Graph refused sendMail for {} (HTTP {}{}{}){}", mailbox,
+  std::string message = fmt::format("Graph refused {} for {} (HTTP {}{}{}){}", operation, mailbox,
                                     status, error.code.empty() ? "" : ", ", error.code,
                                     error.message.empty() ? "" : ": " + error.message);
   message +=
@@ -237,86 +162,41 @@ core::Error explain_graph_error(long status, std::string_view body, std::string_
   return core::Error(ErrorClass::Permanent, "graph.refused", message);
 }
 
-namespace {
-
-// One token's tries: repeated only when the request provably did not reach
-// Graph (no connection, 429, 503 with Retry-After), within the caller's total
-// wait; a timeout after the body went out, 500/502/504 or a bare 503 is
-// graph.maybe_sent. A 401 ends the tries with `status` 401, so that
-// renew_once can try once more with a renewed token.
-core::Result<void> post_with_retries(oauth2::HttpClient& http, const GraphSettings& settings,
-                                     std::string_view mailbox, oauth2::HttpRequest& request,
-                                     const core::Secret& access_token, oauth2::Sleeper& sleeper,
-                                     SendResult& result, long& status) {
-  seconds waited{0};
-  for (int attempt = 1;; ++attempt) {
-    ++result.attempts;
-    request.authorization = core::Secret::take("Bearer " + std::string(access_token.reveal()));
-    auto response = http.perform(request);
-    std::optional<core::Error> error;
-    seconds wait = backoff(attempt);
-    if (!response) {
-      if (http.last_request_sent()) {
-        return core::fail(
-            maybe_sent(mailbox, response.error().message(), result.client_request_id));
-      }
-      if (response.error().error_class() != ErrorClass::Temporary) {
-        return core::fail(std::move(response.error()).context("Graph sendMail"));
-      }
-      error = std::move(response.error());  // it never reached Graph: repeat
-    } else {
-      status = response->status;
-      const std::string request_id = response->header("request-id");
-      const Next next = next_for(response->status, response->retry_after.has_value());
-      if (next == Next::Sent) {
-        log_answer(settings, mailbox, result.attempts, *response, "");
-        result.request_id = request_id;
-        return {};
-      }
-      error = explain_graph_error(response->status, response->body, mailbox, request_id,
-                                  result.client_request_id);
-      log_answer(settings, mailbox, result.attempts, *response, error->code());
-      if (next == Next::MaybeSent) return core::fail(maybe_sent({}, error->message(), {}));
-      if (next != Next::Repeat) return core::fail(std::move(*error));  // 401 included
-      if (response->retry_after) wait = *response->retry_after;
-    }
-    error->with_retry_after(wait);  // when a caller that gives up here may try again
-    if (attempt >= settings.max_attempts) {
-      return core::fail(std::move(*error).context(fmt::format("after {} attempts", attempt)));
-    }
-    if (waited + wait > settings.max_total_wait) {
-      return core::fail(std::move(*error).context(
-          fmt::format("the next try is due in {} s, more than the {} s left of this send's wait",
-                      wait.count(), (settings.max_total_wait - waited).count())));
-    }
-    sleeper.sleep(wait);
-    waited += wait;
-  }
+void warn_header_only(const GraphSettings& settings, std::string_view mailbox,
+                      const SendResult& result) {
+  if (result.header_only_recipients.empty() || settings.logger == nullptr) return;
+  const std::string names = fmt::format("{}", fmt::join(result.header_only_recipients, ", "));
+  settings.logger->warn("Graph also delivers to To/Cc addresses that are not in the envelope",
+                        {{"mailbox", mailbox}, {"addresses", names}});
 }
-
-}  // namespace
 
 core::Result<SendResult> send_mime(oauth2::HttpClient& http, const GraphSettings& settings,
                                    std::string_view mailbox, core::Secret access_token,
                                    std::string_view mime_message,
                                    const std::vector<std::string>& envelope_recipients,
                                    oauth2::Sleeper& sleeper, const RefreshToken& refresh) {
-  auto prepared = prepare_message(mime_message, envelope_recipients);
-  if (!prepared) return core::fail(prepared.error());
-  if (auto checked = check_request(mailbox, prepared->data.size(), settings); !checked) {
-    return core::fail(checked.error());
-  }
+  if (auto checked = check_mailbox(mailbox); !checked) return core::fail(checked.error());
   SendResult result;
   result.client_request_id = oauth2::random_uuid();
-  result.bcc_added = std::move(prepared->bcc_added);
-  result.header_only_recipients = std::move(prepared->header_only);
-  if (!result.header_only_recipients.empty() && settings.logger != nullptr) {
-    const std::string names = fmt::format("{}", fmt::join(result.header_only_recipients, ", "));
-    settings.logger->warn("Graph also delivers to To/Cc addresses that are not in the envelope",
-                          {{"mailbox", mailbox}, {"addresses", names}});
+  // Too large for one request: the draft + upload session path, which
+  // writes the Bcc into the draft only (the message is not copied whole).
+  bool large = core::base64::encoded_size(mime_message.size()) > settings.max_request_size;
+  std::optional<GraphMessage> prepared;
+  if (!large) {
+    auto ready = prepare_for_graph(mime_message, envelope_recipients);
+    if (!ready) return core::fail(ready.error());
+    large = core::base64::encoded_size(ready->data.size()) > settings.max_request_size;
+    if (!large) prepared = std::move(*ready);
   }
-  oauth2::HttpRequest request = sendmail_request(
-      settings, mailbox, prepared->data, result.client_request_id, http.settings().total_timeout);
+  oauth2::HttpRequest request;
+  if (prepared) {
+    result.bcc_added = std::move(prepared->bcc_added);
+    result.header_only_recipients = std::move(prepared->header_only);
+    warn_header_only(settings, mailbox, result);
+    request = sendmail_request(settings, mailbox, prepared->data, result.client_request_id,
+                               http.settings().total_timeout);
+    prepared.reset();
+  }
   long status = 0;
   const oauth2::TokenGetter token = [&](bool renew) -> core::Result<core::Secret> {
     if (!renew) return std::move(access_token);
@@ -324,9 +204,24 @@ core::Result<SendResult> send_mime(oauth2::HttpClient& http, const GraphSettings
     if (!fresh) return core::fail(std::move(fresh.error()).context("renewing the token for Graph"));
     return fresh;
   };
-  const std::function<core::Result<void>(core::Secret)> attempt = [&](core::Secret bearer) {
+  const GraphStep step{kSendMail, {202}, true};
+  const std::function<core::Result<void>(core::Secret)> attempt =
+      [&](core::Secret bearer) -> core::Result<void> {
     status = 0;
-    return post_with_retries(http, settings, mailbox, request, bearer, sleeper, result, status);
+    if (large) {
+      auto sent = send_large_mime(http, settings, mailbox, bearer, mime_message,
+                                  envelope_recipients, sleeper, result, status);
+      if (sent) warn_header_only(settings, mailbox, result);
+      return sent;
+    }
+    StepCounters counters;
+    auto answer = perform_graph_step(http, settings, mailbox, request, &bearer, step,
+                                     result.client_request_id, sleeper, counters);
+    result.attempts += counters.attempts;
+    status = counters.status;
+    if (!answer) return core::fail(std::move(answer.error()));
+    result.request_id = answer->header("request-id");
+    return {};
   };
   auto sent = oauth2::renew_once<void>(
       token, attempt, [&](const core::Error&) { return status == 401 && bool(refresh); },

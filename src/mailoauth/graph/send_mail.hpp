@@ -18,12 +18,13 @@
 //     (a throttled 429 has no innerError), so every request sends a
 //     client-request-id and every answer is logged with both.
 // A 401 asks the caller for a fresh token once; every other refusal comes
-// back explained from a table of Graph's error codes. Messages whose request
-// would exceed Graph's ~4 MB limit are refused before sending: the draft +
-// upload session path is not implemented yet.
+// back explained from a table of Graph's error codes. A message whose
+// request would exceed Graph's ~4 MB limit goes the draft + upload session
+// way instead (large_message.hpp), up to the mailbox's maximum size.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -57,6 +58,14 @@ struct GraphSettings {
   // body's transfer time at this rate: 4 MB at 256 kbit/s take two minutes.
   std::size_t slowest_upload_bytes_per_second = 32 * 1024;
   core::Logger* logger = nullptr;  // each answer, with request-id and client-request-id
+  // Messages over max_request_size (large_message.hpp): the mailbox's
+  // maximum message size (Exchange Online: 35 MB by default, 150 MB at
+  // most; the account's graph_max_message_size), attachments up to
+  // small_attachment_size added in one request, larger ones uploaded in
+  // chunks of upload_chunk_size (rounded to a multiple of 320 KiB, < 4 MB).
+  std::uint64_t max_message_size = std::uint64_t{35} * 1024 * 1024;
+  std::uint64_t small_attachment_size = 3'000'000;
+  std::uint64_t upload_chunk_size = 12 * 320 * 1024;
 };
 
 struct SendResult {
@@ -67,7 +76,24 @@ struct SendResult {
   std::vector<std::string> bcc_added;  // envelope recipients written into the Bcc field
   // In To/Cc but not in the envelope: Graph delivered to them as well.
   std::vector<std::string> header_only_recipients;
+  // The large-message path: whether it was taken, and what it did.
+  bool large = false;
+  int attachments_added = 0;  // POST .../attachments
+  int upload_sessions = 0;    // createUploadSession
+  int chunks_uploaded = 0;    // PUTs to an upload URL that Graph took
+  std::uint64_t bytes_uploaded = 0;
 };
+
+// The message as Graph must see it: the envelope recipients that To and Cc
+// lack written into a Bcc field (mime::write_envelope_bcc), and at least one
+// recipient (Graph's 400 ErrorInvalidRecipients otherwise).
+struct GraphMessage {
+  std::string data;
+  std::vector<std::string> bcc_added;
+  std::vector<std::string> header_only;
+};
+core::Result<GraphMessage> prepare_for_graph(std::string_view mime_message,
+                                             const std::vector<std::string>& envelope);
 
 // A new access token after a 401 (the caller's engine, with a forced renewal).
 using RefreshToken = std::function<core::Result<core::Secret>()>;
@@ -91,8 +117,10 @@ core::Result<SendResult> send_mime(oauth2::HttpClient& http, const GraphSettings
 // Graph's error body ({"error":{"code","message","innerError":{...}}}) for a
 // status, explained; the request ids from the response headers (preferred to
 // innerError's, which a 429 lacks). Exposed for tests and the catalogue docs.
+// `operation` names the request in the message ("sendMail", "createUploadSession").
 core::Error explain_graph_error(long status, std::string_view body, std::string_view mailbox,
                                 std::string_view request_id = {},
-                                std::string_view client_request_id = {});
+                                std::string_view client_request_id = {},
+                                std::string_view operation = "sendMail");
 
 }  // namespace mailoauth::graph

@@ -188,6 +188,10 @@ constexpr AccountKey kAccountKeys[] = {
      [](R& r) -> std::string& { return r.account.graph_url; }},
     {"graph_account", KeyKind::Text, "all", "config",
      [](R& r) -> std::string& { return r.account.graph_account; }},
+    // In MB, as Exchange's MaxSendSize is given: 35 by default, 150 at most.
+    {"graph_max_message_size", KeyKind::Integer, "all", "config", nullptr, nullptr,
+     [](R& r, std::int64_t v) { r.account.graph_max_message_size = std::uint64_t(v) << 20; }, 1,
+     150},
 };
 
 constexpr auto kAccountKeyNames = [] {

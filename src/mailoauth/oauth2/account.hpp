@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -73,7 +74,10 @@ struct Account {
   std::string transport;                     // "smtp", "graph", "auto"; empty: smtp
   std::string graph_url;                     // empty: https://graph.microsoft.com
   std::string graph_account;                 // the account whose token Graph takes; empty: this
-  std::string location;                      // "config.toml:12", for messages
+  // The mailbox's maximum message size for Graph's large-message path
+  // (config: graph_max_message_size in MB; Exchange Online: 35 by default).
+  std::uint64_t graph_max_message_size = std::uint64_t{35} << 20;
+  std::string location;  // "config.toml:12", for messages
 
   // The SASL / Graph identity: mailbox, else login hint.
   const std::string& user() const { return mailbox.empty() ? login_hint : mailbox; }

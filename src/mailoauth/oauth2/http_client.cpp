@@ -424,12 +424,17 @@ core::Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
     api->easy_setopt(curl, CURLOPT_DEBUGDATA, &transfer);
     api->easy_setopt(curl, CURLOPT_VERBOSE, 1L);
   }
-  if (request.method == "POST") {
+  // A body goes out the POST way, under the request's own method when that
+  // is not POST (Graph's upload sessions PUT their chunks).
+  if (request.method == "POST" || (!request.body.empty() && request.method != "GET")) {
     api->easy_setopt(curl, CURLOPT_POST, 1L);
-    api->easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.reveal().data());
+    // Never NULL: curl would read the body from stdin (a zero-byte POST is "" and size 0).
+    api->easy_setopt(curl, CURLOPT_POSTFIELDS,
+                     request.body.empty() ? "" : request.body.reveal().data());
     api->easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(request.body.size()));
-  } else if (request.method != "GET") {
+  }
+  if (request.method != "POST" && request.method != "GET") {
     api->easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
 

@@ -52,8 +52,8 @@ GraphVerdict verdict(GraphOutcome outcome, std::string reason) {
   return result;
 }
 
-// The content, whole, from the spool (local disk): `size` bytes at most,
-// which fits_send_mail has already bounded.
+// The content, whole, from the spool (local disk): `size` bytes, which the
+// relay's message size limit has bounded; the Graph path reads it in place.
 core::Result<void> read_content(queue::ContentReader& content, std::string& message) {
   content.rewind();
   message.clear();
@@ -82,6 +82,8 @@ core::Result<graph::SendResult> send_now(const GraphRoute& route, core::Secret t
   graph::GraphSettings settings;
   settings.base_url = route.base_url;
   settings.max_request_size = route.max_request_size;
+  // Larger messages go through a draft and upload sessions, up to the mailbox's maximum.
+  settings.max_message_size = route.account->graph_max_message_size;
   settings.max_attempts = 1;  // the relay defers and retries; a pool thread never sleeps
   settings.max_total_wait = std::chrono::seconds(0);
   settings.logger = logger;  // each answer with its request-id and client-request-id
@@ -143,10 +145,12 @@ std::string describe_graph_route(const GraphRoute& route) {
                           : fmt::format(" with the token of account {}", route.token_account->name);
   return fmt::format(
       "Microsoft Graph sendMail at {}/v1.0/users/{}/sendMail{}; up to {} requests at once, "
-      "{} messages a minute; messages over {} KB of request (base64) are deferred; a request "
-      "that may have been sent (timeout, 500, 502, 504) is deferred and sent again",
+      "{} messages a minute; messages over {} KB of request (base64) go through a draft and "
+      "upload sessions, up to {} MB; a request that may have been sent (timeout, 500, 502, 504) "
+      "is deferred and sent again",
       route.base_url, route.mailbox, token, route.config->connections,
-      route.config->messages_per_minute, route.max_request_size / 1024);
+      route.config->messages_per_minute, route.max_request_size / 1024,
+      route.account ? route.account->graph_max_message_size >> 20 : 0);
 }
 
 std::string_view to_string(GraphOutcome outcome) {
@@ -193,9 +197,7 @@ GraphVerdict judge_graph_result(const core::Result<graph::SendResult>& result, b
   if (code == "graph.maybe_sent") return verdict(GraphOutcome::MaybeSent, described);
   if (code == "graph.too_large") {
     return verdict(GraphOutcome::TooLarge,
-                   described +
-                       "; deferred: Graph's upload sessions for large messages are not "
-                       "built into the relay yet");
+                   described + "; deferred: Graph refused a request's size");
   }
   // The message cannot be given to Graph as it is (no RFC 5322 header, a
   // recipient that cannot be written into Bcc): it never will be.
@@ -257,14 +259,6 @@ asio::awaitable<GraphVerdict> GraphDelivery::deliver(const GraphRoute* route,
                                                      std::string queue_id) {
   if (route->fault)
     co_return verdict(GraphOutcome::Configuration, "configuration: " + route->fault->describe());
-  if (!fits_send_mail(content->size(), route->max_request_size)) {
-    co_return verdict(
-        GraphOutcome::TooLarge,
-        fmt::format("the message is {} KB: more than the {} KB (in base64) Graph's sendMail takes "
-                    "in one request; deferred: Graph's upload sessions for large messages are not "
-                    "built into the relay yet (send it by an SMTP route)",
-                    content->size() / 1024, route->max_request_size / 1024));
-  }
   asio::thread_pool* pool = pool_.get();
   std::string message;
   std::string* message_pointer = &message;

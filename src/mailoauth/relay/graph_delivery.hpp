@@ -15,7 +15,9 @@
 // other refusals of the message itself (ErrorInvalidRecipients, ...), and a
 // message that cannot be given to Graph as it is (no RFC 5322 header) →
 // Failed with the explanation. A message whose request would exceed
-// sendMail's ~4 MB is Deferred unread (the upload-session path is not built).
+// sendMail's ~4 MB goes through a draft and upload sessions (send_mime
+// chooses; graph/large_message.hpp), up to the account's
+// graph_max_message_size; over it, it fails (graph.over_max_size).
 //
 // The I/O half, GraphDelivery, is a coroutine: the token from the relay's
 // TokenSource (asynchronous; renewed once after a 401, as the SMTP path does
@@ -79,7 +81,7 @@ enum class GraphOutcome {
   MaybeSent,      // may have been sent: deferred (a duplicate rather than a loss)
   Unreachable,    // never reached Graph (connection, DNS, TLS): deferred, the route pauses
   Configuration,  // the account, token, permission or mailbox: deferred, never failed
-  TooLarge,       // over sendMail's request limit: deferred (upload sessions are not built)
+  TooLarge,       // Graph refused a request's size (413): deferred
   Temporary,      // anything else that may pass: deferred
 };
 std::string_view to_string(GraphOutcome outcome);
@@ -93,7 +95,8 @@ struct GraphVerdict {
 };
 
 // Whether a message of `content_size` bytes can go in one sendMail request
-// (its base64, before the Bcc field is added; send_mime checks the final size).
+// (its base64, before the Bcc field is added; send_mime checks the final size
+// and takes the draft + upload session path when it cannot).
 bool fits_send_mail(std::uint64_t content_size, std::size_t max_request_size);
 
 // What graph::send_mime returned (or a token that could not be had, as an

@@ -20,7 +20,8 @@
 #   - 403 ErrorAccessDenied (an application access policy) defers the message
 #     as a configuration fault, never fails it, and it goes once the policy is
 #     lifted;
-#   - a message larger than sendMail takes is deferred unsent;
+#   - a text-only message larger than sendMail takes fails unsent (nothing
+#     to take out for Graph's draft);
 #   - a token revoked at oidc-provider is refused (401), renewed once, and the
 #     message delivered;
 #   - check-config says what the Graph route will do.
@@ -199,11 +200,12 @@ check "... it is not failed: it stays in queue/" test -f "$work/spool/queue/$den
 policy '{"deny":[]}'
 check "... and once the policy lets the app in, it is delivered" wait_copies "$k" 1 30
 
-# --- larger than sendMail takes: deferred unsent --------------------------------------
+# --- larger than sendMail takes, with no attachment to upload apart: failed unsent ------
+# (messages with attachments go through a draft: test_graph_large_delivery.sh)
 k=$(mark)
 send "$k" "$USER1" $((3200 * 1024)) "$USER1"
-check "a 3.2 MB message (over 4 MB in base64) is deferred, naming the limit" \
-  wait_log 'route=graph .*reply="the message is [0-9]+ KB: more than the 4096 KB.*status=deferred' 10
+check "a 3.2 MB text-only message (over 4 MB in base64) fails, naming the draft's limit" \
+  wait_log 'route=graph .*reply="without its attachments the message is still [0-9]+ KB.*status=failed' 10
 check "... and was not sent" test "$(copies "$k")" -eq 0
 
 # --- a revoked token: 401, renewed once, delivered ----------------------------------------
