@@ -37,6 +37,7 @@
 #include "../mailoauth/app_context.hpp"
 #include "../send/transports.hpp"
 #include "plugin_deadline.hpp"
+#include "plugin_print.hpp"
 
 namespace {
 
@@ -66,17 +67,10 @@ struct Options {
 };
 
 int print(const monitor::PluginOutput& output) {
-  const std::string text = monitor::render_standard(output);
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
-  return output.exit_code();
+  return checks::print_plugin_output(output);
 }
-
 int unknown(const std::string& message) {
-  monitor::RoundTripFacts facts;
-  facts.stage = RoundTripStage::Usage;
-  facts.error = core::Error(core::ErrorClass::Config, "roundtrip.usage", message);
-  return print(monitor::roundtrip_output(facts, {}));
+  return checks::print_unknown(message);
 }
 
 milliseconds left_for_work() {
