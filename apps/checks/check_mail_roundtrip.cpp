@@ -37,6 +37,7 @@
 #include "../mailoauth/app_context.hpp"
 #include "../send/transports.hpp"
 #include "plugin_deadline.hpp"
+#include "plugin_print.hpp"
 
 namespace {
 
@@ -66,17 +67,10 @@ struct Options {
 };
 
 int print(const monitor::PluginOutput& output) {
-  const std::string text = monitor::render_standard(output);
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
-  return output.exit_code();
+  return checks::print_plugin_output(output);
 }
-
 int unknown(const std::string& message) {
-  monitor::RoundTripFacts facts;
-  facts.stage = RoundTripStage::Usage;
-  facts.error = core::Error(core::ErrorClass::Config, "roundtrip.usage", message);
-  return print(monitor::roundtrip_output(facts, {}));
+  return checks::print_unknown(message);
 }
 
 milliseconds left_for_work() {
@@ -243,7 +237,8 @@ bool RoundTrip::resolve_accounts() {
 bool RoundTrip::open_mailbox() {
   checks::set_plugin_stage("logging in to IMAP");
   const auto started = Steady::now();
-  auto settings = imap_settings(reader_, options_);
+  // With --imap-user, the server is --imap-server, else the sending account's.
+  auto settings = imap_settings(reader_ != nullptr ? reader_ : sender_, options_);
   if (!settings) return usage(settings.error());
   client_.emplace(*settings);
   auto connected = client_->connect();
@@ -263,7 +258,7 @@ bool RoundTrip::open_mailbox() {
   checks::set_plugin_stage("opening the folder");
   auto selected = client_->select(options_.folder);
   if (!selected) {
-    const bool missing = selected.error().code() == imap::kMailboxNotFound;
+    const bool missing = selected.error().code() == imap::error_code::kMailboxNotFound;
     return fail(missing ? RoundTripStage::Folder : RoundTripStage::Imap, selected.error());
   }
   if (options_.stale_minutes > 0) {
@@ -312,8 +307,10 @@ bool RoundTrip::send_probe() {
   facts_.send_time = since(started);
   sent_at_ = Steady::now();
   if (!sent) return fail(RoundTripStage::Send, sent.error());
-  facts_.transport = sent->summary.substr(0, sent->summary.find(' ', sent->summary.find(' ') + 1));
-  if (facts_.transport.starts_with("via ")) facts_.transport.erase(0, 4);
+  // "via smtp HOST:PORT (TLS, ...): 250 ..." → "smtp HOST:PORT".
+  std::string_view summary = sent->summary;
+  if (summary.starts_with("via ")) summary.remove_prefix(4);
+  facts_.transport = std::string(summary.substr(0, summary.find(' ', summary.find(' ') + 1)));
   return true;
 }
 
@@ -326,9 +323,18 @@ bool RoundTrip::wait_for_probe() {
   milliseconds pause(100);
   while (true) {
     auto polled = client_->noop();
-    if (!polled) return imap_time_ += since(started), fail(RoundTripStage::Imap, polled.error());
-    auto found = client_->uid_search(monitor::probe_search_criteria(facts_.probe_id), true);
-    if (!found) return imap_time_ += since(started), fail(RoundTripStage::Imap, found.error());
+    auto found = polled ? client_->uid_search(monitor::probe_search_criteria(facts_.probe_id), true)
+                        : core::Result<imap::SearchResult>(std::unexpected(polled.error()));
+    if (!found) {
+      imap_time_ += since(started);
+      // The last look cut short by the end of -t is "not arrived", not an IMAP fault.
+      if (left_for_work().count() == 0 &&
+          found.error().error_class() == core::ErrorClass::Temporary) {
+        facts_.stage = RoundTripStage::NotArrived;
+        return false;
+      }
+      return fail(RoundTripStage::Imap, found.error());
+    }
     if (found->count > 0) {
       facts_.delay = since(sent_at_);
       found_ = found->uids;
@@ -396,7 +402,8 @@ int main(int argc, char** argv) {
                  "read the mailbox with LOGIN as this user instead of a token");
   cli.add_option("--imap-password-file", options.imap_password_file,
                  "the password for --imap-user, in a file (mode 0600)");
-  cli.add_option("--imap-server", options.imap_server, "IMAP server (default: the account's)");
+  cli.add_option("--imap-server", options.imap_server,
+                 "IMAP server (default: the IMAP account's, else the sending account's)");
   cli.add_option("--imap-port", options.imap_port, "IMAP port");
   cli.add_option("--imap-tls", options.imap_tls, "implicit (993) or starttls (143)");
   cli.add_option("--ca-file", options.send.ca_file, "trust this CA (PEM) for SMTP and IMAP");

@@ -29,6 +29,7 @@
 #include "../common/global_options.hpp"
 #include "../mailoauth/app_context.hpp"
 #include "plugin_deadline.hpp"
+#include "plugin_print.hpp"
 
 namespace {
 
@@ -46,17 +47,10 @@ struct Options {
 };
 
 int print(const monitor::PluginOutput& output) {
-  const std::string text = monitor::render_standard(output);
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
-  return output.exit_code();
+  return checks::print_plugin_output(output);
 }
-
 int unknown(const std::string& message) {
-  monitor::PluginOutput output;
-  output.state = NagiosState::Unknown;
-  output.service_output = monitor::status_line(NagiosState::Unknown, message);
-  return print(output);
+  return checks::print_unknown(message);
 }
 
 // A failure before the token could even be asked for (the store): CRITICAL,

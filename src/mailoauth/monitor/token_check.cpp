@@ -1,6 +1,7 @@
 // check_oauth_token's verdict (see the header): each finding is a state and
-// a short sentence; the worst findings make the first line, every finding
-// and every health fact goes to the long output.
+// a short sentence; the worst findings make the first line, joined with ", "
+// (Nagios turns a ';' in plugin output into ':'), every finding and every
+// health fact goes to the long output.
 #include "mailoauth/monitor/token_check.hpp"
 
 #include <algorithm>
@@ -193,7 +194,7 @@ PluginOutput token_check_output(const TokenCheckFacts& facts,
   if (first.empty()) first.push_back("token usable");
   output.state = state;
   output.service_output =
-      status_line(state, fmt::format("{}: {}", facts.account, fmt::join(first, "; ")));
+      status_line(state, fmt::format("{}: {}", facts.account, fmt::join(first, ", ")));
 
   std::vector<std::string> lines;
   if (facts.token_error) {

@@ -84,7 +84,7 @@ after=$(grants "$CC_CLIENT_ID")
 days=$(days_to "$far")
 echo "first line: $(line)"
 check "fresh app account: OK, one grant [1/4]" test $rc -eq 0
-check "fresh app account: OK, one grant [2/4]" matches "$(line)" "^OK: app: token valid for [0-9]+ min; client secret expires in $days days \\| 'access_token_seconds_left'=[0-9]+s;;;0; 'secret_days_left'=$days;30:;7:;;\$"
+check "fresh app account: OK, one grant [2/4]" matches "$(line)" "^OK: app: token valid for [0-9]+ min, client secret expires in $days days \\| 'access_token_seconds_left'=[0-9]+s;;;0; 'secret_days_left'=$days;30:;7:;;\$"
 check "fresh app account: OK, one grant [3/4]" test $((after - before)) -eq 1
 check "fresh app account: OK, one grant [4/4]" grep -q "^client secret from file $tmp/cc.secret expires in $days days" "$tmp/out" || { show "$tmp/out"; show "$tmp/err"; }
 before=$(grants "$CC_CLIENT_ID")
@@ -95,7 +95,7 @@ check "second run: the stored token, no request [2/2]" test $((after - before)) 
 run app --renew
 after2=$(grants "$CC_CLIENT_ID")
 check "--renew: a real renewal (one grant), said on the first line [1/2]" test $((after2 - after)) -eq 1
-check "--renew: a real renewal (one grant), said on the first line [2/2]" matches "$(line)" "^OK: app: token valid for [0-9]+ min \\(renewed now\\);" || show "$tmp/out"
+check "--renew: a real renewal (one grant), said on the first line [2/2]" matches "$(line)" "^OK: app: token valid for [0-9]+ min \\(renewed now\\)," || show "$tmp/out"
 
 # --- the secret's expiry against -w / -c ------------------------------------------
 run soon -w 30 -c 7

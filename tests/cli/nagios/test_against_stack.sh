@@ -320,7 +320,7 @@ check "oauth2, wrong secret: CRITICAL Login error with the identity server's wor
 check "oauth2, wrong secret: CRITICAL Login error with the identity server's words [2/3]" test "$(output "oauth2 wrong secret")" = "CRITICAL: Login error occurred"
 check "oauth2, wrong secret: CRITICAL Login error with the identity server's words [3/3]" grep -q invalid_client <(long "oauth2 wrong secret")
 check "check_oauth_token without HOME: OK with the secret's days left [1/3]" test "$(state "token health")" = 0
-check "check_oauth_token without HOME: OK with the secret's days left [2/3]" matches "$(output "token health")" "^OK: carol: token valid for [0-9]+ min; client secret expires in $secret_days days\$"
+check "check_oauth_token without HOME: OK with the secret's days left [2/3]" matches "$(output "token health")" "^OK: carol: token valid for [0-9]+ min, client secret expires in $secret_days days\$"
 check "check_oauth_token without HOME: OK with the secret's days left [3/3]" matches "$(perf "token health")" "'secret_days_left'=$secret_days;30:;7:;;"
 check "check_oauth_token with -w 200: WARNING naming the secret [1/2]" test "$(state "token health secret within -w")" = 1
 check "check_oauth_token with -w 200: WARNING naming the secret [2/2]" matches "$(output "token health secret within -w")" "^WARNING: carol: client secret expires in $secret_days days"

@@ -64,7 +64,7 @@ TEST(TokenCheckTest, HealthyAccountIsOkWithExactPerfdata) {
   auto output = token_check_output(healthy_app(kDay * 120 + 1h), thresholds());
   EXPECT_EQ(output.state, NagiosState::Ok);
   EXPECT_EQ(first_line(output),
-            "OK: relay: token valid for 59 min; client secret expires in 120 days | "
+            "OK: relay: token valid for 59 min, client secret expires in 120 days | "
             "'access_token_seconds_left'=3540s;;;0; 'secret_days_left'=120;30:;7:;;");
 }
 
