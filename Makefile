@@ -48,7 +48,7 @@ test: deps
 	@$(MAKE) --no-print-directory test-only
 
 test-only: format-check build $(ASAN_BUILD)/build.ninja
-	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target sanitizer_tests
 	@echo "== tests (unit, integration against the real stack, cli) =="
 	ctest --test-dir $(BUILD) --output-on-failure -j 2
 	@echo "== unit and network tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
