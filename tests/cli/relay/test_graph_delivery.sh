@@ -205,7 +205,7 @@ check "... and once the policy lets the app in, it is delivered" wait_copies "$k
 k=$(mark)
 send "$k" "$USER1" $((3200 * 1024)) "$USER1"
 check "a 3.2 MB text-only message (over 4 MB in base64) fails, naming the draft's limit" \
-  wait_log 'route=graph .*reply="without its attachments the message is still [0-9]+ KB.*status=failed' 10
+  wait_log 'route=graph .*reply="without its attachments the message is still [0-9]+ KB.*status=bounced' 10
 check "... and was not sent" test "$(copies "$k")" -eq 0
 
 # --- a revoked token: 401, renewed once, delivered ----------------------------------------

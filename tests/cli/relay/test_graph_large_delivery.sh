@@ -133,7 +133,7 @@ check "... the chunks went in order, each under 4 MB" cmp -s "$work/ranges" "$wo
   show "$work/ranges"
 check "... no draft is left" test "$(drafts_left)" -eq 0
 check "... the delivery is logged as sent with Graph's request-id" \
-  wait_log "msg=delivery queue_id=[0-9a-f-]+ route=graph recipients=.*:sent.* transport=graph .*reply=\"202 Accepted request-id [0-9a-f-]+\".*status=sent" 5 ||
+  wait_log "msg=delivery queue_id=[0-9a-f-]+ route=graph to=[^ ]+ .* transport=graph .*reply=\"202 Accepted request-id [0-9a-f-]+\".*status=sent" 5 ||
   show "$work/relay.log"
 
 # --- a chunk refused for good: session cancelled, draft deleted, recipients failed ----------
@@ -142,7 +142,7 @@ curl -sf --max-time 5 -o /dev/null "$graph/test/faults" \
 k="relaylarge$$y$RANDOM"
 send "$k" "$work/scan.pdf"
 check "a chunk refused with 400 fails the recipients with Graph's words" \
-  wait_log "route=graph recipients=.*:failed .*upload session was cancelled.*draft was deleted.*status=failed" 30 ||
+  wait_log "route=graph to=[^ ]+ .*upload session was cancelled.*draft was deleted.*status=bounced" 30 ||
   show "$work/relay.log"
 check "... the upload session was cancelled at the upload origin (DELETE)" \
   test "$(request_field upload DELETE status)" = "204"
@@ -154,7 +154,7 @@ before=$(request_field graph '*' method | wc -l)
 k="relaylarge$$z$RANDOM"
 send "$k" "$work/huge.bin"
 check "a 32 MB message fails, naming the mailbox's maximum" \
-  wait_log "route=graph recipients=.*:failed .*more than the 30.0 MB the mailbox takes.*status=failed" 30 ||
+  wait_log "route=graph to=[^ ]+ .*more than the 30.0 MB the mailbox takes.*status=bounced" 30 ||
   show "$work/relay.log"
 check "... without a request to Graph" test "$(request_field graph '*' method | wc -l)" -eq "$before"
 
