@@ -246,9 +246,11 @@ def send_many(port, count, id_file):
 
 
 def graceful(port, pid):
-    """SIGTERM with a session open: no new connections, the open one finishes."""
+    """SIGTERM with a transaction open: no new connections, the transaction finishes."""
     import signal
     raw = greeted(port)
+    raw.send(b"MAIL FROM:<late@contoso.com>\r\nRCPT TO:<x@example.com>\r\n")
+    codes = [raw.reply()[0] for _ in range(2)]
     os.kill(int(pid), signal.SIGTERM)
     refused = False
     for _ in range(50):  # up to 5 s for the listener to close
@@ -259,11 +261,14 @@ def graceful(port, pid):
             break
         time.sleep(0.1)
     expect("after SIGTERM new connections are refused", refused)
-    raw.send(b"MAIL FROM:<late@contoso.com>\r\nRCPT TO:<x@example.com>\r\nDATA\r\n")
-    codes = [raw.reply()[0] for _ in range(3)]
+    raw.send(b"DATA\r\n")
+    codes.append(raw.reply()[0])
     raw.send(b"Subject: during shutdown\r\n\r\nstill accepted\r\n.\r\nQUIT\r\n")
     codes += [raw.reply()[0] for _ in range(2)]
-    expect("the open session still delivers its message", codes == [250, 250, 354, 250, 221], codes)
+    # After its transaction the session ends: QUIT gets 221, or 421 4.3.2 if
+    # the relay closes first (SmtpServer::stop_accepting).
+    expect("the open transaction still delivers its message",
+           codes[:4] == [250, 250, 354, 250] and codes[4] in (221, 421), codes)
     return 1 if failures else 0
 
 

@@ -59,10 +59,10 @@ done <"$work/acked"
 check "every acknowledged message ($acked) is in queue/ after kill -9 and restart" test "$missing" -eq 0
 check "incoming/ is empty after recovery" test -z "$(ls -A "$work/spool/incoming")"
 
-# --- SIGTERM with a session open: it may finish, then the relay exits 0 --------
+# --- SIGTERM with a transaction open: it may finish, then the relay exits 0 ----
 port=$(port_of "$work/relay2.log" lan)
 before=$(queued_count "$work/spool")
-check "SIGTERM lets an open session finish its message" \
+check "SIGTERM lets an open transaction finish its message" \
   python3 "$here/smtp_probe.py" graceful "$port" "$relay_pid"
 check "the relay then exits 0" stop_relay
 check "that message is in queue/" test "$(queued_count "$work/spool")" -eq $((before + 1))
