@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A fuzzing campaign, outside `make test`: each libFuzzer target of a `make fuzz`
-# build runs alone (one core; `nice -n 19`, the machine is shared) until it has
+# build runs alone (one core; `nice -n 19` by default, the machine is shared;
+# FUZZ_NICE=N sets another niceness, e.g. -5 to hold one core against builds) until it has
 # made RUNS executions or spent SECONDS, whichever comes first; then what it
 # found that adds coverage is merged (-merge=1) into tests/fuzz/corpus/<target>,
 # so the committed corpora only grow by inputs that reach new code. Prints one
@@ -14,6 +15,7 @@ set -u
 build=${1:-build-fuzz}
 runs=${2:-10000000}
 seconds=${3:-300}
+niceness=${FUZZ_NICE:-19}
 shift $(($# < 3 ? $# : 3))
 source_dir=$(cd "$(dirname "$0")" && pwd)
 work="$build/campaign"
@@ -32,7 +34,7 @@ for target in "${targets[@]}"; do
   mkdir -p "$grown" "$work/artifacts"
   before=$(find "$corpus" -type f | wc -l)
   start=$(date +%s)
-  nice -n 19 "$binary" -runs="$runs" -max_total_time="$seconds" -print_final_stats=1 \
+  nice -n "$niceness" "$binary" -runs="$runs" -max_total_time="$seconds" -print_final_stats=1 \
     -artifact_prefix="$work/artifacts/$target-" "$grown" "$corpus" >"$work/$target.log" 2>&1
   status=$?
   elapsed=$(($(date +%s) - start))
@@ -43,7 +45,7 @@ for target in "${targets[@]}"; do
   fi
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$target.log")
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/$target.log")
-  nice -n 19 "$binary" -merge=1 "$corpus" "$grown" >"$work/$target.merge.log" 2>&1 ||
+  nice -n "$niceness" "$binary" -merge=1 "$corpus" "$grown" >"$work/$target.merge.log" 2>&1 ||
     { echo "FAIL: merging $target: see $work/$target.merge.log" >&2; exit 1; }
   after=$(find "$corpus" -type f | wc -l)
   echo "| $target | $executions | $speed | $elapsed | $before → $after |"
