@@ -444,7 +444,10 @@ asio::awaitable<void> Scheduler::Impl::conclude(RouteQueue* route, const std::st
   }
   co_await settle(route, id, &loaded->message.state);
   if (!pending->empty()) log_attempt(*route, *id, *loaded, *pending, *result);
-  if (bounce) enqueue(*bounce, route->upstream.config->name);
+  if (bounce) {
+    if (services.metrics) services.metrics->bounced(route->upstream.config->name);
+    enqueue(*bounce, route->upstream.config->name);
+  }
 }
 
 asio::awaitable<AttemptLog> Scheduler::Impl::deliver(RouteQueue* route,
@@ -569,10 +572,10 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
     bool renewed = false;
     auto opened =
         co_await open_upstream(&upstream, services.tokens, &token_fault, &renewed, &timings);
-    if (opened || timings.connect != Steady::duration{}) {
+    if (opened) {  // timed only when both steps succeeded
       observe(services.metrics, upstream, UpstreamStage::Connect, timings.connect);
+      observe(services.metrics, upstream, UpstreamStage::Auth, timings.auth);
     }
-    if (opened) observe(services.metrics, upstream, UpstreamStage::Auth, timings.auth);
     if (renewed) {
       services.logger->info("the upstream refused the token; renewed once",
                             {{"queue_id", loaded->message.envelope.id},

@@ -84,8 +84,11 @@ k="relaymetrics$$x$RANDOM"
 send_to_routes "$k" "$USER1" direct:3 down:1 wrong:1
 send_to_routes "${k}refused" "$REFUSED_RECIPIENT" direct:1
 check "three messages reach alice's mailbox" wait_found "$k direct" 3 30
-check "the counters settle: 3 delivered and 1 failed on direct, 1 deferred on down and on wrong" \
-  settles 30 'mailoauth_relay_messages_delivered_total{route="direct"}=3' \
+# direct: 3 delivered, 1 refused (550) -- whose delivery status notification
+# to the sender is the 4th delivery and the one bounce.
+check "the counters settle: 4 delivered (one a bounce) and 1 failed on direct, 1 deferred on down and on wrong" \
+  settles 30 'mailoauth_relay_messages_delivered_total{route="direct"}=4' \
+  'mailoauth_relay_messages_bounced_total{route="direct"}=1' \
   'mailoauth_relay_messages_failed_total{route="direct"}=1' \
   'mailoauth_relay_messages_deferred_total{route="down"}=1' \
   'mailoauth_relay_messages_deferred_total{route="wrong"}=1' || show "$work/scrape"
@@ -97,11 +100,11 @@ check "delivered{down} is 0" is 'mailoauth_relay_messages_delivered_total{route=
 check "failed{down} and failed{wrong} are 0" \
   is 'mailoauth_relay_messages_failed_total{route="down"}' 0
 check "... (wrong)" is 'mailoauth_relay_messages_failed_total{route="wrong"}' 0
-check "bounced{direct} is 0 (no bounce was made)" is 'mailoauth_relay_messages_bounced_total{route="direct"}' 0
-check "four transfers timed on direct" \
-  is 'mailoauth_relay_upstream_duration_seconds_count{route="direct",stage="transfer"}' 4
+check "bounced{down} is 0 (no bounce was made there)" is 'mailoauth_relay_messages_bounced_total{route="down"}' 0
+check "five transfers timed on direct (four messages, one notification)" \
+  is 'mailoauth_relay_upstream_duration_seconds_count{route="direct",stage="transfer"}' 5
 check "... each in some bucket up to +Inf" \
-  is 'mailoauth_relay_upstream_duration_seconds_bucket{route="direct",stage="transfer",le="+Inf"}' 4
+  is 'mailoauth_relay_upstream_duration_seconds_bucket{route="direct",stage="transfer",le="+Inf"}' 5
 check "at least one connect timed on direct" \
   at_least 'mailoauth_relay_upstream_duration_seconds_count{route="direct",stage="connect"}' 1
 check "at least one auth timed on direct" \
@@ -193,8 +196,8 @@ wait_healthy() { for _ in $(seq 40); do healthy && return 0; sleep 0.25; done; r
 check "after them /healthz answers again within 10 s" wait_healthy
 check "the relay is still running" kill -0 "$relay_pid"
 send_to_routes "${k}after" "$USER1" direct:1
-check "... and still delivers: delivered{direct} reaches 4" \
-  settles 30 'mailoauth_relay_messages_delivered_total{route="direct"}=4'
+check "... and still delivers: delivered{direct} reaches 5" \
+  settles 30 'mailoauth_relay_messages_delivered_total{route="direct"}=5'
 
 # --- contrib/: the alert rules and the dashboard ------------------------------------
 rules="$MAILOAUTH_SOURCE_DIR/contrib/prometheus/mailoauth-relay-alerts.yml"
