@@ -118,7 +118,8 @@ TEST(ExplainTest, NotInTheCatalogueSaysSo) {
 
 TEST(ExplainTest, HostileInputIsBoundedAndEscaped) {
   std::string huge(1 << 20, 'a');
-  huge.replace(0, 30, "535 5.7.3 x\r\n\x1b[2J\0\xff nul", 30);
+  constexpr std::string_view hostile("535 5.7.3 x\r\n\x1b[2J\0\xff nul", 23);
+  huge.replace(0, hostile.size(), hostile);
   const Explanation explanation = explain(huge);
   EXPECT_TRUE(explanation.truncated);
   EXPECT_EQ(explanation.input_size, huge.size());

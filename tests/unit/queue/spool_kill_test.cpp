@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,14 +76,24 @@ TEST(SpoolKillTest, EveryAcknowledgedMessageSurvivesSigkill) {
       spool_forever(root, pipe_fds[1], next_sequence + 100'000 * static_cast<unsigned>(round));
     }
     ::close(pipe_fds[1]);
-    // Let it run 20 to 200 ms, then kill it without warning.
+    // Wait (up to 20 s: fsync on a busy disk) for its first acknowledgement,
+    // so every round proves something; then let it run 20 to 200 ms more and
+    // kill it without warning, wherever it is.
+    std::string reported;
+    char buffer[4096];
+    for (int waited = 0; reported.find('\n') == std::string::npos && waited < 200; ++waited) {
+      pollfd readable{pipe_fds[0], POLLIN, 0};
+      if (::poll(&readable, 1, 100) == 1) {
+        const ssize_t got = ::read(pipe_fds[0], buffer, sizeof buffer);
+        if (got <= 0) break;
+        reported.append(buffer, static_cast<std::size_t>(got));
+      }
+    }
     ::usleep(static_cast<useconds_t>(20'000 + random() % 180'000));
     ASSERT_EQ(::kill(child, SIGKILL), 0);
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);
     ASSERT_TRUE(WIFSIGNALED(status)) << "the child ended by itself: exit " << WEXITSTATUS(status);
-    std::string reported;
-    char buffer[4096];
     for (;;) {
       const ssize_t got = ::read(pipe_fds[0], buffer, sizeof buffer);
       if (got <= 0) break;
