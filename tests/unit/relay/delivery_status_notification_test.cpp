@@ -156,7 +156,9 @@ TEST(DeliveryStatusNotificationTest, IsAMultipartReportOfThreeParts) {
   GMimeMultipart* report = parsed.report();
   ASSERT_NE(report, nullptr);
   GMimeContentType* type = g_mime_object_get_content_type(GMIME_OBJECT(report));
-  EXPECT_STREQ(g_mime_content_type_get_mime_type(type), "multipart/report");
+  char* mime_type_text = g_mime_content_type_get_mime_type(type);  // allocated: g_free
+  EXPECT_STREQ(mime_type_text, "multipart/report");
+  g_free(mime_type_text);
   EXPECT_STREQ(g_mime_content_type_get_parameter(type, "report-type"), "delivery-status");
   ASSERT_EQ(g_mime_multipart_get_count(report), 3);
   EXPECT_EQ(mime_type(g_mime_multipart_get_part(report, 0)), "text/plain");
