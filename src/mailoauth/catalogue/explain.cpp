@@ -124,15 +124,6 @@ std::vector<Entry> build_entries() {
   return all;
 }
 
-bool icontains(std::string_view text, std::string_view fragment) {
-  if (fragment.empty()) return true;
-  if (fragment.size() > text.size()) return false;
-  for (std::size_t i = 0; i + fragment.size() <= text.size(); ++i) {
-    if (core::iequals(text.substr(i, fragment.size()), fragment)) return true;
-  }
-  return false;
-}
-
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
@@ -364,9 +355,9 @@ std::string_view example_words(std::string_view example) {
 bool resembles(std::string_view text, std::string_view example) {
   std::string_view words = example_words(example);
   if (words.size() > 24) words = words.substr(0, 24);
-  if (words.size() >= 12 && icontains(text, words)) return true;
+  if (words.size() >= 12 && core::icontains(text, words)) return true;
   const std::string_view pasted = example_words(text);
-  return pasted.size() >= 12 && pasted.size() <= 200 && icontains(example, pasted);
+  return pasted.size() >= 12 && pasted.size() <= 200 && core::icontains(example, pasted);
 }
 
 void score_smtp(Scorer& scorer, std::size_t base) {
@@ -404,7 +395,7 @@ void score_smtp(Scorer& scorer, std::size_t base) {
       }
     }
     if (!entry.text_fragment.empty()) {
-      if (icontains(f.text, entry.text_fragment)) {
+      if (core::icontains(f.text, entry.text_fragment)) {
         score += 40;
         why.push_back(fmt::format("the words \"{}\"", entry.text_fragment));
       } else if (f.has_words) {
@@ -460,7 +451,7 @@ void score_imap(Scorer& scorer, std::size_t base) {
         }
         break;
       case Match::Text:
-        if (icontains(f.text, entry.key)) {
+        if (core::icontains(f.text, entry.key)) {
           score = 45;
           why = fmt::format("the words \"{}\"", entry.key);
         }

@@ -23,4 +23,13 @@ constexpr bool istarts_with(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
 }
 
+// Whether `fragment` occurs in `text`, ASCII case ignored (an empty fragment
+// always does): how the error catalogues recognise a provider's wording.
+constexpr bool icontains(std::string_view text, std::string_view fragment) {
+  for (std::size_t i = 0; i + fragment.size() <= text.size(); ++i) {
+    if (iequals(text.substr(i, fragment.size()), fragment)) return true;
+  }
+  return false;
+}
+
 }  // namespace mailoauth::core

@@ -119,14 +119,6 @@ static_assert(kEntries[kNonexistent].key == "NONEXISTENT");
 constexpr std::array<std::string_view, 2> kMoreMissingMailboxTexts = {"unknown mailbox",
                                                                       "no such mailbox"};
 
-bool contains_ignoring_case(std::string_view text, std::string_view fragment) {
-  if (fragment.size() > text.size()) return false;
-  for (std::size_t i = 0; i + fragment.size() <= text.size(); ++i) {
-    if (core::iequals(text.substr(i, fragment.size()), fragment)) return true;
-  }
-  return false;
-}
-
 bool matches(const RefusalEntry& entry, const Response& response, bool about_mailbox) {
   switch (entry.match) {
     case Match::Status:
@@ -134,10 +126,10 @@ bool matches(const RefusalEntry& entry, const Response& response, bool about_mai
     case Match::Code:
       return response.code && response.code->name == entry.key;
     case Match::Text:
-      return contains_ignoring_case(response.text, entry.key);
+      return core::icontains(response.text, entry.key);
     case Match::MailboxText:
       return about_mailbox && response.status == Status::No &&
-             contains_ignoring_case(response.text, entry.key);
+             core::icontains(response.text, entry.key);
   }
   return false;
 }
@@ -150,7 +142,7 @@ const RefusalEntry* find_refusal_entry(const Response& response, bool about_mail
     if (entry.match == Match::Status && entry.status != Status::Bye && about_mailbox &&
         response.status == Status::No) {
       for (auto text : kMoreMissingMailboxTexts) {
-        if (contains_ignoring_case(response.text, text)) return &kEntries[kNonexistent];
+        if (core::icontains(response.text, text)) return &kEntries[kNonexistent];
       }
     }
     if (matches(entry, response, about_mailbox)) return &entry;

@@ -226,14 +226,6 @@ constexpr std::array<ReplyCatalogueEntry, 29> kEntries = {{
      "535 Authentication failed"},
 }};
 
-bool icontains(std::string_view text, std::string_view fragment) {
-  if (fragment.empty()) return true;
-  for (std::size_t i = 0; i + fragment.size() <= text.size(); ++i) {
-    if (core::iequals(text.substr(i, fragment.size()), fragment)) return true;
-  }
-  return false;
-}
-
 // The first line as the server sent it, made safe to show.
 std::string quote_first_line(const Reply& reply) {
   constexpr std::size_t kLimit = 300;
@@ -253,7 +245,7 @@ const ReplyCatalogueEntry* find_reply_entry(const Reply& reply) {
   for (const auto& entry : kEntries) {
     if (entry.code != 0 && entry.code != reply.code) continue;
     if (!entry.enhanced_status.empty() && entry.enhanced_status != status) continue;
-    if (!icontains(text, entry.text_fragment)) continue;
+    if (!core::icontains(text, entry.text_fragment)) continue;
     return &entry;
   }
   return nullptr;
