@@ -14,13 +14,6 @@
 
 namespace mailoauth::graph {
 
-const std::string_view kGraphAccessDeniedRemedy =
-    "app-only: grant the Mail.Send application permission with admin consent, and if the tenant "
-    "limits the app to some mailboxes (RBAC for Applications, or an application access policy: "
-    "Test-ApplicationAccessPolicy), include this one; delegated: Mail.Send sends as the signed-in "
-    "user only; a shared mailbox or another user needs Mail.Send.Shared (preset \"graph\" asks "
-    "for it) and Send As or Send on Behalf on that mailbox";
-
 namespace {
 
 using core::ErrorClass;
@@ -102,8 +95,9 @@ constexpr std::array<GraphErrorEntry, 16> kErrors{{
     // sending; a proxy or a changed limit may still bring this back).
     {"RequestBodyTooLarge", 413, "", ErrorClass::Permanent,
      "the request is larger than Graph's sendMail takes (about 4 MB)",
-     "send large messages by SMTP (transport smtp); mailoauth does not yet use Graph's upload "
-     "sessions",
+     "mailoauth sends messages over about 4 MB through a draft and upload sessions, so "
+     "something between it and Graph (a proxy) takes less than Graph: raise that limit, or send "
+     "by SMTP (transport smtp)",
      "The maximum request length supported is 4MB."},
     {"ApplicationThrottled", 0, "MailboxConcurrency", ErrorClass::Temporary,
      "more than 4 requests for this mailbox at once from this app",

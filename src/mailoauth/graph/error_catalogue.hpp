@@ -31,6 +31,11 @@ const GraphErrorEntry* find_graph_error(long status, std::string_view code,
 std::span<const GraphErrorEntry> graph_error_catalogue();
 
 // The advice for a 401/403 no entry knows; also the remedy of ErrorAccessDenied.
-extern const std::string_view kGraphAccessDeniedRemedy;
+inline constexpr std::string_view kGraphAccessDeniedRemedy =
+    "app-only: grant the Mail.Send application permission with admin consent, and if the tenant "
+    "limits the app to some mailboxes (RBAC for Applications, or an application access policy: "
+    "Test-ApplicationAccessPolicy), include this one; delegated: Mail.Send sends as the signed-in "
+    "user only; a shared mailbox or another user needs Mail.Send.Shared (preset \"graph\" asks "
+    "for it) and Send As or Send on Behalf on that mailbox";
 
 }  // namespace mailoauth::graph
