@@ -80,7 +80,10 @@
 // Faults with "on" apply to one endpoint: {"status":503,"on":"upload"};
 // "on" is one of draft, attachment, createUploadSession, upload, send,
 // delete (faults without it are sendMail's, as before); {"status":500,
-// "on":"send","deliver":true} sends and then fails.
+// "on":"send","deliver":true} sends and then fails; {"status":504,
+// "on":"upload","deliver":true} takes the chunk and then fails (the client
+// repeats it: an overlap, 416); {"on":"upload","expire":true} ends the
+// session's lifetime at that chunk (404 as for any expired session).
 // GET /test/requests lists every request (origin graph|upload, method, path,
 // whether it had an Authorization header, Content-Range, Content-Length,
 // the answer's status); GET /test/drafts the drafts that still exist.
@@ -517,7 +520,11 @@ async function upload(req, res, url) {
   if (!admit(req, res, session.mailbox)) { await readBody(req, 0); return undefined; }
   const fault = takeFault('upload');
   const { size, body } = await readBody(req, kLimit);
-  if (fault.status) return answerFault(req, res, fault);
+  if (fault.expire) {  // the session's lifetime ends now: the answer an expired session gets
+    sessions.delete(match[1]);
+    return graphError(req, res, 404, 'ErrorItemNotFound', 'The upload session has expired.');
+  }
+  if (fault.status && !fault.deliver) return answerFault(req, res, fault);
   const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(req.headers['content-range'] || '');
   if (!range) return graphError(req, res, 400, 'ErrorInvalidRequest', 'Content-Range must be "bytes first-last/total".');
   const [first, last, total] = range.slice(1).map(Number);
@@ -537,6 +544,7 @@ async function upload(req, res, url) {
   }
   session.chunks.push(body);
   session.next = last + 1;
+  if (fault.status) return answerFault(req, res, fault);  // "deliver": taken, the answer lost
   if (session.next < total) {
     return send(req, res, 200, { '@odata.context': 'https://outlook.office.com/api/v2.0/$metadata#Microsoft.OutlookServices.UploadSession',
       ExpirationDateTime: session.expires.toISOString(), NextExpectedRanges: [String(session.next)] });

@@ -29,6 +29,10 @@ using core::ErrorClass;
 // Room kept in the draft's budget for the Bcc field written after the split.
 constexpr std::size_t kBccReserve = 64 * 1024;
 
+// An expired upload session is started over once; a second expiry ends the
+// send (temporary: the relay tries again later, from a new draft).
+constexpr int kUploadSessionsPerAttachment = 2;
+
 constexpr std::string_view kReadWriteRemedy =
     "a message over ~3 MB is sent through a draft, and creating one needs Mail.ReadWrite besides "
     "Mail.Send (app-only: the application permission with admin consent; delegated: the scope)";
@@ -171,21 +175,41 @@ struct LargeSend {
     return {};
   }
 
+  // One upload session per attachment; when it answers 404 (it expired: a
+  // slow link, a long Retry-After), one new session starts the attachment
+  // over, as Microsoft's guidance for an expired session says.
   core::Result<void> upload_large(const DraftAddress& draft, const TakenAttachment& attachment) {
     const UploadItem item{attachment.name, attachment.content_type, attachment.content_id,
                           attachment.is_inline, attachment.size};
-    StepCounters counters;
-    auto session = create_upload_session(http, draft, token, item, sleeper, counters);
-    result.attempts += counters.attempts;
-    if (counters.status == 401) status = 401;
-    if (!session) return core::fail(std::move(session.error()));
-    ++result.upload_sessions;
-    AttachmentReader reader(attachment);
-    const ChunkSource source = [&reader](std::uint64_t offset, std::size_t length,
-                                         std::string& out) { return reader(offset, length, out); };
-    auto uploaded = upload_chunks(http, draft, *session, attachment.size, source, sleeper);
-    if (!uploaded) {
+    for (int session_number = 1;; ++session_number) {
+      StepCounters counters;
+      auto session = create_upload_session(http, draft, token, item, sleeper, counters);
+      result.attempts += counters.attempts;
+      if (counters.status == 401) status = 401;
+      if (!session) return core::fail(std::move(session.error()));
+      ++result.upload_sessions;
+      AttachmentReader reader(attachment);
+      const ChunkSource source = [&reader](std::uint64_t offset, std::size_t length,
+                                           std::string& out) {
+        return reader(offset, length, out);
+      };
+      auto uploaded = upload_chunks(http, draft, *session, attachment.size, source, sleeper);
+      if (uploaded) {
+        result.chunks_uploaded += uploaded->chunks;
+        result.bytes_uploaded += uploaded->bytes;
+        return {};
+      }
       core::Error error = std::move(uploaded.error());
+      if (error.code() == kUploadSessionGone && session_number < kUploadSessionsPerAttachment) {
+        if (settings.logger != nullptr) {
+          settings.logger->log(core::LogLevel::Warn,
+                               "Graph upload session ended; starting the attachment over",
+                               {{"mailbox", mailbox},
+                                {"attachment", attachment.name},
+                                {"client_request_id", result.client_request_id}});
+        }
+        continue;
+      }
       auto cancelled = cancel_upload_session(http, draft, *session);
       return core::fail(with_message(
           error, fmt::format("{}; the upload session {}", error.message(),
@@ -193,9 +217,6 @@ struct LargeSend {
                                        : "could not be cancelled (" + cancelled.error().message() +
                                              "); it expires by itself")));
     }
-    result.chunks_uploaded += uploaded->chunks;
-    result.bytes_uploaded += uploaded->bytes;
-    return {};
   }
 
   core::Result<void> send_draft(const DraftAddress& draft) {

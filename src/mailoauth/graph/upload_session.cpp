@@ -2,7 +2,9 @@
 // perform_graph_step (repeats, Retry-After, logging); the chunk PUTs and the
 // DELETE pass no token, so the Authorization header is never built for the
 // upload origin. The chunk loop is bounded: a server that keeps asking for
-// the same bytes ends it after kMaxStalls answers without progress.
+// the same bytes ends it after kMaxStalls answers without progress. A 404
+// from the upload URL is a session that expired (or the server ended): a
+// temporary error of its own code, so the caller can start a new session.
 #include "mailoauth/graph/upload_session.hpp"
 
 #include <fmt/format.h>
@@ -89,7 +91,7 @@ core::Result<UploadProgress> upload_chunks(oauth2::HttpClient& http, const Draft
                                            const UploadSession& session, std::uint64_t total,
                                            const ChunkSource& source, oauth2::Sleeper& sleeper) {
   const std::uint64_t chunk_size = upload_chunk_size(draft.settings->upload_chunk_size);
-  const GraphStep step{"upload (PUT to the upload URL)", {200, 201, 416}, false};
+  const GraphStep step{"upload (PUT to the upload URL)", {200, 201, 416, 404}, false};
   UploadProgress progress;
   std::uint64_t offset = 0;
   int stalls = 0;
@@ -112,6 +114,14 @@ core::Result<UploadProgress> upload_chunks(oauth2::HttpClient& http, const Draft
     auto answer = perform_graph_step(http, *draft.settings, draft.mailbox, request, nullptr, step,
                                      draft.client_request_id, sleeper, counters);
     if (!answer) return core::fail(std::move(answer.error()));
+    if (answer->status == 404) {  // past its expirationDateTime, or ended by the server
+      return core::fail(
+          core::Error(ErrorClass::Temporary, std::string(kUploadSessionGone),
+                      fmt::format("the upload session ended (404, expired{}) after {} of {} bytes",
+                                  session.expiration.empty() ? "" : " at " + session.expiration,
+                                  progress.bytes, total),
+                      "try again later: a new upload session starts the attachment over"));
+    }
     if (answer->status == 201) {
       ++progress.chunks;
       progress.bytes += range.size();
@@ -134,6 +144,9 @@ core::Result<UploadProgress> upload_chunks(oauth2::HttpClient& http, const Draft
     if (answer->status == 200) {
       ++progress.chunks;
       progress.bytes += range.size();
+    } else if (*next > before) {  // a 416 for a chunk taken before (its answer lost)
+      ++progress.chunks;
+      progress.bytes += *next - before;
     }
     offset = *next;
     if (offset <= before && ++stalls > kMaxStalls) {

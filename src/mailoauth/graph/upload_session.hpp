@@ -32,6 +32,10 @@ namespace mailoauth::graph {
 
 inline constexpr std::uint64_t kMaxUploadSessionSize = std::uint64_t{150} * 1024 * 1024;
 
+// The error code of an upload session that answered 404 (expired, or ended
+// by the server): nothing of it counts, a new session starts over.
+inline constexpr std::string_view kUploadSessionGone = "graph.upload_session_gone";
+
 struct UploadItem {
   std::string name;
   std::string content_type;
@@ -73,7 +77,8 @@ struct UploadProgress {
   std::string location;     // the 201's Location
 };
 
-// Uploads `total` bytes; stops with an error (the caller cancels the session).
+// Uploads `total` bytes; stops with an error (the caller cancels the session);
+// a session that answers 404 ends with the code kUploadSessionGone.
 core::Result<UploadProgress> upload_chunks(oauth2::HttpClient& http, const DraftAddress& draft,
                                            const UploadSession& session, std::uint64_t total,
                                            const ChunkSource& source, oauth2::Sleeper& sleeper);

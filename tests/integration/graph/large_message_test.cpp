@@ -10,7 +10,13 @@
 // the emulator's per-mailbox upload volume limit is hit; a token without
 // Mail.ReadWrite is refused at the draft with the permission named; a
 // delegated token on a shared mailbox gets 403 from createUploadSession and
-// the error says it is Graph's known limitation.
+// the error says it is Graph's known limitation. The emulator's upload
+// origin refuses a gap and an overlap with 416 and the range it expects
+// (and a bearer token with 401); a chunk whose answer was lost is sent
+// again, refused as an overlap, and the upload resumes where the session
+// says; an upload session that expires mid-way is started over once in a
+// new session, and a second expiry ends the send as temporary with the
+// draft deleted.
 #include "mailoauth/graph/large_message.hpp"
 
 #include <algorithm>
@@ -24,6 +30,7 @@
 #include "mailoauth/core/clock.hpp"
 #include "mailoauth/graph/send_mail.hpp"
 #include "mailoauth/graph/upload_ranges.hpp"
+#include "mailoauth/graph/upload_session.hpp"
 #include "mailoauth/mime/mime_structure.hpp"
 #include "mailoauth/oauth2/device_flow.hpp"
 #include "mailoauth/oauth2/form.hpp"
@@ -312,6 +319,151 @@ TEST(GraphLargeMessageTest, OverTheMailboxMaximumIsRefusedBeforeAnyRequest) {
   EXPECT_EQ(refused.error().error_class(), core::ErrorClass::Permanent);
   EXPECT_NE(refused.error().remedy().find("graph_max_message_size"), std::string::npos);
   EXPECT_EQ(emulator.get("/test/requests"), "[]");
+}
+
+std::vector<std::pair<std::string, int>> upload_puts(const Emulator& emulator) {
+  std::vector<std::pair<std::string, int>> puts;
+  for (const auto& put : requests_where(emulator, "upload", "PUT")) {
+    puts.emplace_back(put["contentRange"].get<std::string>(), put["status"].get<int>());
+  }
+  return puts;
+}
+
+// The emulator's own strictness, request by request: a draft, a session for
+// 1,000 bytes, then a gap, an overlap, a bearer token and the right ranges.
+TEST(GraphLargeMessageTest, TheUploadOriginRefusesGapsAndOverlapsWith416AndTheExpectedRange) {
+  Emulator emulator;
+  oauth2::HttpClient http;
+  RecordingSleeper sleeper;
+  const core::Secret token = alice_token();
+  const GraphSettings settings = settings_for(emulator);
+  oauth2::HttpRequest create;
+  create.url = fmt::format("{}/v1.0/users/{}/messages", emulator.base_url(), user1());
+  create.content_type = "text/plain";
+  create.authorization = core::Secret::take("Bearer " + std::string(token.reveal()));
+  create.body = core::Secret(core::base64::encode(
+      "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: ranges\r\n\r\nx\r\n"));
+  auto created = http.perform(create);
+  ASSERT_TRUE(created.has_value()) << created.error().describe();
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string id = json_of(created->body)["id"].get<std::string>();
+  const std::string mailbox = user1();
+  const DraftAddress draft{&settings, mailbox, id, "ranges-test"};
+  StepCounters counters;
+  auto session = create_upload_session(
+      http, draft, token, UploadItem{"ranges.bin", "application/octet-stream", "", false, 1000},
+      sleeper, counters);
+  ASSERT_TRUE(session.has_value()) << session.error().describe();
+
+  const std::string bytes = bytes_of(1000, 7);
+  auto put = [&](std::uint64_t first, std::uint64_t last, bool with_token = false) {
+    oauth2::HttpRequest request;
+    request.method = "PUT";
+    request.url = session->upload_url;
+    request.content_type = "application/octet-stream";
+    request.headers = {fmt::format("Content-Range: bytes {}-{}/1000", first, last)};
+    request.body = core::Secret(bytes.substr(first, last - first + 1));
+    if (with_token)
+      request.authorization = core::Secret::take("Bearer " + std::string(token.reveal()));
+    auto answer = http.perform(request);
+    EXPECT_TRUE(answer.has_value());
+    return answer.has_value() ? *answer : oauth2::HttpResponse{};
+  };
+  auto expected_ranges = [](const oauth2::HttpResponse& answer) {
+    auto ranges = parse_next_expected_ranges(answer.body);
+    return ranges && ranges->size() == 1 ? (*ranges)[0].first : ~std::uint64_t{0};
+  };
+  const auto first = put(0, 99);
+  EXPECT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(expected_ranges(first), 100u);
+  const auto gap = put(200, 299);
+  EXPECT_EQ(gap.status, 416) << "a gap: " << gap.body;
+  EXPECT_EQ(expected_ranges(gap), 100u) << gap.body;
+  const auto overlap = put(50, 149);
+  EXPECT_EQ(overlap.status, 416) << "an overlap: " << overlap.body;
+  EXPECT_EQ(expected_ranges(overlap), 100u) << overlap.body;
+  EXPECT_EQ(put(100, 199, true).status, 401) << "a bearer token at the upload origin";
+  const auto rest = put(100, 999);
+  EXPECT_EQ(rest.status, 201) << rest.body;
+  EXPECT_NE(rest.header("Location").find(id), std::string::npos);
+  const auto drafts = json_of(emulator.get("/test/drafts"));
+  ASSERT_EQ(drafts.size(), 1u);
+  EXPECT_EQ(drafts[0]["attachments"], 1);
+}
+
+// The first chunk is taken but its answer is lost (504): the client sends it
+// again, the session refuses the overlap with 416 and says where it stands,
+// and the upload goes on from there; the attachment arrives intact.
+TEST(GraphLargeMessageTest, AChunkWhoseAnswerWasLostIsResumedWhereThe416Says) {
+  Emulator emulator;
+  emulator.faults(R"([{"status":504,"on":"upload","deliver":true}])");
+  oauth2::HttpClient http;
+  RecordingSleeper sleeper;
+  auto sent = send_mime(http, settings_for(emulator), user1(), alice_token(),
+                        large_message("alice@example.test", "lost answer"), {}, sleeper);
+  ASSERT_TRUE(sent.has_value()) << sent.error().describe();
+  EXPECT_EQ(sleeper.waits, std::vector<std::chrono::milliseconds>{3s}) << "the 504's backoff";
+  using Put = std::pair<std::string, int>;
+  EXPECT_EQ(upload_puts(emulator), (std::vector<Put>{{"bytes 0-3932159/15728640", 504},
+                                                     {"bytes 0-3932159/15728640", 416},
+                                                     {"bytes 3932160-7864319/15728640", 200},
+                                                     {"bytes 7864320-11796479/15728640", 200},
+                                                     {"bytes 11796480-15728639/15728640", 201}}));
+  EXPECT_EQ(sent->upload_sessions, 1);
+  EXPECT_EQ(sent->bytes_uploaded, 15u << 20) << "the chunk the 416 says was taken counts";
+  ASSERT_EQ(emulator.accepted(), 1);
+  const auto delivered = delivered_attachments(emulator.outbox_file(1));
+  ASSERT_TRUE(delivered.contains("scan.pdf"));
+  EXPECT_TRUE(delivered.at("scan.pdf") == attachments()[0].bytes) << "scan.pdf differs";
+}
+
+// The session expires at the second chunk: a new session starts the
+// attachment over and the message goes; no draft is deleted.
+TEST(GraphLargeMessageTest, AnUploadSessionThatExpiresIsStartedOverOnceInANewSession) {
+  Emulator emulator;
+  emulator.faults(R"([{"on":"upload"},{"on":"upload","expire":true}])");
+  oauth2::HttpClient http;
+  RecordingSleeper sleeper;
+  auto sent = send_mime(http, settings_for(emulator), user1(), alice_token(),
+                        large_message("alice@example.test", "expiry"), {}, sleeper);
+  ASSERT_TRUE(sent.has_value()) << sent.error().describe();
+  EXPECT_EQ(sent->upload_sessions, 2);
+  using Put = std::pair<std::string, int>;
+  EXPECT_EQ(upload_puts(emulator), (std::vector<Put>{{"bytes 0-3932159/15728640", 200},
+                                                     {"bytes 3932160-7864319/15728640", 404},
+                                                     {"bytes 0-3932159/15728640", 200},
+                                                     {"bytes 3932160-7864319/15728640", 200},
+                                                     {"bytes 7864320-11796479/15728640", 200},
+                                                     {"bytes 11796480-15728639/15728640", 201}}));
+  EXPECT_EQ(requests_where(emulator, "graph", "DELETE").size(), 0u);
+  ASSERT_EQ(emulator.accepted(), 1);
+  const auto delivered = delivered_attachments(emulator.outbox_file(1));
+  ASSERT_TRUE(delivered.contains("scan.pdf"));
+  EXPECT_TRUE(delivered.at("scan.pdf") == attachments()[0].bytes) << "scan.pdf differs";
+}
+
+// Sessions that are already expired when used (a lifetime in the past): two
+// sessions, then a temporary failure that names the expiry; the draft goes.
+TEST(GraphLargeMessageTest, ASecondExpiredSessionEndsTheSendAsTemporaryWithTheDraftDeleted) {
+  Emulator emulator;
+  emulator.control("/test/limits", R"({"session_seconds":-60})");
+  oauth2::HttpClient http;
+  RecordingSleeper sleeper;
+  auto failed = send_mime(http, settings_for(emulator), user1(), alice_token(),
+                          large_message("alice@example.test", "expired"), {}, sleeper);
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(failed.error().code(), kUploadSessionGone);
+  EXPECT_EQ(failed.error().error_class(), core::ErrorClass::Temporary)
+      << "an expired session is no reason to bounce the message";
+  EXPECT_NE(failed.error().message().find("expired"), std::string::npos)
+      << failed.error().message();
+  EXPECT_NE(failed.error().message().find("draft was deleted"), std::string::npos)
+      << failed.error().message();
+  EXPECT_EQ(requests_where(emulator, "graph", "POST").size(), 3u)
+      << "the draft and two createUploadSession for the first attachment";
+  EXPECT_EQ(upload_puts(emulator).size(), 2u);
+  EXPECT_EQ(json_of(emulator.get("/test/drafts")).size(), 0u);
+  EXPECT_EQ(emulator.accepted(), 0);
 }
 
 }  // namespace

@@ -9,15 +9,20 @@
 // (RAOP) or to a mailbox the tenant lacks; a bad token is renewed once, also
 // with max_attempts 1; 429 is repeated after its Retry-After (or a backoff
 // when it has none), a Retry-After beyond the caller's total wait is handed
-// back instead of waited; a 504, a 500 or a timeout after the body went out
+// back instead of waited; a fifth request for a mailbox that already has
+// four in progress gets Outlook's 429 MailboxConcurrency (its Retry-After
+// honoured) while another mailbox is not held up; a 504, a 500 or a timeout after the body went out
 // are "may have been sent", never sent twice; the deadline grows with the
 // body; a message over the limit that has nothing to take out for a draft
 // is refused before it is sent, and the emulator's own 413 is explained.
 // (Large messages: large_message_test.cpp.)
 #include "mailoauth/graph/send_mail.hpp"
 
+#include <thread>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "graph_emulator_process.hpp"
 
@@ -187,6 +192,64 @@ TEST(GraphSendMailTest, ThrottlingHonoursRetryAfterOrBacksOffAndIsBounded) {
   EXPECT_NE(refused.error().message().find("request-id"), std::string::npos)
       << "a 429 has no innerError: the id comes from the header: " << refused.error().message();
   EXPECT_NE(refused.error().message().find("client-request-id"), std::string::npos);
+}
+
+// Outlook allows an app 4 requests at once per mailbox (throttling-limits):
+// four slow sendMails for one mailbox hold its slots, a fifth gets 429
+// ApplicationThrottled (MailboxConcurrency, Retry-After 1) on every try,
+// and a sendMail for another mailbox goes through meanwhile.
+TEST(GraphSendMailTest, AFifthRequestAtOnceForOneMailboxIsThrottledNotAnother) {
+  Emulator emulator;
+  emulator.control("/test/slow", R"({"ms":4000})");
+  const GraphSettings settings = settings_for(emulator);
+  const core::Secret token = alice_token();
+  std::vector<std::optional<bool>> held(4);
+  std::vector<std::thread> holders;
+  for (std::size_t i = 0; i < held.size(); ++i) {
+    holders.emplace_back([&, i] {
+      oauth2::HttpClient http;
+      RecordingSleeper unused;
+      held[i] =
+          send_mime(http, settings, user1(), token.clone(), kMessage, kToBob, unused).has_value();
+    });
+  }
+  int in_flight = 0;
+  for (int poll = 0; poll < 300 && in_flight < 4; ++poll) {
+    std::this_thread::sleep_for(10ms);
+    in_flight = nlohmann::json::parse(emulator.get("/test/concurrency"))["in_flight"].get<int>();
+  }
+  ASSERT_EQ(in_flight, 4) << "four sendMails in progress at once";
+
+  oauth2::HttpClient http;
+  RecordingSleeper sleeper;
+  GraphSettings fifth = settings;
+  fifth.max_attempts = 3;
+  auto refused = send_mime(http, fifth, user1(), token.clone(), kMessage, kToBob, sleeper);
+  ASSERT_FALSE(refused.has_value()) << "a fifth request for the mailbox went through";
+  EXPECT_EQ(refused.error().code(), "graph.ApplicationThrottled");
+  EXPECT_EQ(refused.error().error_class(), core::ErrorClass::Temporary);
+  EXPECT_NE(refused.error().message().find("MailboxConcurrency"), std::string::npos)
+      << refused.error().message();
+  EXPECT_EQ(sleeper.waits, (std::vector<std::chrono::milliseconds>{1s, 1s}))
+      << "the emulator's Retry-After: 1 on each of the three 429s";
+
+  const std::string other = StackEnv::get()["USER2"];
+  RecordingSleeper other_sleeper;
+  auto sent = send_mime(http, settings, other, token.clone(),
+                        fmt::format("From: {}\r\nTo: bob@example.test\r\nSubject: other\r\n"
+                                    "\r\nnot held up\r\n",
+                                    other),
+                        kToBob, other_sleeper);
+  EXPECT_TRUE(sent.has_value()) << sent.error().describe();
+  EXPECT_TRUE(other_sleeper.waits.empty()) << "the limit is per mailbox";
+  for (auto& holder : holders) holder.join();
+  for (const auto& done : held) EXPECT_EQ(done, std::optional<bool>(true));
+  EXPECT_EQ(emulator.accepted(), 5);
+  int throttled = 0;
+  for (const auto& entry : nlohmann::json::parse(emulator.get("/test/requests"))) {
+    throttled += entry["status"] == 429 ? 1 : 0;
+  }
+  EXPECT_EQ(throttled, 3);
 }
 
 TEST(GraphSendMailTest, ARetryAfterBeyondTheCallersWaitIsHandedBack) {
