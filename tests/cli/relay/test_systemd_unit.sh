@@ -35,7 +35,7 @@ check "systemd-analyze security rates the sandbox 2.0 or better (${score:-no sco
   awk -v s="${score:-99}" 'BEGIN { exit !(s <= 2.0) }'
 
 for line in Type=notify NotifyAccess=main WatchdogSec=30s 'ExecReload=/bin/kill -HUP $MAINPID' \
-  User=mailoauth StateDirectory=mailoauth ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
+  User=mailoauth StateDirectory=mailoauth ConfigurationDirectoryMode=0750 ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
   NoNewPrivileges=yes CapabilityBoundingSet=CAP_NET_BIND_SERVICE AmbientCapabilities=CAP_NET_BIND_SERVICE \
   'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6' SystemCallFilter=@system-service \
   LoadCredential=mailoauth-store-key:/etc/mailoauth/store.key; do
