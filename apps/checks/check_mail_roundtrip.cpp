@@ -82,26 +82,11 @@ milliseconds left_for_work() {
 // the flags, else the IMAP account's imap_* keys, else its provider's.
 core::Result<imap::ClientSettings> imap_settings(const oauth2::Account* account,
                                                  const Options& options) {
-  delivery::ServerOverrides overrides{
-      options.imap_server, options.imap_port, {}, options.send.ca_file};
-  if (!options.imap_tls.empty()) {
-    auto tls = delivery::parse_tls_mode(options.imap_tls);
-    if (!tls) return core::fail(std::move(tls.error()).context("--imap-tls"));
-    overrides.tls = *tls;
-  }
-  auto resolved = delivery::server_settings(delivery::MailProtocol::Imap, account, overrides);
-  if (!resolved) {
-    core::Error error = std::move(resolved.error());
-    if (error.code() == "delivery.no_server")
-      error.with_remedy(error.remedy() + " with --imap-server");
-    return core::fail(std::move(error));
-  }
-  imap::ClientSettings settings;
-  settings.host = resolved->host;
-  settings.port = resolved->port;
-  settings.tls_mode = resolved->tls == delivery::TlsMode::StartTls ? imap::TlsMode::StartTls
-                                                                   : imap::TlsMode::Implicit;
-  settings.tls.ca_file = resolved->ca_file;
+  auto found = app::imap_server_settings(
+      account, {options.imap_server, options.imap_port, {}, options.send.ca_file}, options.imap_tls,
+      {"--imap-server", "--imap-tls"});
+  if (!found) return core::fail(std::move(found.error()));
+  imap::ClientSettings settings = std::move(*found);
   // Commands end before the reserve; the session lasts into it (the probe's
   // deletion and LOGOUT), ending just before the alarm.
   const milliseconds left = std::max(left_for_work(), milliseconds(1000));

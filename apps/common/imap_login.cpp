@@ -1,14 +1,43 @@
-// imap_login.hpp: the account's mechanism and token, renewed once when refused.
+// imap_login.hpp: the server by delivery::server_settings; the account's
+// mechanism and token, renewed once when refused.
 #include "imap_login.hpp"
 
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "mailoauth/imap/command_error.hpp"
 #include "mailoauth/oauth2/renew_once.hpp"
 #include "mailoauth/sasl/mechanism.hpp"
 
 namespace mailoauth::app {
+
+core::Result<imap::ClientSettings> imap_server_settings(const oauth2::Account* account,
+                                                        delivery::ServerOverrides overrides,
+                                                        std::string_view tls_text,
+                                                        const ImapServerFlags& flags) {
+  if (!tls_text.empty()) {
+    auto tls = delivery::parse_tls_mode(tls_text);
+    if (!tls) return core::fail(std::move(tls.error()).context(std::string(flags.tls)));
+    overrides.tls = *tls;
+  }
+  auto resolved = delivery::server_settings(delivery::MailProtocol::Imap, account, overrides);
+  if (!resolved) {
+    core::Error error = std::move(resolved.error());
+    if (error.code() == "delivery.no_server") {
+      error.with_remedy(fmt::format("{} with {}", error.remedy(), flags.server));
+    }
+    return core::fail(std::move(error));
+  }
+  imap::ClientSettings settings;
+  settings.host = resolved->host;
+  settings.port = resolved->port;
+  settings.tls_mode = resolved->tls == delivery::TlsMode::StartTls ? imap::TlsMode::StartTls
+                                                                   : imap::TlsMode::Implicit;
+  settings.tls.ca_file = resolved->ca_file;
+  return settings;
+}
 
 core::Result<void> imap_authenticate(AppContext& context, const oauth2::Account& account,
                                      imap::SyncClient& client,

@@ -53,24 +53,10 @@ struct Connection {
 // the flags, else the account's imap_* keys, else the provider's.
 Result<imap::ClientSettings> settings_for(const oauth2::Account& account,
                                           const Connection& options) {
-  delivery::ServerOverrides overrides{options.server, options.port, {}, options.ca_file};
-  if (!options.tls.empty()) {
-    auto tls = delivery::parse_tls_mode(options.tls);
-    if (!tls) return core::fail(std::move(tls.error()).context("--tls"));
-    overrides.tls = *tls;
-  }
-  auto resolved = delivery::server_settings(delivery::MailProtocol::Imap, &account, overrides);
-  if (!resolved) {
-    core::Error error = std::move(resolved.error());
-    if (error.code() == "delivery.no_server") error.with_remedy(error.remedy() + " with --server");
-    return core::fail(std::move(error));
-  }
-  imap::ClientSettings settings;
-  settings.host = resolved->host;
-  settings.port = resolved->port;
-  settings.tls_mode = resolved->tls == delivery::TlsMode::StartTls ? imap::TlsMode::StartTls
-                                                                   : imap::TlsMode::Implicit;
-  settings.tls.ca_file = resolved->ca_file;
+  auto found = app::imap_server_settings(
+      &account, {options.server, options.port, {}, options.ca_file}, options.tls);
+  if (!found) return core::fail(std::move(found.error()));
+  imap::ClientSettings settings = std::move(*found);
   const std::chrono::milliseconds timeout(std::max(options.timeout_seconds, 1) * 1000);
   settings.connect_timeout = settings.command_timeout = settings.session_timeout = timeout;
   if (options.verbose) {

@@ -36,9 +36,7 @@ trap 'kill $(jobs -p) 2>/dev/null; cleanup' EXIT
 
 start_graph_emulator "$work" "$USER1,$USER2" || exit 1
 graph="http://127.0.0.1:$graph_port"
-export MAILOAUTH_STATE_DIR="$work/state"
-printf '%s\n' "$CC_CLIENT_SECRET" >"$work/cc.secret"
-chmod 600 "$work/cc.secret"
+use_stack_app_secret
 {
   stack_app_account app "$work/cc.secret"
   echo "graph_url = \"$graph\""

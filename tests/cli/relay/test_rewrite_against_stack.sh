@@ -14,9 +14,7 @@ source "$MAILOAUTH_STACK_ENV"
 source "${BASH_SOURCE%/*}/relay_lib.sh"
 source "$MAILOAUTH_SOURCE_DIR/tests/stack/app_account.sh"
 
-export MAILOAUTH_STATE_DIR="$work/state"
-printf '%s\n' "$CC_CLIENT_SECRET" >"$work/cc.secret"
-chmod 600 "$work/cc.secret"
+use_stack_app_secret
 {
   stack_app_account app "$work/cc.secret"
   echo "ca_file = \"$CA_FILE\""
