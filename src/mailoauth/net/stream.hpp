@@ -107,6 +107,11 @@ class Stream {
   // the stream's executor (post it there from another thread).
   void cancel(std::string reason = "cancelled");
   bool cancelled() const;
+  // Ends the read_some pending now (or, when none is, the next one) with
+  // `net.interrupted`, naming `reason`; unlike cancel(), the stream stays
+  // usable: a server stopping interrupts an idle session's read to send it
+  // 421 before it closes (RFC 5321 3.8). Call it on the stream's executor.
+  void interrupt(std::string reason);
 
   bool encrypted() const;
   // True for a stream made by adopt() (the peer is a client).

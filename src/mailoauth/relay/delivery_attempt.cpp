@@ -231,7 +231,7 @@ oauth2::AsyncTokenGetter relay_token_getter(std::shared_ptr<const oauth2::Accoun
 
 boost::asio::awaitable<core::Result<std::unique_ptr<smtp::Session>>> open_upstream(
     const UpstreamRoute* route, oauth2::TokenSource* tokens, bool* token_fault, bool* renewed,
-    AttemptTimings* timings) {
+    AttemptTimings* timings, std::string* peer) {
   *token_fault = false;
   // delays=: the connect part is Session::open; everything else here (the
   // token, AUTH, a renewal) is the auth part.
@@ -253,7 +253,7 @@ boost::asio::awaitable<core::Result<std::unique_ptr<smtp::Session>>> open_upstre
   std::unique_ptr<smtp::Session>* slot = &session;
   oauth2::AsyncTokenGetter token = relay_token_getter(route->account, tokens, token_fault);
   std::function<boost::asio::awaitable<core::Result<sasl::Mechanism>>(core::Secret)> attempt =
-      [route, slot, connecting = &connecting](
+      [route, slot, peer, connecting = &connecting](
           core::Secret secret) -> boost::asio::awaitable<core::Result<sasl::Mechanism>> {
     if (!*slot) {
       const auto connect_began = std::chrono::steady_clock::now();
@@ -261,6 +261,7 @@ boost::asio::awaitable<core::Result<std::unique_ptr<smtp::Session>>> open_upstre
       *connecting += std::chrono::steady_clock::now() - connect_began;
       if (!opened) co_return core::fail(std::move(opened.error()));
       *slot = std::move(*opened);
+      if (peer != nullptr) *peer = (*slot)->peer();
     }
     sasl::ClientCredentials credentials;
     credentials.user = route->user;

@@ -137,9 +137,10 @@ oauth2::AsyncTokenGetter relay_token_getter(std::shared_ptr<const oauth2::Accoun
 // `token_fault` is set when the error is the account's (no token, refused
 // twice); `renewed` when the upstream refused the first token and a renewed
 // one was asked for. `timings` (when given) gets the connect and auth times
-// for the log line's delays=.
+// for the log line's delays=; `peer` (when given) the upstream's ip:port
+// once connected, kept when AUTH then fails (the log line's relay=).
 boost::asio::awaitable<core::Result<std::unique_ptr<smtp::Session>>> open_upstream(
     const UpstreamRoute* route, oauth2::TokenSource* tokens, bool* token_fault, bool* renewed,
-    AttemptTimings* timings = nullptr);
+    AttemptTimings* timings = nullptr, std::string* peer = nullptr);
 
 }  // namespace mailoauth::relay

@@ -570,8 +570,9 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
   if (!*session || (*session)->broken()) {
     bool token_fault = false;
     bool renewed = false;
-    auto opened =
-        co_await open_upstream(&upstream, services.tokens, &token_fault, &renewed, &timings);
+    std::string reached;  // the upstream's ip:port once connected (AUTH may still fail)
+    auto opened = co_await open_upstream(&upstream, services.tokens, &token_fault, &renewed,
+                                         &timings, &reached);
     if (opened) {  // timed only when both steps succeeded
       observe(services.metrics, upstream, UpstreamStage::Connect, timings.connect);
       observe(services.metrics, upstream, UpstreamStage::Auth, timings.auth);
@@ -603,6 +604,7 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt(RouteQueue* route,
       result.session_usable = false;
       result.connect_failed = !token_fault;
       result.timings = timings;
+      if (!reached.empty()) result.relay = format_relay(upstream.settings.host, reached);
       record_failure(state, *pending, result.reply, false);
       co_return result;
     }

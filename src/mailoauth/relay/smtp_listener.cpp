@@ -85,7 +85,8 @@ struct SmtpServer::Impl : std::enable_shared_from_this<SmtpServer::Impl> {
   };
   std::map<std::uint64_t, OpenSession> open_sessions;
   // SIGTERM (stop_accepting): a transaction in flight may finish; a session
-  // outside one gets 421 4.3.2 at its next command, and one idle is closed.
+  // outside one gets 421 4.3.2 at its next command, and one idle gets it now
+  // and is closed.
   bool draining = false;
   // Counted when accepted, before the session's coroutine first runs, so a
   // burst of connections cannot slip past the limits.
@@ -128,6 +129,7 @@ class Session {
   smtp::ServerSession make_session();
   asio::awaitable<bool> greet();
   asio::awaitable<bool> flush();
+  void say_shutting_down();  // 421 4.3.2 into out_
   asio::awaitable<bool> read_more(std::chrono::milliseconds timeout);
   // Does what the step says; false: the session is over.
   asio::awaitable<bool> act(SessionStep step);
@@ -188,6 +190,13 @@ void Session::log(core::LogLevel level, std::string_view message, const core::Er
                          {"error", error->describe()}});
 }
 
+// Shutting down: no new transaction (the client keeps its mail and tries later).
+void Session::say_shutting_down() {
+  out_ += ServerReply(421, "4.3.2",
+                      fmt::format("{} Service shutting down, closing connection", config_.hostname))
+              .render();
+}
+
 asio::awaitable<bool> Session::flush() {
   if (out_.empty()) co_return true;
   const std::string bytes = std::exchange(out_, {});
@@ -200,6 +209,10 @@ asio::awaitable<bool> Session::read_more(std::chrono::milliseconds timeout) {
   if (space == 0) co_return false;  // ServerInput never fills without a line or piece to take
   auto bytes = co_await stream_.read_some(space, timeout);
   if (!bytes) {
+    if (bytes.error().code() == "net.interrupted" && server_->draining) {  // stop_accepting
+      say_shutting_down();
+      co_await flush();
+    }
     if (bytes.error().code() == "net.timeout") {
       log(core::LogLevel::Info, "timeout: the client was silent too long, closing");
       out_ += ServerReply(421, "4.4.2", fmt::format("{} Error: timeout exceeded", config_.hostname))
@@ -244,17 +257,10 @@ asio::awaitable<void> Session::run() {
   session_.emplace(make_session());
   if (!co_await greet()) co_return;
   const std::chrono::milliseconds command_timeout = config_.limits.command_timeout;
-  // Shutting down: no new transaction (the client keeps its mail and tries later).
-  const auto shutting_down = [this] {
-    out_ +=
-        ServerReply(421, "4.3.2",
-                    fmt::format("{} Service shutting down, closing connection", config_.hostname))
-            .render();
-  };
   for (;;) {
     while (auto line = input_.next_line()) {
       if (server_->draining && !session_->in_transaction()) {
-        shutting_down();
+        say_shutting_down();
         co_await flush();
         co_return;
       }
@@ -268,7 +274,7 @@ asio::awaitable<void> Session::run() {
     if (!co_await flush()) co_return;
     idle_ = !session_->in_transaction();
     if (idle_ && server_->draining) {
-      shutting_down();
+      say_shutting_down();
       co_await flush();
       co_return;
     }
@@ -618,10 +624,11 @@ void SmtpServer::stop_accepting() {
   impl_->accepting = false;
   impl_->draining = true;
   for (auto& entry : impl_->listeners) entry->listener->close();
-  // Sessions waiting for a command outside a transaction end now; the others
-  // finish their transaction and get 421 4.3.2 at the next command.
+  // Sessions waiting for a command outside a transaction get 421 4.3.2 now
+  // and end (RFC 5321 3.8); the others finish their transaction and get it
+  // at the next command.
   for (auto& [id, open] : impl_->open_sessions) {
-    if (*open.idle) open.stream->cancel("the relay is shutting down");
+    if (*open.idle) open.stream->interrupt("the relay is shutting down");
   }
 }
 

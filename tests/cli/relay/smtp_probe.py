@@ -246,12 +246,21 @@ def send_many(port, count, id_file):
 
 
 def graceful(port, pid):
-    """SIGTERM with a transaction open: no new connections, the transaction finishes."""
+    """SIGTERM with a transaction open: no new connections, the transaction
+    finishes; a session idle between transactions gets 421 4.3.2 at once."""
     import signal
     raw = greeted(port)
+    quiet = greeted(port)  # says nothing after EHLO
     raw.send(b"MAIL FROM:<late@contoso.com>\r\nRCPT TO:<x@example.com>\r\n")
     codes = [raw.reply()[0] for _ in range(2)]
     os.kill(int(pid), signal.SIGTERM)
+    quiet.sock.settimeout(5.0)
+    try:
+        said = quiet.reply()
+    except (OSError, EOFError) as error:
+        said = (0, "no reply: %s" % error)
+    expect("the idle session is told 421 4.3.2 before it is closed (RFC 5321 3.8)",
+           said[0] == 421 and "4.3.2" in said[1], said)
     refused = False
     for _ in range(50):  # up to 5 s for the listener to close
         try:

@@ -480,6 +480,50 @@ TEST(ServerStreamTest, CancelEndsAReadBlockedOnASilentPeer) {
   EXPECT_LT(waited, 5s) << "cancel did not end the 30 s read";
 }
 
+// interrupt() ends the one read (net.interrupted) and leaves the stream
+// usable: the server can still write its 421 and read again.
+asio::awaitable<void> interrupt_after(Stream* stream, std::chrono::milliseconds delay) {
+  co_await sleep_for(delay);
+  stream->interrupt("the relay is shutting down");
+}
+
+asio::awaitable<core::Result<std::string>> interrupted_then_answered(Listener listener) {
+  auto stream = co_await listener.accept();
+  if (!stream) co_return core::fail(stream.error());
+  asio::co_spawn(co_await asio::this_coro::executor, interrupt_after(&*stream, 200ms),
+                 asio::detached);
+  auto read = co_await stream->read_some(1024, 30s);  // the client is silent
+  if (read) co_return core::fail(core::ErrorClass::Bug, "test", "the read was not interrupted");
+  EXPECT_EQ(read.error().code(), "net.interrupted");
+  EXPECT_NE(read.error().message().find("shutting down"), std::string::npos);
+  EXPECT_FALSE(stream->cancelled());
+  auto said = co_await stream->write("421 4.3.2 shutting down\r\n", 5s);
+  if (!said) co_return core::fail(said.error());
+  co_return co_await stream->read_some(1024, 5s);  // the client's answer: the stream still reads
+}
+
+asio::awaitable<core::Result<std::string>> hear_and_answer(std::uint16_t port) {
+  auto stream = co_await Stream::connect("127.0.0.1", port, NetType::Tcp4, 5s);
+  if (!stream) co_return core::fail(stream.error());
+  auto heard = co_await stream->read_some(1024, 10s);
+  if (!heard) co_return heard;
+  auto answered = co_await stream->write("QUIT\r\n", 5s);
+  if (!answered) co_return core::fail(answered.error());
+  co_return heard;
+}
+
+TEST(ServerStreamTest, InterruptEndsOneReadAndTheStreamStaysUsable) {
+  asio::io_context io;
+  Listener listener = open_listener(io);
+  const std::uint16_t port = listener.port();
+  auto [served, heard] =
+      run_pair(io, interrupted_then_answered(std::move(listener)), hear_and_answer(port));
+  ASSERT_TRUE(heard.has_value()) << heard.error().describe();
+  EXPECT_EQ(*heard, "421 4.3.2 shutting down\r\n");
+  ASSERT_TRUE(served.has_value()) << served.error().describe();
+  EXPECT_EQ(*served, "QUIT\r\n") << "the server read again after the interrupt";
+}
+
 // A client that connects and never starts its handshake; the server's
 // handshake (30 s deadline) is cancelled by a watchdog after 200 ms.
 asio::awaitable<core::Result<std::string>> handshake_until_cancelled(
