@@ -8,7 +8,6 @@
 #include <boost/asio/thread_pool.hpp>
 #include <fmt/format.h>
 
-#include "mailoauth/core/base64.hpp"
 #include "mailoauth/oauth2/retry.hpp"
 #include "mailoauth/relay/delivery_attempt.hpp"
 #include "mailoauth/relay/on_pool.hpp"
@@ -173,11 +172,6 @@ std::string_view to_string(GraphOutcome outcome) {
       break;
   }
   return "temporary";
-}
-
-bool fits_send_mail(std::uint64_t content_size, std::size_t max_request_size) {
-  if (content_size > max_request_size) return false;
-  return core::base64::encoded_size(static_cast<std::size_t>(content_size)) <= max_request_size;
 }
 
 GraphVerdict judge_graph_result(const core::Result<graph::SendResult>& result, bool token_fault) {

@@ -94,11 +94,6 @@ struct GraphVerdict {
   std::optional<std::chrono::seconds> pause;
 };
 
-// Whether a message of `content_size` bytes can go in one sendMail request
-// (its base64, before the Bcc field is added; send_mime checks the final size
-// and takes the draft + upload session path when it cannot).
-bool fits_send_mail(std::uint64_t content_size, std::size_t max_request_size);
-
 // What graph::send_mime returned (or a token that could not be had, as an
 // error of class Config or with `token_fault`), judged.
 GraphVerdict judge_graph_result(const core::Result<graph::SendResult>& result,

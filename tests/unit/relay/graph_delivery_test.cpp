@@ -144,14 +144,6 @@ TEST(GraphVerdict, ControlCharactersInGraphsMessageDoNotReachTheStateFile) {
   EXPECT_EQ(verdict.reason.find('\r'), std::string::npos);
 }
 
-TEST(FitsSendMail, BoundsTheBase64OfTheContent) {
-  const std::size_t limit = 4 * 1024 * 1024;
-  EXPECT_TRUE(fits_send_mail(3 * 1024 * 1024, limit));  // 4 MB exactly in base64
-  EXPECT_FALSE(fits_send_mail(3 * 1024 * 1024 + 1, limit));
-  EXPECT_FALSE(fits_send_mail(35ull << 20, limit));
-  EXPECT_TRUE(fits_send_mail(0, limit));
-}
-
 std::shared_ptr<const oauth2::AccountsConfig> accounts(std::string_view text) {
   auto parsed = oauth2::parse_accounts(text, "config.toml");
   if (!parsed) throw std::runtime_error(parsed.error().describe());
