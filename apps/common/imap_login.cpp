@@ -13,6 +13,16 @@
 
 namespace mailoauth::app {
 
+imap::ClientSettings imap_client_settings(const delivery::ServerSettings& resolved) {
+  imap::ClientSettings settings;
+  settings.host = resolved.host;
+  settings.port = resolved.port;
+  settings.tls_mode = resolved.tls == delivery::TlsMode::StartTls ? imap::TlsMode::StartTls
+                                                                  : imap::TlsMode::Implicit;
+  settings.tls.ca_file = resolved.ca_file;
+  return settings;
+}
+
 core::Result<imap::ClientSettings> imap_server_settings(const oauth2::Account* account,
                                                         delivery::ServerOverrides overrides,
                                                         std::string_view tls_text,
@@ -30,13 +40,7 @@ core::Result<imap::ClientSettings> imap_server_settings(const oauth2::Account* a
     }
     return core::fail(std::move(error));
   }
-  imap::ClientSettings settings;
-  settings.host = resolved->host;
-  settings.port = resolved->port;
-  settings.tls_mode = resolved->tls == delivery::TlsMode::StartTls ? imap::TlsMode::StartTls
-                                                                   : imap::TlsMode::Implicit;
-  settings.tls.ca_file = resolved->ca_file;
-  return settings;
+  return imap_client_settings(*resolved);
 }
 
 core::Result<void> imap_authenticate(AppContext& context, const oauth2::Account& account,

@@ -26,6 +26,10 @@ struct ImapServerFlags {
   std::string_view tls = "--tls";
 };
 
+// A resolved server's host, port, TLS mode and CA file as IMAP client
+// settings (the timeouts and trace are the caller's).
+imap::ClientSettings imap_client_settings(const delivery::ServerSettings& resolved);
+
 // The IMAP server's host, port, TLS mode and CA file by the one rule, with
 // `tls_text` ("implicit", "starttls", or empty: the account's or provider's)
 // parsed into `overrides`; the timeouts and trace are the caller's.

@@ -14,6 +14,7 @@
 #include "mailoauth/imap/command_error.hpp"
 #include "mailoauth/imap/sync_client.hpp"
 
+#include "../common/imap_login.hpp"
 #include "walk.hpp"
 
 namespace mailoauth::doctor_app {
@@ -27,12 +28,7 @@ void walk_imap(Walk& walk) {
 
   auto wire = std::make_shared<Wire>();
   wire->verbose = walk.options.verbose;
-  imap::ClientSettings settings;
-  settings.host = resolved->host;
-  settings.port = resolved->port;
-  settings.tls_mode = resolved->tls == delivery::TlsMode::StartTls ? imap::TlsMode::StartTls
-                                                                   : imap::TlsMode::Implicit;
-  settings.tls.ca_file = resolved->ca_file;
+  imap::ClientSettings settings = app::imap_client_settings(*resolved);
   settings.connect_timeout = settings.command_timeout = walk.timeout();
   settings.trace = [wire](imap::WireDirection direction, std::string_view line) {
     wire->record("imap", direction == imap::WireDirection::Sent, line);
