@@ -263,7 +263,15 @@ asio::awaitable<GraphVerdict> GraphDelivery::deliver(const GraphRoute* route,
                       "reading the spooled content: " + read.error().describe());
   }
   bool token_fault = false;
-  oauth2::AsyncTokenGetter token = relay_token_getter(route->token_account, tokens_, &token_fault);
+  oauth2::AsyncTokenGetter getter = relay_token_getter(route->token_account, tokens_, &token_fault);
+  std::chrono::steady_clock::duration token_wait{};
+  oauth2::AsyncTokenGetter token = [getter = std::move(getter), waited = &token_wait](
+                                       bool renew) -> asio::awaitable<core::Result<core::Secret>> {
+    const auto began = std::chrono::steady_clock::now();
+    auto got = co_await getter(renew);
+    *waited += std::chrono::steady_clock::now() - began;
+    co_return got;
+  };
   int requests = 0;
   int* requests_pointer = &requests;
   core::Logger* logger = logger_;
@@ -294,6 +302,7 @@ asio::awaitable<GraphVerdict> GraphDelivery::deliver(const GraphRoute* route,
                    {"renewed_token_accepted", static_cast<bool>(sent)}});
   }
   GraphVerdict judged = judge_graph_result(sent, token_fault);
+  judged.token_wait = token_wait;
   if (judged.outcome == GraphOutcome::Sent) {
     // The next message of this account should not wait for a renewal.
     tokens_->prefetch(route->token_account, std::chrono::minutes(10));

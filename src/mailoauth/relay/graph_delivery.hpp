@@ -92,6 +92,9 @@ struct GraphVerdict {
   std::string request_id;  // Graph's request-id of the 202 (support asks for it)
   // How long the route pauses at least (Graph's Retry-After when throttled).
   std::optional<std::chrono::seconds> pause;
+  // How long the attempt waited for its token (a renewal included): the
+  // auth part of the log line's delays=; the rest is the requests.
+  std::chrono::steady_clock::duration token_wait{};
 };
 
 // What graph::send_mime returned (or a token that could not be had, as an

@@ -646,9 +646,13 @@ asio::awaitable<AttemptLog> Scheduler::Impl::attempt_graph(const GraphRoute* gra
   const GraphVerdict verdict =
       co_await graph->deliver(graph_route, content != nullptr ? content : &loaded->content,
                               &recipients, loaded->message.envelope.id);
-  result.timings.transfer = Steady::now() - began;  // the token, upload and send in one
+  // delays=: no connection of its own (HTTPS is pooled), the token, then the requests.
+  result.timings.auth = verdict.token_wait;
+  result.timings.transfer = Steady::now() - began - verdict.token_wait;
   result.relay = graph_route->base_url;
   if (services.metrics) {
+    services.metrics->upstream_duration(graph_route->config->name, UpstreamStage::Auth,
+                                        result.timings.auth);
     services.metrics->upstream_duration(graph_route->config->name, UpstreamStage::Transfer,
                                         result.timings.transfer);
   }

@@ -125,6 +125,8 @@ check "... whose address the recipients' copy does not show" not grep -q "$USER1
 check "the attempt is logged: route, transport=graph, both recipients sent, Graph's request-id" \
   wait_log "msg=delivery queue_id=[0-9a-f-]+ route=graph to=$USER1,$USER2 relay=$graph transport=graph .*reply=\"202 Accepted request-id [0-9a-f-]+\" upstream_id=[0-9a-f-]+ status=sent" 5 ||
   show "$work/relay.log"
+check "... with delays= queue/0 (no connection of its own)/the token/the requests" \
+  grep -Eq "route=graph to=$USER1,$USER2 .*delays=[0-9]+\.[0-9]{2}/0\.00/[0-9]+\.[0-9]{2}/[0-9]+\.[0-9]{2} " "$work/relay.log"
 for _ in $(seq 50); do [ "$(queued_count "$work/spool")" -eq 0 ] && break; sleep 0.1; done
 check "the queue is empty after delivery" test "$(queued_count "$work/spool")" -eq 0
 
