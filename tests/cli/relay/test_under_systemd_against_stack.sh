@@ -74,7 +74,7 @@ TOML
   stack_app_account app /etc/mailoauth/cc.secret
   echo "ca_file = \"$CA_FILE\""
 } >"$inside/etc/accounts.toml"
-printf '%s\n' "$CC_CLIENT_SECRET" >"$inside/etc/cc.secret"
+(umask 077 && printf '%s\n' "$CC_CLIENT_SECRET" >"$inside/etc/cc.secret")  # root copies it in
 : >"$inside/etc/users"
 
 cat >"$inside/units/mailoauth-test.target" <<'UNIT'
