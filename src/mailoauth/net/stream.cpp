@@ -22,6 +22,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <sys/socket.h>
@@ -255,16 +256,65 @@ core::Error client_handshake_error(SSL* ssl, const TlsSettings& settings, const 
                                  to_string(settings.minimum).substr(3)));
 }
 
+// What a failed server-side handshake most likely means, from OpenSSL's
+// reason: the client refused our certificate (its alert), did not speak TLS
+// at all, or offered only versions/ciphers below this listener's minimum.
+enum class HandshakeCause { ClientRefusedCertificate, NotTls, Version, Other };
+
+HandshakeCause server_handshake_cause(const boost::system::error_code& error) {
+  if (error.category() != asio::error::get_ssl_category()) return HandshakeCause::Other;
+  switch (ERR_GET_REASON(static_cast<unsigned long>(error.value()))) {
+    case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED:
+    case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
+    case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+    case SSL_R_TLSV1_ALERT_DECRYPT_ERROR:
+      return HandshakeCause::ClientRefusedCertificate;
+    case SSL_R_WRONG_VERSION_NUMBER:
+    case SSL_R_HTTP_REQUEST:
+    case SSL_R_PACKET_LENGTH_TOO_LONG:
+    case SSL_R_RECORD_LENGTH_MISMATCH:
+      return HandshakeCause::NotTls;
+    case SSL_R_UNSUPPORTED_PROTOCOL:
+    case SSL_R_NO_SHARED_CIPHER:
+    case SSL_R_VERSION_TOO_LOW:
+    case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
+      return HandshakeCause::Version;
+    default:
+      return HandshakeCause::Other;
+  }
+}
+
 core::Error server_handshake_error(const TlsContext& context, const std::string& peer,
                                    const boost::system::error_code& error) {
-  return core::Error(
-      ErrorClass::Permanent, "net.tls",
-      fmt::format("TLS with client {} failed: {}", peer, error.message()),
-      context.minimum() > TlsVersion::Tls10
-          ? fmt::format("the client may speak only TLS versions below {} or no TLS at all; "
-                        "if an old device needs TLS 1.0, lower this listener's minimum",
-                        to_string(context.minimum()))
-          : "the client may not speak TLS on this port");
+  std::string remedy;
+  switch (server_handshake_cause(error)) {
+    case HandshakeCause::ClientRefusedCertificate:
+      remedy =
+          "the client refused this listener's certificate: give the listener a certificate "
+          "the device trusts (issued for the name it connects to, not expired, with its "
+          "chain), or add the listener's CA to the device's trusted certificates";
+      break;
+    case HandshakeCause::NotTls:
+      remedy =
+          "the client did not speak TLS: a device sending plain SMTP to an implicit-TLS "
+          "listener needs a listener with tls = \"starttls\" or \"none\"";
+      break;
+    case HandshakeCause::Version:
+    case HandshakeCause::Other:
+      remedy = context.minimum() > TlsVersion::Tls10
+                   ? fmt::format(
+                         "the client may speak only TLS versions below {} or no TLS at all; "
+                         "if an old device needs TLS 1.0, lower this listener's minimum",
+                         to_string(context.minimum()))
+                   : "the client may not speak TLS on this port";
+      break;
+  }
+  return core::Error(ErrorClass::Permanent, "net.tls",
+                     fmt::format("TLS with client {} failed: {}", peer, error.message()),
+                     std::move(remedy));
 }
 
 }  // namespace

@@ -6,7 +6,8 @@
 # the second certificate (CN second.test), on the STARTTLS listener and the
 # implicit-TLS one; a certificate file that no longer loads is logged and
 # the one in use stays. Each client verifies the chain against the test CA
-# and reads the CN it got. No stack needed.
+# and reads the CN it got. At SIGTERM, an idle session on either listener is
+# told 421 4.3.2 inside its TLS session. No stack needed.
 set -u
 source "${BASH_SOURCE%/*}/../common.sh"
 source "${BASH_SOURCE%/*}/relay_lib.sh"
@@ -102,6 +103,52 @@ check "a certificate that no longer loads is logged, and the old one stays" \
 check "... new sessions still get the second certificate" \
   grep -qx 'new starttls after broken: second.test' "$work/client.out"
 check "the message from the open session is in the spool" test "$(queued_count "$work/spool")" -eq 1
+
+# SIGTERM with idle TLS sessions: each is told 421 4.3.2 inside its TLS
+# session (RFC 5321 3.8), not merely closed, on both kinds of listener.
+python3 - "$lan" "$smtps" "$relay_pid" "$work" >"$work/sigterm.out" 2>&1 <<'PY'
+import signal, socket, ssl, sys, os
+lan, smtps, pid, work = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+context = ssl.create_default_context(cafile=f"{work}/tls/ca.crt")
+def reply(stream):
+    lines = []
+    while True:
+        line = stream.readline()
+        if not line:
+            return "closed" if not lines else " | ".join(lines)
+        lines.append(line.decode("ascii", "replace").rstrip("\r\n"))
+        if len(line) < 4 or line[3:4] != b"-":
+            return " | ".join(lines)
+def idle_session(port, implicit):
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    if implicit:
+        sock = context.wrap_socket(sock, server_hostname="127.0.0.1")
+        stream = sock.makefile("rb")
+        reply(stream)
+    else:
+        stream = sock.makefile("rb")
+        reply(stream)
+        sock.sendall(b"EHLO device.test\r\n"); reply(stream)
+        sock.sendall(b"STARTTLS\r\n"); reply(stream)
+        sock = context.wrap_socket(sock, server_hostname="127.0.0.1")
+        stream = sock.makefile("rb")
+    sock.sendall(b"EHLO device.test\r\n")
+    reply(stream)
+    return sock, stream
+sessions = {"starttls": idle_session(lan, False), "implicit": idle_session(smtps, True)}
+os.kill(pid, signal.SIGTERM)
+for name, (sock, stream) in sessions.items():
+    try:
+        said = reply(stream)
+    except (OSError, ssl.SSLError) as error:
+        said = "error: %s" % error
+    print("%s idle at SIGTERM: %s" % (name, said))
+PY
+cat "$work/sigterm.out"
+check "an idle STARTTLS session is told 421 4.3.2 over TLS at SIGTERM" \
+  grep -q '^starttls idle at SIGTERM: 421 4\.3\.2 ' "$work/sigterm.out"
+check "... and an idle implicit-TLS session too" \
+  grep -q '^implicit idle at SIGTERM: 421 4\.3\.2 ' "$work/sigterm.out"
 check "stopping the relay exits 0" stop_relay
 [ "$checks_failed" -eq 0 ] || show "$work/relay.log"
 finish

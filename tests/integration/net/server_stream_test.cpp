@@ -334,6 +334,33 @@ TEST(ServerStreamTest, ClientContextRefusesAnUntrustedServer) {
   EXPECT_EQ(result.error().code(), "net.certificate") << result.error().describe();
   ASSERT_FALSE(heard.has_value());
   EXPECT_EQ(heard.error().code(), "net.tls") << heard.error().describe();
+  // The server's side names the cause (the client's alert), not TLS versions.
+  EXPECT_NE(heard.error().remedy().find("the client refused this listener's certificate"),
+            std::string::npos)
+      << heard.error().describe();
+}
+
+asio::awaitable<core::Result<std::string>> plain_smtp_client(std::uint16_t port) {
+  auto stream = co_await Stream::connect("127.0.0.1", port, NetType::Tcp4, 5s);
+  if (!stream) co_return core::fail(stream.error());
+  auto sent = co_await stream->write("EHLO printer.lan\r\n", 5s);
+  if (!sent) co_return core::fail(sent.error());
+  auto answer = co_await stream->read_some(4096, 5s);
+  if (!answer) co_return core::fail(answer.error());
+  co_return *answer;
+}
+
+TEST(ServerStreamTest, PlainSmtpOnAnImplicitTlsListenerIsNamedAsNotTls) {
+  asio::io_context io;
+  Listener listener = open_listener(io);
+  const std::uint16_t port = listener.port();
+  auto [heard, result] =
+      run_pair(io, implicit_tls_server(std::move(listener), server_context("first"), 1),
+               plain_smtp_client(port));
+  ASSERT_FALSE(heard.has_value());
+  EXPECT_EQ(heard.error().code(), "net.tls") << heard.error().describe();
+  EXPECT_NE(heard.error().remedy().find("the client did not speak TLS"), std::string::npos)
+      << heard.error().describe();
 }
 
 // ---- certificate reload -------------------------------------------------------
