@@ -24,7 +24,9 @@
 #     to take out for Graph's draft);
 #   - a token revoked at oidc-provider is refused (401), renewed once, and the
 #     message delivered;
-#   - check-config says what the Graph route will do.
+#   - check-config says what the Graph route will do;
+#   - the metrics: a Graph attempt's token wait is timed as the route's auth
+#     stage and its requests as transfer.
 set -u
 source "${BASH_SOURCE%/*}/../common.sh"
 source "$MAILOAUTH_STACK_ENV"
@@ -43,7 +45,7 @@ use_stack_app_secret
 } >"$work/accounts.toml"
 chmod 600 "$work/accounts.toml"
 {
-  relay_toml_head "first_retry = 1"
+  relay_toml_head "first_retry = 1" "[metrics]" 'listen = "127.0.0.1:0"'
   cat <<TOML
 [routes.graph]
 senders = ["graph.test"]
@@ -129,6 +131,18 @@ check "... with delays= queue/0 (no connection of its own)/the token/the request
   grep -Eq "route=graph to=$USER1,$USER2 .*delays=[0-9]+\.[0-9]{2}/0\.00/[0-9]+\.[0-9]{2}/[0-9]+\.[0-9]{2} " "$work/relay.log"
 for _ in $(seq 50); do [ "$(queued_count "$work/spool")" -eq 0 ] && break; sleep 0.1; done
 check "the queue is empty after delivery" test "$(queued_count "$work/spool")" -eq 0
+# The latency histogram of a Graph route: the token wait is its auth stage,
+# the requests its transfer; no connect stage of its own (pooled HTTPS).
+metrics_port=$(grep -Eo 'msg="metrics listening" address=127\.0\.0\.1:[0-9]+' "$work/relay.log" | sed 's/.*://')
+python3 "$here/metrics_probe.py" fields "$metrics_port" >"$work/scrape" 2>&1
+check "the Graph attempt is timed in the histogram: one auth (the token wait)" \
+  grep -qx 'mailoauth_relay_upstream_duration_seconds_count{route="graph",stage="auth"} 1' "$work/scrape" ||
+  show "$work/scrape"
+check "... and one transfer (the requests)" \
+  grep -qx 'mailoauth_relay_upstream_duration_seconds_count{route="graph",stage="transfer"} 1' "$work/scrape"
+check "... and no connect stage" not grep -q 'stage="connect"' "$work/scrape"
+check "the delivery is counted on the Graph route" \
+  grep -qx 'mailoauth_relay_messages_delivered_total{route="graph"} 1' "$work/scrape"
 
 # --- connections = 2: two sendMail requests at once, never more -------------------------
 curl -sf --max-time 5 -o /dev/null -d '{"ms":400}' "$graph/test/slow"
