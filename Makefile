@@ -34,15 +34,19 @@ deps:
 deps-build:
 	@scripts/install-deps --no-stack
 
+# -g1 (line tables, function names): backtraces and ASan reports keep file:line,
+# and both builds compile ~25-30% faster than with -g (measured on this tree:
+# ARCHITECTURE.md, "Build"). For gdb with locals: CMAKE_FLAGS='-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g'.
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" $(CMAKE_FLAGS)
 
 build: $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 $(ASAN_BUILD)/build.ninja:
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAILOAUTH_SANITIZE=ON \
-	      -DMAILOAUTH_BENCH=OFF -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" $(CMAKE_FLAGS)
+	      -DMAILOAUTH_BENCH=OFF -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" $(CMAKE_FLAGS)
 
 test: deps
 	@$(MAKE) --no-print-directory test-only
