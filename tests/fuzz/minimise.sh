@@ -9,8 +9,10 @@
 # the first target whose merge fails, leaving its corpus as it was.
 #
 #   tests/fuzz/minimise.sh [BUILD_DIR] [TARGET...]   (default: every fuzz_* built)
+# Runs under `nice -n 19` (FUZZ_NICE=N for another niceness, as campaign.sh).
 set -eu
 build=${1:-build-fuzz}
+niceness=${FUZZ_NICE:-19}
 shift $(($# < 1 ? $# : 1))
 source_dir=$(cd "$(dirname "$0")" && pwd)
 targets=("$@")
@@ -22,7 +24,7 @@ for target in "${targets[@]}"; do
   corpus="$source_dir/corpus/$target"
   cover=$(mktemp -d)
   before=$(find "$corpus" -type f | wc -l)
-  if ! nice -n 19 "$build/tests/fuzz_$target" -set_cover_merge=1 "$cover" "$corpus" \
+  if ! nice -n "$niceness" "$build/tests/fuzz_$target" -set_cover_merge=1 "$cover" "$corpus" \
     >"$build/campaign/$target.cover.log" 2>&1; then
     echo "FAIL: set cover of $target: see $build/campaign/$target.cover.log" >&2
     rm -rf "$cover"
