@@ -36,7 +36,7 @@ deps-build:
 
 # -g1 (line tables, function names): backtraces and ASan reports keep file:line,
 # and both builds compile ~25-30% faster than with -g (measured on this tree:
-# ARCHITECTURE.md, "Build"). For gdb with locals: CMAKE_FLAGS='-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g'.
+# ARCHITECTURE.md, "Build and tests"). For gdb with locals: CMAKE_FLAGS='-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g'.
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" $(CMAKE_FLAGS)
