@@ -257,9 +257,10 @@ core::Error client_handshake_error(SSL* ssl, const TlsSettings& settings, const 
 }
 
 // What a failed server-side handshake most likely means, from OpenSSL's
-// reason: the client refused our certificate (its alert), did not speak TLS
-// at all, or offered only versions/ciphers below this listener's minimum.
-enum class HandshakeCause { ClientRefusedCertificate, NotTls, Version, Other };
+// reason: the client refused our certificate (its alert) or did not speak
+// TLS at all; anything else (versions or ciphers below this listener's
+// minimum, most often) keeps the version advice.
+enum class HandshakeCause { ClientRefusedCertificate, NotTls, Other };
 
 HandshakeCause server_handshake_cause(const boost::system::error_code& error) {
   if (error.category() != asio::error::get_ssl_category()) return HandshakeCause::Other;
@@ -277,11 +278,6 @@ HandshakeCause server_handshake_cause(const boost::system::error_code& error) {
     case SSL_R_PACKET_LENGTH_TOO_LONG:
     case SSL_R_RECORD_LENGTH_MISMATCH:
       return HandshakeCause::NotTls;
-    case SSL_R_UNSUPPORTED_PROTOCOL:
-    case SSL_R_NO_SHARED_CIPHER:
-    case SSL_R_VERSION_TOO_LOW:
-    case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
-      return HandshakeCause::Version;
     default:
       return HandshakeCause::Other;
   }
@@ -302,7 +298,6 @@ core::Error server_handshake_error(const TlsContext& context, const std::string&
           "the client did not speak TLS: a device sending plain SMTP to an implicit-TLS "
           "listener needs a listener with tls = \"starttls\" or \"none\"";
       break;
-    case HandshakeCause::Version:
     case HandshakeCause::Other:
       remedy = context.minimum() > TlsVersion::Tls10
                    ? fmt::format(

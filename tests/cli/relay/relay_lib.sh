@@ -39,6 +39,11 @@ port_of() {
   grep "msg=listening listener=$2 " "$1" | tail -1 | sed -E 's/.*address=127\.0\.0\.1:([0-9]+).*/\1/'
 }
 
+# metrics_port_of LOG: the port the [metrics] listener logged it listens on.
+metrics_port_of() {
+  grep -Eo 'msg="metrics listening" address=127\.0\.0\.1:[0-9]+' "$1" | tail -1 | sed 's/.*://'
+}
+
 stop_relay() {
   [ -z "$relay_pid" ] && return 0
   kill -TERM "$relay_pid" 2>/dev/null

@@ -17,6 +17,9 @@ instead of hanging it.
   starttls-injection PORT             text pipelined after STARTTLS: closed
   parallel PORT SESSIONS EACH         concurrent sessions, all acknowledged
   graceful PORT PID                   SIGTERM during a session: it finishes
+  idle-tls-at-sigterm STARTTLS_PORT IMPLICIT_PORT PID CAFILE
+                                      an idle TLS session on each listener, then
+                                      SIGTERM; prints what each was told
   send-many PORT COUNT IDFILE         sends COUNT messages, appends each
                                       acknowledged Message-ID to IDFILE
   auth-budget PORT USER PASSWORD      three sessions of three wrong passwords
@@ -89,6 +92,11 @@ class Raw:
 
     def send(self, data):
         self.sock.sendall(data)
+
+    def start_tls(self, context):
+        """TLS on this connection (after STARTTLS's 220, or at once for implicit TLS)."""
+        assert not self.buffer, "bytes after the reply to STARTTLS"
+        self.sock = context.wrap_socket(self.sock, server_hostname="127.0.0.1")
 
     def command(self, data):
         self.send(data)
@@ -281,6 +289,33 @@ def graceful(port, pid):
     return 1 if failures else 0
 
 
+def idle_tls_at_sigterm(starttls_port, implicit_port, pid, cafile):
+    """An idle session inside TLS on each listener kind, then SIGTERM: each
+    should be told 421 4.3.2 over TLS (RFC 5321 3.8). Prints one line per
+    session: "<kind> idle at SIGTERM: <code> <text>" (or "closed: ...")."""
+    import signal
+    context = ssl.create_default_context(cafile=cafile)
+    upgraded = greeted(starttls_port)
+    code, text = upgraded.command(b"STARTTLS\r\n")
+    assert code == 220, text
+    upgraded.start_tls(context)
+    implicit = Raw(implicit_port)
+    implicit.start_tls(context)
+    assert implicit.reply()[0] == 220
+    for raw in (upgraded, implicit):
+        code, text = raw.command(b"EHLO device.test\r\n")
+        assert code == 250, text
+    os.kill(int(pid), signal.SIGTERM)
+    for kind, raw in (("starttls", upgraded), ("implicit", implicit)):
+        try:
+            code, text = raw.reply()
+            said = "%d %s" % (code, text.split("\n")[-1][4:])
+        except (OSError, EOFError) as error:
+            said = "closed: %s" % error
+        print("%s idle at SIGTERM: %s" % (kind, said))
+    return 0
+
+
 def idle(port, wait_limit):
     """A client that says nothing after EHLO gets 421 4.4.2 within the limit."""
     raw = greeted(port)
@@ -404,6 +439,8 @@ def main(argv):
         return parallel(*argv[2:5])
     if command == "graceful":
         return graceful(argv[2], argv[3])
+    if command == "idle-tls-at-sigterm":
+        return idle_tls_at_sigterm(*argv[2:6])
     if command == "send-many":
         return send_many(*argv[2:5])
     if command == "auth-budget":

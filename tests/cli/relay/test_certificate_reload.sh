@@ -106,44 +106,8 @@ check "the message from the open session is in the spool" test "$(queued_count "
 
 # SIGTERM with idle TLS sessions: each is told 421 4.3.2 inside its TLS
 # session (RFC 5321 3.8), not merely closed, on both kinds of listener.
-python3 - "$lan" "$smtps" "$relay_pid" "$work" >"$work/sigterm.out" 2>&1 <<'PY'
-import signal, socket, ssl, sys, os
-lan, smtps, pid, work = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-context = ssl.create_default_context(cafile=f"{work}/tls/ca.crt")
-def reply(stream):
-    lines = []
-    while True:
-        line = stream.readline()
-        if not line:
-            return "closed" if not lines else " | ".join(lines)
-        lines.append(line.decode("ascii", "replace").rstrip("\r\n"))
-        if len(line) < 4 or line[3:4] != b"-":
-            return " | ".join(lines)
-def idle_session(port, implicit):
-    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-    if implicit:
-        sock = context.wrap_socket(sock, server_hostname="127.0.0.1")
-        stream = sock.makefile("rb")
-        reply(stream)
-    else:
-        stream = sock.makefile("rb")
-        reply(stream)
-        sock.sendall(b"EHLO device.test\r\n"); reply(stream)
-        sock.sendall(b"STARTTLS\r\n"); reply(stream)
-        sock = context.wrap_socket(sock, server_hostname="127.0.0.1")
-        stream = sock.makefile("rb")
-    sock.sendall(b"EHLO device.test\r\n")
-    reply(stream)
-    return sock, stream
-sessions = {"starttls": idle_session(lan, False), "implicit": idle_session(smtps, True)}
-os.kill(pid, signal.SIGTERM)
-for name, (sock, stream) in sessions.items():
-    try:
-        said = reply(stream)
-    except (OSError, ssl.SSLError) as error:
-        said = "error: %s" % error
-    print("%s idle at SIGTERM: %s" % (name, said))
-PY
+python3 "$here/smtp_probe.py" idle-tls-at-sigterm "$lan" "$smtps" "$relay_pid" "$work/tls/ca.crt" \
+  >"$work/sigterm.out" 2>&1
 cat "$work/sigterm.out"
 check "an idle STARTTLS session is told 421 4.3.2 over TLS at SIGTERM" \
   grep -q '^starttls idle at SIGTERM: 421 4\.3\.2 ' "$work/sigterm.out"

@@ -133,7 +133,7 @@ for _ in $(seq 50); do [ "$(queued_count "$work/spool")" -eq 0 ] && break; sleep
 check "the queue is empty after delivery" test "$(queued_count "$work/spool")" -eq 0
 # The latency histogram of a Graph route: the token wait is its auth stage,
 # the requests its transfer; no connect stage of its own (pooled HTTPS).
-metrics_port=$(grep -Eo 'msg="metrics listening" address=127\.0\.0\.1:[0-9]+' "$work/relay.log" | sed 's/.*://')
+metrics_port=$(metrics_port_of "$work/relay.log")
 python3 "$here/metrics_probe.py" fields "$metrics_port" >"$work/scrape" 2>&1
 check "the Graph attempt is timed in the histogram: one auth (the token wait)" \
   grep -qx 'mailoauth_relay_upstream_duration_seconds_count{route="graph",stage="auth"} 1' "$work/scrape" ||

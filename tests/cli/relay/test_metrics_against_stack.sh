@@ -44,7 +44,7 @@ start_relay "$work/relay.toml" "$work/relay.log" || exit 1
 port=$(port_of "$work/relay.log" lan)
 check "the metrics listener logs its address" wait_log 'msg="metrics listening" address=127\.0\.0\.1:[0-9]+' 5 ||
   { show "$work/relay.log"; finish; }
-metrics_port=$(grep -Eo 'msg="metrics listening" address=127\.0\.0\.1:[0-9]+' "$work/relay.log" | sed 's/.*://')
+metrics_port=$(metrics_port_of "$work/relay.log")
 
 # scrape: the samples of one /metrics answer in $work/scrape.
 scrape() { python3 "$probe" fields "$metrics_port" >"$work/scrape" 2>&1; }
